@@ -1,0 +1,153 @@
+"""Small value checkers for reading data files: each reports through a Reporter and returns BAD on failure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .locate import Path
+from .report import Reporter, describe
+from .suggest import did_you_mean
+
+BAD: Any = object()
+Check = Callable[[Reporter, Any, Path], Any]
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def text(rep: Reporter, value: Any, path: Path) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        rep.error(path, f"expected non-empty text, got {describe(value)}")
+        return BAD
+    return value
+
+
+def boolean(rep: Reporter, value: Any, path: Path) -> Any:
+    if not isinstance(value, bool):
+        rep.error(path, f"expected true or false, got {describe(value)}")
+        return BAD
+    return value
+
+
+def integer(low: int, high: int) -> Check:
+    def check(rep: Reporter, value: Any, path: Path) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            rep.error(path, f"expected a whole number from {low} to {high}, got {describe(value)}")
+            return BAD
+        if not low <= value <= high:
+            rep.error(path, f"expected a whole number from {low} to {high}, got {value}")
+            return BAD
+        return value
+    return check
+
+
+def number(low: float, high: float) -> Check:
+    def check(rep: Reporter, value: Any, path: Path) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            rep.error(path, f"expected a number from {low:g} to {high:g}, got {describe(value)}")
+            return BAD
+        if not low <= value <= high:
+            rep.error(path, f"expected a number from {low:g} to {high:g}, got {value:g}")
+            return BAD
+        return value
+    return check
+
+
+def one_of(choices: tuple[str, ...] | Callable[[], tuple[str, ...]], what: str = "one of") -> Check:
+    def check(rep: Reporter, value: Any, path: Path) -> Any:
+        options = choices() if callable(choices) else choices
+        if not isinstance(value, str):
+            rep.error(path, f"expected {what} {', '.join(options)}, got {describe(value)}")
+            return BAD
+        if value not in options:
+            rep.error(path, f"'{value}' is not {what} {', '.join(options) or '(none defined)'}", did_you_mean(value, options))
+            return BAD
+        return value
+    return check
+
+
+def identifier(rep: Reporter, value: Any, path: Path) -> Any:
+    if not isinstance(value, str) or not IDENTIFIER.match(value):
+        rep.error(path, f"expected a lower-case name of letters, digits and '_' (like spinal_stenosis), got {describe(value)}")
+        return BAD
+    return value
+
+
+def list_of(item: Check, *, unique: bool = False) -> Check:
+    def check(rep: Reporter, value: Any, path: Path) -> Any:
+        if not isinstance(value, list):
+            rep.error(path, f"expected a list, got {describe(value)}")
+            return BAD
+        out, ok, seen = [], True, set()
+        for index, element in enumerate(value):
+            got = item(rep, element, path + (index,))
+            if got is BAD:
+                ok = False
+                continue
+            if unique and got in seen:
+                rep.error(path + (index,), f"'{got}' is listed twice")
+                ok = False
+            seen.add(got)
+            out.append(got)
+        return tuple(out) if ok else BAD
+    return check
+
+
+def table(rep: Reporter, value: Any, path: Path, required: Mapping[str, Check],
+          optional: Mapping[str, Check] = {}, *, what: str = "table") -> dict[str, Any] | None:
+    """Check a table's keys and values; every problem is reported, the good values are returned.
+
+    Returns ``None`` when ``value`` is not a table at all. Missing and bad keys are left out of the result,
+    so callers check ``rep.errors`` (or the presence of keys) before building objects.
+    """
+    if not isinstance(value, dict):
+        rep.error(path, f"expected a {what}, got {describe(value)}")
+        return None
+    known = {**required, **optional}
+    out: dict[str, Any] = {}
+    for key, element in value.items():
+        if key not in known:
+            where = ".".join(str(p) for p in path) or "the top level"
+            rep.error(path + (key,), f"unknown key '{key}' in {where}; expected one of {', '.join(known)}",
+                      did_you_mean(key, known), at="key")
+            continue
+        got = known[key](rep, element, path + (key,))
+        if got is not BAD:
+            out[key] = got
+    for key in required:
+        if key not in value:
+            rep.error(path, f"missing required key '{key}'", at="key")
+    return out
+
+
+def named_tables(rep: Reporter, value: Any, path: Path, build: Callable[[str, Any, Path], Any]) -> dict[str, Any]:
+    """A table of named entries (``[rules.<id>]``): checks each name and builds each entry."""
+    if not isinstance(value, dict):
+        rep.error(path, f"expected a table of named entries, got {describe(value)}")
+        return {}
+    out = {}
+    for name, element in value.items():
+        if identifier(rep, name, path + (name,)) is BAD:
+            continue
+        built = build(name, element, path + (name,))
+        if built is not BAD and built is not None:
+            out[name] = built
+    return out
+
+
+def date(rep: Reporter, value: Any, path: Path) -> Any:
+    """A calendar date: a TOML date, or text like 2026-12-01 (JSON)."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        rep.error(path, f"expected a date like 2026-12-01, got a date and time {value.isoformat()}")
+        return BAD
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    rep.error(path, f"expected a date like 2026-12-01, got {describe(value)}")
+    return BAD
