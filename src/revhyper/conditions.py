@@ -1,0 +1,417 @@
+"""Rule conditions: a small, safe expression language compiled to closures.
+
+A condition is written like a Python expression over the profile's fields::
+
+    pain.current >= params.high_pain and not clearance.cleared
+    "spondylolisthesis" in history.conditions
+    weeks_since_surgery("microdiscectomy") < params.microdiscectomy_weeks
+
+It is parsed with :mod:`ast` and checked node by node against a whitelist: field paths, the
+rule set's ``params``, literals, comparisons, ``and``/``or``/``not``, ``in``, and a fixed set of
+functions. Everything else (calls to anything else, attributes of non-fields, arithmetic,
+subscripts, comprehensions, lambdas, f-strings...) is a load-time error. Types are checked
+too: a number compared with a yes/no field, or a condition name the rule set's vocabulary
+does not know, is an error at load time, never a rule that silently never fires.
+
+A comparison with a value the profile leaves out (an optional field, or ``weeks_since_surgery``
+of a surgery the client never had) is false.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from .suggest import did_you_mean
+
+Facts = Mapping[str, Any]
+Predicate = Callable[[Facts], bool]
+
+MAX_LENGTH = 2000
+MAX_NODES = 400
+MAX_DEPTH = 40
+MAX_NUMBER = 1_000_000
+
+FUNCTIONS = {
+    "weeks_since_surgery": ("surgeries", "number", True),
+    "had_surgery": ("surgeries", "bool", False),
+}
+"""Function name -> (vocabulary of its one string argument, result kind, result may be missing)."""
+
+_ORDER = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
+_EQUALITY = {ast.Eq: operator.eq, ast.NotEq: operator.ne}
+_SYMBOL = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}
+_KIND_WORDS = {"number": "a number", "bool": "a yes/no value", "enum": "a word", "str": "a word", "list": "a list"}
+
+_NOT_ALLOWED = {
+    ast.Call: "calling anything but the functions " + ", ".join(FUNCTIONS),
+    ast.BinOp: "arithmetic",
+    ast.Subscript: "indexing with [ ]",
+    ast.Lambda: "lambda",
+    ast.IfExp: "if/else expressions",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings",
+    ast.NamedExpr: "assignment (:=)",
+    ast.Dict: "dictionaries",
+    ast.Set: "sets",
+    ast.Starred: "starred expressions",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slices",
+}
+
+
+@attrs.frozen
+class ConditionProblem:
+    """A problem at ``line`` (1-based) and ``column`` (0-based offset) within the condition text."""
+
+    message: str
+    line: int = 1
+    column: int = 0
+    suggestion: str | None = None
+
+
+class ConditionError(Exception):
+    def __init__(self, problems: list[ConditionProblem]):
+        self.problems = tuple(problems)
+        super().__init__("; ".join(p.message for p in problems))
+
+
+@attrs.frozen
+class Type:
+    kind: str  # number | bool | enum | str | list
+    optional: bool = False
+    choices: tuple[str, ...] | None = None  # enum fields
+    vocabulary: str | None = None  # list fields and their words
+    constant: bool = False
+    value: Any = None
+    label: str = ""  # how the person wrote it, for messages
+
+
+@attrs.frozen
+class Condition:
+    """A compiled condition: its text, a predicate over profile facts, and the names it reads."""
+
+    text: str
+    predicate: Predicate = attrs.field(eq=False, repr=False)
+    reads: tuple[str, ...] = ()
+
+    def __call__(self, facts: Facts) -> bool:
+        return self.predicate(facts)
+
+
+def compile_condition(
+    text: str,
+    *,
+    fields: Mapping[str, Mapping[str, Any]],
+    params: Mapping[str, Any],
+    vocabularies: Mapping[str, tuple[str, ...]],
+) -> Condition:
+    """Compile ``text`` or raise :class:`ConditionError` listing every problem found."""
+    if not isinstance(text, str):
+        raise ConditionError([ConditionProblem("a condition must be a string")])
+    if len(text) > MAX_LENGTH:
+        raise ConditionError([ConditionProblem(f"a condition may be at most {MAX_LENGTH} characters; this one has {len(text)}")])
+    if not text.strip():
+        raise ConditionError([ConditionProblem("the condition is empty")])
+    try:
+        tree = ast.parse(text.strip().replace("\n", " "), mode="eval")
+    except SyntaxError as exc:
+        column = max((exc.offset or 1) - 1, 0)
+        raise ConditionError([ConditionProblem(f"not a valid condition: {exc.msg}", 1, column)]) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ConditionError([ConditionProblem("the condition is too deeply nested or malformed")]) from None
+    count = sum(1 for _ in ast.walk(tree))
+    if count > MAX_NODES:
+        raise ConditionError([ConditionProblem(f"the condition is too long ({count} parts; at most {MAX_NODES})")])
+    offset = len(text) - len(text.lstrip())
+    compiler = _Compiler(fields, params, vocabularies, offset)
+    predicate, kind = compiler.node(tree.body, 0)
+    if predicate is not None and kind is not None and kind.kind != "bool":
+        compiler.fail(
+            tree.body,
+            f"a condition must be true or false, but {kind.label or 'this'} is {_KIND_WORDS.get(kind.kind, kind.kind)}"
+            + (f"; compare it, e.g. {kind.label} >= 7" if kind.kind == "number" and kind.label else ""),
+        )
+    if compiler.problems:
+        raise ConditionError(compiler.problems)
+    if kind is not None and kind.constant:
+        value = bool(kind.value)
+        predicate = (lambda facts: True) if value else (lambda facts: False)
+    return Condition(text=text, predicate=predicate, reads=tuple(dict.fromkeys(compiler.reads)))
+
+
+class _Compiler:
+    def __init__(self, fields, params, vocabularies, offset):
+        self.fields = fields
+        self.params = params
+        self.vocabularies = vocabularies
+        self.offset = offset
+        self.problems: list[ConditionProblem] = []
+        self.reads: list[str] = []
+
+    def fail(self, node: ast.AST, message: str, suggestion: str | None = None) -> tuple[None, None]:
+        line = getattr(node, "lineno", 1)
+        column = getattr(node, "col_offset", 0) + (self.offset if line == 1 else 0)
+        self.problems.append(ConditionProblem(message, line, column, suggestion))
+        return None, None
+
+    # -- dispatch ---------------------------------------------------------------------------
+    def node(self, node: ast.AST, depth: int):
+        if depth > MAX_DEPTH:
+            return self.fail(node, f"the condition is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, ast.BoolOp):
+            return self.bool_op(node, depth)
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node, depth)
+        if isinstance(node, ast.Compare):
+            return self.compare(node, depth)
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            return self.name(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return self.fail(node, "a list may only stand on the right of 'in', e.g. training.goal in [\"strength\", \"general\"]")
+        what = _NOT_ALLOWED.get(type(node), type(node).__name__)
+        return self.fail(node, f"{what}: not allowed in a condition")
+
+    # -- pieces -----------------------------------------------------------------------------
+    def bool_op(self, node: ast.BoolOp, depth: int):
+        parts = [self.node(value, depth + 1) for value in node.values]
+        ok = True
+        for value, (fn, kind) in zip(node.values, parts):
+            if fn is None:
+                ok = False
+            elif kind.kind != "bool":
+                word = "and" if isinstance(node.op, ast.And) else "or"
+                self.fail(value, f"both sides of '{word}' must be true or false, but {kind.label or 'this'} is {_KIND_WORDS[kind.kind]}")
+                ok = False
+        if not ok:
+            return None, None
+        fns = tuple(fn for fn, _ in parts)
+        if isinstance(node.op, ast.And):
+            if len(fns) == 2:
+                a, b = fns
+                return (lambda f: a(f) and b(f)), Type("bool")
+            return (lambda f: all(fn(f) for fn in fns)), Type("bool")
+        if len(fns) == 2:
+            a, b = fns
+            return (lambda f: a(f) or b(f)), Type("bool")
+        return (lambda f: any(fn(f) for fn in fns)), Type("bool")
+
+    def unary(self, node: ast.UnaryOp, depth: int):
+        if isinstance(node.op, ast.Not):
+            fn, kind = self.node(node.operand, depth + 1)
+            if fn is None:
+                return None, None
+            if kind.kind != "bool":
+                return self.fail(node, f"'not' needs a true-or-false value, but {kind.label or 'this'} is {_KIND_WORDS[kind.kind]}")
+            return (lambda f: not fn(f)), Type("bool")
+        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+            fn, kind = self.constant(node.operand)
+            if fn is None:
+                return None, None
+            if kind.kind != "number":
+                return self.fail(node, "'-' goes only before a number")
+            value = -kind.value
+            return (lambda f: value), Type("number", constant=True, value=value, label=str(value))
+        return self.fail(node, "arithmetic is not allowed in a condition")
+
+    def constant(self, node: ast.Constant):
+        value = node.value
+        if isinstance(value, bool):
+            return (lambda f: value), Type("bool", constant=True, value=value, label=str(value).lower())
+        if isinstance(value, (int, float)):
+            if not abs(value) <= MAX_NUMBER:  # also rejects NaN
+                return self.fail(node, f"numbers in a condition must lie between -{MAX_NUMBER:,} and {MAX_NUMBER:,}")
+            return (lambda f: value), Type("number", constant=True, value=value, label=repr(value))
+        if isinstance(value, str):
+            return (lambda f: value), Type("str", constant=True, value=value, label=f'"{value}"')
+        return self.fail(node, f"{type(value).__name__} values are not allowed in a condition")
+
+    def name(self, node: ast.AST):
+        dotted = _dotted(node)
+        if dotted is None:
+            return self.fail(node, "only profile fields (like pain.current) and params.NAME can be read")
+        if "__" in dotted:
+            return self.fail(node, "names with double underscores are not allowed")
+        if dotted in ("true", "false"):
+            value = dotted == "true"
+            return (lambda f: value), Type("bool", constant=True, value=value, label=dotted)
+        if dotted.startswith("params."):
+            key = dotted[len("params."):]
+            if key not in self.params:
+                return self.fail(node, f"unknown parameter '{key}'", did_you_mean(key, self.params))
+            value = self.params[key]
+            kind = "bool" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else "str"
+            self.reads.append(dotted)
+            return (lambda f: value), Type(kind, constant=True, value=value, label=dotted)
+        info = self.fields.get(dotted)
+        if info is None:
+            return self.fail(node, f"unknown field '{dotted}'", did_you_mean(dotted, self.fields))
+        self.reads.append(dotted)
+        kind = Type(
+            info["kind"],
+            optional=info.get("optional", False),
+            choices=info.get("choices"),
+            vocabulary=info.get("vocabulary"),
+            label=dotted,
+        )
+        return (lambda f: f[dotted]), kind
+
+    def call(self, node: ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            name = _dotted(node.func) or "this"
+            return self.fail(node, f"calling {name} is not allowed; the functions are: {', '.join(FUNCTIONS)}",
+                             did_you_mean(name, FUNCTIONS))
+        name = node.func.id
+        vocabulary, result, optional = FUNCTIONS[name]
+        if node.keywords or len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+            return self.fail(node, f'{name} takes one quoted name, e.g. {name}("microdiscectomy")')
+        word = node.args[0].value
+        if not self.check_word(node.args[0], word, vocabulary):
+            return None, None
+        key = f"{name}:{word}"
+        self.reads.append(f'{name}("{word}")')
+        return (lambda f: f[key]), Type(result, optional=optional, label=f'{name}("{word}")')
+
+    def check_word(self, node: ast.AST, word: str, vocabulary: str) -> bool:
+        words = self.vocabularies.get(vocabulary, ())
+        if word not in words:
+            self.fail(node, f"'{word}' is not in the rule set's {vocabulary} vocabulary", did_you_mean(word, words))
+            return False
+        return True
+
+    def compare(self, node: ast.Compare, depth: int):
+        terms = [node.left, *node.comparators]
+        compiled = [self.pair(node.ops[i], terms[i], terms[i + 1], depth) for i in range(len(node.ops))]
+        if any(fn is None for fn in compiled):
+            return None, None
+        if len(compiled) == 1:
+            return compiled[0], Type("bool")
+        fns = tuple(compiled)
+        return (lambda f: all(fn(f) for fn in fns)), Type("bool")
+
+    def pair(self, op: ast.cmpop, left_node: ast.AST, right_node: ast.AST, depth: int):
+        symbol = _SYMBOL.get(type(op))
+        if symbol is None:
+            self.fail(left_node, "'is' and 'is not' are not allowed; use == or !=")
+            return None
+        if symbol in ("in", "not in"):
+            return self.membership(op, left_node, right_node, depth)
+        left, lt = self.node(left_node, depth + 1)
+        right, rt = self.node(right_node, depth + 1)
+        if left is None or right is None:
+            return None
+        if lt.constant and rt.constant:
+            self.fail(left_node, f"this compares two fixed values ({lt.label} {symbol} {rt.label}); compare a profile field")
+            return None
+        if symbol in ("<", "<=", ">", ">="):
+            for t, n in ((lt, left_node), (rt, right_node)):
+                if t.kind != "number":
+                    self.fail(n, f"'{symbol}' compares numbers, but {t.label} is {_KIND_WORDS[t.kind]}")
+                    return None
+            fn = _ORDER[type(op)]
+        else:
+            if not self.same_kind(lt, rt, left_node, right_node, symbol):
+                return None
+            fn = _EQUALITY[type(op)]
+        return _comparison(fn, left, right, lt, rt)
+
+    def same_kind(self, lt: Type, rt: Type, left_node, right_node, symbol) -> bool:
+        if "list" in (lt.kind, rt.kind):
+            listed = lt if lt.kind == "list" else rt
+            self.fail(left_node, f"{listed.label} is a list; test membership with 'in', e.g. \"name\" in {listed.label}")
+            return False
+        words = {"enum", "str"}
+        if lt.kind in words and rt.kind in words:
+            for field_type, const_type, node in ((lt, rt, right_node), (rt, lt, left_node)):
+                if field_type.choices and const_type.constant and const_type.value not in field_type.choices:
+                    self.fail(node, f"{field_type.label} is one of {', '.join(field_type.choices)}; {const_type.label} can never match",
+                              did_you_mean(str(const_type.value), field_type.choices))
+                    return False
+            return True
+        if lt.kind != rt.kind:
+            self.fail(left_node, f"'{symbol}' compares {lt.label} ({_KIND_WORDS[lt.kind]}) with {rt.label} ({_KIND_WORDS[rt.kind]})")
+            return False
+        return True
+
+    def membership(self, op: ast.cmpop, left_node: ast.AST, right_node: ast.AST, depth: int):
+        negate = isinstance(op, ast.NotIn)
+        if isinstance(right_node, (ast.List, ast.Tuple)):
+            left, lt = self.node(left_node, depth + 1)
+            if left is None:
+                return None
+            if lt.constant:
+                self.fail(left_node, "the left of 'in' [ ... ] must be a profile field, e.g. training.goal in [\"strength\"]")
+                return None
+            items = []
+            for element in right_node.elts:
+                if not isinstance(element, ast.Constant) or isinstance(element.value, bool) or not isinstance(element.value, (str, int, float)):
+                    self.fail(element, "a list in a condition holds only quoted words or numbers")
+                    return None
+                value = element.value
+                wanted = "number" if lt.kind == "number" else "str" if lt.kind in ("enum", "str") else None
+                got = "str" if isinstance(value, str) else "number"
+                if wanted != got:
+                    self.fail(element, f"{lt.label} is {_KIND_WORDS[lt.kind]}, so the list must hold {_KIND_WORDS.get(wanted or '', 'values of that kind')}")
+                    return None
+                if lt.choices and value not in lt.choices:
+                    self.fail(element, f"{lt.label} is one of {', '.join(lt.choices)}; '{value}' can never match", did_you_mean(value, lt.choices))
+                    return None
+                items.append(value)
+            options = frozenset(items)
+            if negate:
+                return lambda f: (x := left(f)) is not None and x not in options
+            return lambda f: (x := left(f)) is not None and x in options
+        right, rt = self.node(right_node, depth + 1)
+        if right is None:
+            return None
+        if rt.kind != "list":
+            self.fail(right_node, f"the right of 'in' must be a list field (like history.conditions) or a [list], not {rt.label}")
+            return None
+        if not (isinstance(left_node, ast.Constant) and isinstance(left_node.value, str)):
+            self.fail(left_node, f'the left of \'in {rt.label}\' must be a quoted name, e.g. "spondylolisthesis" in history.conditions')
+            return None
+        word = left_node.value
+        if not self.check_word(left_node, word, rt.vocabulary or ""):
+            return None
+        if negate:
+            return lambda f: word not in right(f)
+        return lambda f: word in right(f)
+
+
+def _comparison(fn, left, right, lt: Type, rt: Type) -> Predicate:
+    if rt.constant:
+        c = rt.value
+        if lt.optional:
+            return lambda f: (x := left(f)) is not None and fn(x, c)
+        return lambda f: fn(left(f), c)
+    if lt.constant:
+        c = lt.value
+        if rt.optional:
+            return lambda f: (y := right(f)) is not None and fn(c, y)
+        return lambda f: fn(c, right(f))
+    return lambda f: (x := left(f)) is not None and (y := right(f)) is not None and fn(x, y)
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
