@@ -1,0 +1,172 @@
+"""The client profile a coach writes: frozen data, validated on construction.
+
+Field metadata (``kind``, ``vocabulary``, ``choices``) also tells the rule-set condition checker
+which names a condition may read and what type each one has, so profile and conditions can
+never drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+from attrs import field
+from attrs import validators as v
+
+from . import checks
+
+EXPERIENCES = ("novice", "intermediate", "advanced")
+GOALS = ("rehabilitation", "endurance", "strength", "general")
+SEXES = ("female", "male", "other")
+
+
+# Each field carries its reading check in metadata["check"] (used by profile_loader to report every
+# problem at once, with positions) and the same limits as an attrs validator (a second net for code
+# that builds profiles directly).
+
+def _number_field(low: float, high: float, *, optional: bool = False, **kw):
+    validator = [v.instance_of((int, float)), v.ge(low), v.le(high)]
+    return field(
+        validator=v.optional(validator) if optional else validator,
+        metadata={"kind": "number", "check": checks.number(low, high)},
+        **({"default": None} if optional else {}),
+        **kw,
+    )
+
+
+def _int_field(low: int, high: int, *, optional: bool = False):
+    validator = [v.instance_of(int), v.ge(low), v.le(high)]
+    return field(
+        validator=v.optional(validator) if optional else validator,
+        metadata={"kind": "number", "check": checks.integer(low, high)},
+        **({"default": None} if optional else {}),
+    )
+
+
+def _choice_field(choices: tuple[str, ...], *, optional: bool = False):
+    return field(
+        validator=v.optional(v.in_(choices)) if optional else v.in_(choices),
+        metadata={"kind": "enum", "choices": choices, "check": checks.one_of(choices)},
+        **({"default": None} if optional else {}),
+    )
+
+
+def _text_field():
+    return field(default=None, validator=v.optional(v.instance_of(str)), metadata={"kind": "str", "check": checks.text})
+
+
+def _date_field():
+    return field(default=None, validator=v.optional(v.instance_of(dt.date)), metadata={"kind": "date", "check": checks.date})
+
+
+def _words(vocabulary: str):
+    return field(
+        factory=tuple,
+        converter=tuple,
+        validator=v.deep_iterable(v.instance_of(str)),
+        metadata={"kind": "list", "vocabulary": vocabulary, "check": checks.list_of(checks.text, unique=True)},
+    )
+
+
+def _flag():
+    return field(default=False, validator=v.instance_of(bool), metadata={"kind": "bool", "check": checks.boolean})
+
+
+@attrs.frozen
+class Person:
+    age: int = _int_field(16, 110)
+    id: str | None = _text_field()
+    sex: str | None = _choice_field(SEXES, optional=True)
+    body_mass_kg: float | None = _number_field(20, 400, optional=True)
+    pregnant: bool = _flag()
+
+
+@attrs.frozen
+class Pain:
+    current: float = _number_field(0, 10)
+    duration_weeks: float = _number_field(0, 5200)
+    worst_last_week: float | None = _number_field(0, 10, optional=True)
+    radiating_below_knee: bool = _flag()
+    extension_aggravates: bool = _flag()
+
+
+@attrs.frozen
+class RedFlags:
+    saddle_anesthesia: bool = _flag()
+    bladder_or_bowel_dysfunction: bool = _flag()
+    progressive_leg_weakness: bool = _flag()
+    unexplained_weight_loss: bool = _flag()
+    fever: bool = _flag()
+    history_of_cancer: bool = _flag()
+    recent_significant_trauma: bool = _flag()
+    recent_minor_trauma: bool = _flag()
+    night_pain_unrelieved_by_rest: bool = _flag()
+
+
+@attrs.frozen
+class Surgery:
+    procedure: str = field(validator=v.instance_of(str), metadata={"vocabulary": "surgeries", "check": checks.text})
+    weeks_ago: float = _number_field(0, 5200)
+
+
+@attrs.frozen
+class History:
+    conditions: tuple[str, ...] = _words("conditions")
+    surgeries: tuple[Surgery, ...] = field(factory=tuple, converter=tuple, metadata={"kind": "surgeries", "items": Surgery})
+
+
+@attrs.frozen
+class Clearance:
+    cleared: bool = _flag()
+    by: str | None = _text_field()
+    date: dt.date | None = _date_field()
+    restrictions: tuple[str, ...] = _words("restrictions")
+
+
+@attrs.frozen
+class Training:
+    experience: str = _choice_field(EXPERIENCES)
+    goal: str = _choice_field(GOALS)
+    days_per_week: int = _int_field(1, 7)
+    weeks: int | None = _int_field(1, 52, optional=True)
+    start_date: dt.date | None = _date_field()
+    equipment: tuple[str, ...] = _words("equipment")
+    working_load_kg: float | None = _number_field(0.5, 500, optional=True)
+    load_increment_kg: float | None = _number_field(0.1, 25, optional=True)
+
+
+@attrs.frozen
+class Profile:
+    person: Person
+    pain: Pain
+    training: Training
+    red_flags: RedFlags = field(factory=RedFlags)
+    history: History = field(factory=History)
+    clearance: Clearance = field(factory=Clearance)
+
+
+SECTIONS: dict[str, type] = {
+    "person": Person,
+    "pain": Pain,
+    "red_flags": RedFlags,
+    "history": History,
+    "clearance": Clearance,
+    "training": Training,
+}
+
+
+def condition_fields() -> dict[str, dict]:
+    """Every profile value a rule condition may read: ``"pain.current" -> {"kind": "number", ...}``.
+
+    A field is optional (may be missing, so comparisons with it are false) when it has a ``None`` default.
+    """
+    catalog: dict[str, dict] = {}
+    for section, cls in SECTIONS.items():
+        for f in attrs.fields(cls):
+            kind = f.metadata.get("kind")
+            if kind in (None, "surgeries", "str", "date"):
+                continue  # free text, dates and the surgery list are read through functions, not compared
+            info = dict(f.metadata)
+            info["optional"] = f.default is None
+            catalog[f"{section}.{f.name}"] = info
+    return catalog
