@@ -1,0 +1,209 @@
+"""The rule set as frozen data: vocabulary, variants, programs, phases, caps and rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .conditions import Condition
+
+FORMAT = 1
+"""The newest rule-set format this program reads."""
+
+ACTIONS = ("refuse", "require_clearance", "modify", "warn")
+"""From strictest to mildest."""
+
+URGENCIES = ("emergency", "urgent", "routine")
+"""From most to least urgent."""
+
+LOAD_KINDS = ("bodyweight", "percent")
+
+
+@attrs.frozen
+class CapSpec:
+    name: str
+    kind: str  # int | number | bool | tags
+    low: float = 0
+    high: float = 0
+    wins: str = "min"  # min | max | any | union: how the strictest of several is chosen
+    meaning: str = ""
+
+
+CAP_SPECS: dict[str, CapSpec] = {
+    spec.name: spec
+    for spec in (
+        CapSpec("max_load_percent", "number", 0, 150, "min", "load at most this % of the working load"),
+        CapSpec("max_load_kg", "number", 0, 500, "min", "load at most this many kg"),
+        CapSpec("bodyweight_only", "bool", wins="any", meaning="no added load"),
+        CapSpec("max_rom_percent", "number", 10, 130, "min",
+                "range of motion at most this % of the swing to neutral (100 = legs in line with the trunk, no hyperextension)"),
+        CapSpec("max_sets", "int", 1, 10, "min", "at most this many sets"),
+        CapSpec("max_reps", "int", 1, 50, "min", "at most this many repetitions a set"),
+        CapSpec("max_sessions_per_week", "int", 1, 7, "min", "at most this many sessions a week"),
+        CapSpec("min_rest_seconds", "int", 0, 600, "max", "rest at least this long between sets"),
+        CapSpec("avoid_tags", "tags", wins="union", meaning="never use an exercise variant with these tags"),
+    )
+}
+
+
+@attrs.frozen
+class Caps:
+    """Limits on the prescription. ``None`` (or empty) means no limit of that kind."""
+
+    max_load_percent: float | None = None
+    max_load_kg: float | None = None
+    bodyweight_only: bool | None = None
+    max_rom_percent: float | None = None
+    max_sets: int | None = None
+    max_reps: int | None = None
+    max_sessions_per_week: int | None = None
+    min_rest_seconds: int | None = None
+    avoid_tags: frozenset[str] = frozenset()
+
+    def items(self) -> list[tuple[str, Any]]:
+        """The caps that are set, in a fixed order."""
+        out = []
+        for name in CAP_SPECS:
+            value = getattr(self, name)
+            if value is not None and value != frozenset() and value is not False:
+                out.append((name, value))
+        return out
+
+
+@attrs.frozen
+class Reference:
+    key: str
+    citation: str
+    url: str | None = None
+
+
+@attrs.frozen
+class Referral:
+    urgency: str
+    to: str
+    message: str
+
+
+@attrs.frozen
+class Rule:
+    id: str
+    title: str
+    when: Condition
+    action: str
+    reason: str
+    source: str
+    caps: Caps | None = None
+    referral: Referral | None = None
+    cues: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Restriction:
+    """A restriction a clinician can write in a profile's clearance, and the caps it means."""
+
+    id: str
+    description: str
+    caps: Caps
+
+
+@attrs.frozen
+class Variant:
+    id: str
+    name: str
+    description: str
+    equipment_any: tuple[str, ...]  # empty: needs no equipment
+    loadable: bool
+    tags: frozenset[str]
+    cues: tuple[str, ...]
+
+
+@attrs.frozen
+class Progression:
+    """A number that starts at ``start`` and moves by ``step`` each training week, never past ``limit``."""
+
+    start: float
+    step: float = 0
+    limit: float | None = None
+
+    def at(self, week_index: int) -> float:
+        value = self.start + self.step * week_index
+        if self.limit is not None:
+            value = min(value, self.limit) if self.step >= 0 else max(value, self.limit)
+        return value
+
+
+@attrs.frozen
+class Phase:
+    id: str
+    name: str
+    purpose: str
+    weeks: int
+    sets: Progression
+    reps: Progression
+    load: str
+    load_percent: Progression | None
+    rom_percent: Progression
+    tempo: str
+    rest_seconds: int
+    cues: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Program:
+    goal: str
+    name: str
+    summary: str
+    deload_every: int  # 0: never
+    deload_volume_percent: float
+    phases: tuple[Phase, ...]
+
+
+@attrs.frozen
+class ExperienceLevel:
+    name: str
+    min_days: int
+    max_days: int
+    max_sets: int
+    max_load_percent: float
+
+
+@attrs.frozen
+class PainMonitoring:
+    during: str
+    after: str
+    week_to_week: str
+    if_exceeded: str
+    source: str
+
+
+@attrs.frozen
+class RuleSet:
+    format: int
+    id: str
+    version: str
+    title: str
+    summary: str
+    disclaimer: str
+    notes: tuple[str, ...]
+    default_weeks: int
+    load_increment_kg: float
+    references: Mapping[str, Reference]
+    vocabulary: Mapping[str, tuple[str, ...]]
+    parameters: Mapping[str, Any]
+    restrictions: Mapping[str, Restriction]
+    variants: Mapping[str, Variant]
+    variant_preference: tuple[str, ...]
+    experience: Mapping[str, ExperienceLevel]
+    programs: Mapping[str, Program]
+    pain_monitoring: PainMonitoring
+    rules: tuple[Rule, ...]
+    sha256: str
+    source: str = "<memory>"
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)

@@ -1,0 +1,438 @@
+"""Read a rule set from TOML, check every part of it, and build a frozen :class:`RuleSet`.
+
+Every problem in the file is reported at once, each with file, line and column. Conditions are
+compiled and type-checked here, at load time, against the profile's fields and the rule set's own
+vocabulary, so a misspelt name is an error now, not a rule that silently never fires.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path as FilePath
+from typing import Any
+
+from . import checks as c
+from .conditions import ConditionError, compile_condition
+from .errors import Problem, RulesetError
+from .locate import Path
+from .profile import GOALS, EXPERIENCES, condition_fields
+from .report import Reporter
+from .ruleset import (
+    ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Caps, ExperienceLevel, PainMonitoring, Phase,
+    Program, Progression, Reference, Referral, Restriction, Rule, RuleSet, Variant,
+)
+
+DEFAULT_NAME = "<default>"
+VOCABULARIES = ("conditions", "surgeries", "equipment")
+
+
+@functools.cache
+def default_ruleset() -> RuleSet:
+    """The rule set embedded in the package (also shipped as ``rulesets/default.toml``)."""
+    return parse_ruleset(default_ruleset_text(), name=DEFAULT_NAME)
+
+
+def default_ruleset_text() -> str:
+    return resources.files("revhyper").joinpath("rulesets/default.toml").read_text(encoding="utf-8")
+
+
+def load_ruleset(path: str | FilePath) -> RuleSet:
+    """Read and check a rule-set file; raises :class:`RulesetError` with every problem found."""
+    name = str(path)
+    try:
+        data = FilePath(path).read_bytes()
+    except OSError as exc:
+        raise RulesetError([Problem(name, "", f"cannot read the rule set: {exc.strerror or exc}")]) from None
+    return parse_ruleset(data, name=name)
+
+
+def parse_ruleset(source: str | bytes, *, name: str = "<string>") -> RuleSet:
+    text = decode(source, name, RulesetError)
+    data = parse_toml(text, name, RulesetError)
+    rep = Reporter(name, text, "toml")
+    ruleset = build_ruleset(data, rep)
+    if rep.errors or ruleset is None:
+        raise RulesetError(rep.errors)
+    return ruleset
+
+
+def decode(source: str | bytes, name: str, error: type) -> str:
+    if isinstance(source, str):
+        return source
+    try:
+        return source.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = source[: exc.start].count(b"\n") + 1
+        raise error([Problem(name, "", f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read)", line)]) from None
+
+
+def parse_toml(text: str, name: str, error: type) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, column = _toml_error_position(str(exc))
+        message = str(exc).split(" (at line")[0]
+        raise error([Problem(name, "", f"not valid TOML: {message}", line, column)]) from None
+    except RecursionError:
+        raise error([Problem(name, "", "not valid TOML: nested too deeply")]) from None
+
+
+def _toml_error_position(message: str) -> tuple[int | None, int | None]:
+    import re
+
+    match = re.search(r"at line (\d+), column (\d+)", message)
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
+
+
+def content_hash(data: Mapping[str, Any]) -> str:
+    """sha256 of the rule set's resolved content, independent of layout and comments."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# -- building ----------------------------------------------------------------------------------
+
+def build_ruleset(data: Mapping[str, Any], rep: Reporter) -> RuleSet | None:
+    """Check ``data`` (a parsed rule set) and build it; problems go to ``rep``."""
+    top = c.table(rep, data, (), required={
+        "format": c.integer(1, 1_000_000),
+        "id": _ruleset_id,
+        "version": c.text,
+        "title": c.text,
+        "disclaimer": c.text,
+        "references": _any,
+        "vocabulary": _any,
+        "variants": _any,
+        "variant_preference": _any,
+        "experience": _any,
+        "programs": _any,
+        "pain_monitoring": _any,
+        "rules": _any,
+    }, optional={
+        "summary": c.text,
+        "notes": c.list_of(c.text),
+        "default_weeks": c.integer(1, 52),
+        "load_increment_kg": c.number(0.1, 25),
+        "parameters": _any,
+        "restrictions": _any,
+    }, what="rule set")
+    if top is None:
+        return None
+    if isinstance(top.get("format"), int) and top["format"] > FORMAT:
+        rep.error(("format",), f"this rule set is format {top['format']}, but this revhyper reads format {FORMAT} at most; "
+                               "upgrade revhyper to use it")
+        return None
+
+    references = _references(rep, data.get("references", {}))
+    vocabulary = _vocabulary(rep, data.get("vocabulary", {}))
+    parameters = _parameters(rep, data.get("parameters", {}))
+    variants = c.named_tables(rep, data.get("variants", {}), ("variants",), lambda n, v, p: _variant(rep, n, v, p, vocabulary))
+    tags = tuple(sorted({t for variant in variants.values() for t in variant.tags}))
+    preference = c.list_of(c.one_of(tuple(variants), "a variant:"), unique=True)(rep, data.get("variant_preference", []), ("variant_preference",))
+    if "variant_preference" in data and preference is not c.BAD and not preference:
+        rep.error(("variant_preference",), "list at least one variant, most preferred first")
+    restrictions = c.named_tables(rep, data.get("restrictions", {}), ("restrictions",),
+                                  lambda n, v, p: _restriction(rep, n, v, p, tags))
+    experience = _experience(rep, data.get("experience", {}))
+    programs = _programs(rep, data.get("programs", {}))
+    pain = _pain_monitoring(rep, data.get("pain_monitoring", {}), references)
+    vocabularies = {**vocabulary, "restrictions": tuple(restrictions)}
+    fields = condition_fields()
+    rules = c.named_tables(rep, data.get("rules", {}), ("rules",),
+                           lambda n, v, p: _rule(rep, n, v, p, fields, parameters, vocabularies, references, tags))
+
+    if rep.errors:
+        return None
+    return RuleSet(
+        format=top["format"],
+        id=top["id"],
+        version=top["version"],
+        title=top["title"],
+        summary=top.get("summary", ""),
+        disclaimer=top["disclaimer"],
+        notes=top.get("notes", ()),
+        default_weeks=top.get("default_weeks", 12),
+        load_increment_kg=top.get("load_increment_kg", 0.5),
+        references=references,
+        vocabulary=vocabulary,
+        parameters=parameters,
+        restrictions=restrictions,
+        variants=variants,
+        variant_preference=preference,
+        experience=experience,
+        programs=programs,
+        pain_monitoring=pain,
+        rules=tuple(rules.values()),
+        sha256=content_hash(data),
+        source=rep.file,
+    )
+
+
+def _any(rep: Reporter, value: Any, path: Path) -> Any:
+    return value
+
+
+def _ruleset_id(rep: Reporter, value: Any, path: Path) -> Any:
+    import re
+
+    if not isinstance(value, str) or not re.match(r"^[a-z0-9][a-z0-9._-]*$", value):
+        rep.error(path, "expected an id of lower-case letters, digits, '.', '-' or '_' (like clinic-north)")
+        return c.BAD
+    return value
+
+
+def _references(rep: Reporter, value: Any) -> dict[str, Reference]:
+    def build(key: str, entry: Any, path: Path):
+        got = c.table(rep, entry, path, {"citation": c.text}, {"url": c.text}, what="reference")
+        if got is None or "citation" not in got:
+            return None
+        return Reference(key, got["citation"], got.get("url"))
+
+    refs = _named(rep, value, ("references",), build)
+    if isinstance(value, dict) and not value:
+        rep.error(("references",), "a rule set needs at least one reference: every rule cites its source")
+    return refs
+
+
+def _named(rep: Reporter, value: Any, path: Path, build) -> dict[str, Any]:
+    """Named entries whose names may contain '-' (references)."""
+    if not isinstance(value, dict):
+        rep.error(path, "expected a table of named entries")
+        return {}
+    out = {}
+    for name, entry in value.items():
+        built = build(name, entry, path + (name,))
+        if built is not None:
+            out[name] = built
+    return out
+
+
+def _vocabulary(rep: Reporter, value: Any) -> dict[str, tuple[str, ...]]:
+    got = c.table(rep, value, ("vocabulary",), {name: c.list_of(c.identifier, unique=True) for name in VOCABULARIES},
+                  what="vocabulary table")
+    return {name: (got or {}).get(name, ()) for name in VOCABULARIES}
+
+
+def _parameters(rep: Reporter, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        rep.error(("parameters",), "expected a table of named numbers, words or true/false values")
+        return {}
+    out = {}
+    for name, element in value.items():
+        path = ("parameters", name)
+        if c.identifier(rep, name, path) is c.BAD:
+            continue
+        if isinstance(element, bool) or isinstance(element, (int, float, str)):
+            out[name] = element
+        else:
+            rep.error(path, "a parameter is a number, a word or true/false")
+    return out
+
+
+def _caps(rep: Reporter, value: Any, path: Path, tags: tuple[str, ...]) -> Caps | None:
+    checks = {}
+    for name, spec in CAP_SPECS.items():
+        if spec.kind == "int":
+            checks[name] = c.integer(int(spec.low), int(spec.high))
+        elif spec.kind == "number":
+            checks[name] = c.number(spec.low, spec.high)
+        elif spec.kind == "bool":
+            checks[name] = c.boolean
+        else:
+            checks[name] = c.list_of(c.one_of(tags, "a variant tag:"), unique=True)
+    got = c.table(rep, value, path, {}, checks, what="table of caps")
+    if got is None:
+        return None
+    if not value:
+        rep.error(path, f"caps is empty; set at least one of {', '.join(CAP_SPECS)}")
+        return None
+    if "avoid_tags" in got:
+        got["avoid_tags"] = frozenset(got["avoid_tags"])
+    return Caps(**got)
+
+
+def _variant(rep, name, value, path, vocabulary) -> Variant | None:
+    got = c.table(rep, value, path, {"name": c.text, "equipment_any": c.list_of(c.one_of(vocabulary["equipment"], "equipment in the vocabulary:"))},
+                  {"description": c.text, "loadable": c.boolean, "tags": c.list_of(c.identifier, unique=True), "cues": c.list_of(c.text)},
+                  what="variant")
+    if got is None or len(got) < 2 or any(k not in got for k in ("name", "equipment_any")):
+        return None
+    return Variant(name, got["name"], got.get("description", ""), got["equipment_any"], got.get("loadable", False),
+                   frozenset(got.get("tags", ())), got.get("cues", ()))
+
+
+def _restriction(rep, name, value, path, tags) -> Restriction | None:
+    got = c.table(rep, value, path, {"description": c.text, "caps": _any}, what="restriction")
+    if got is None or "caps" not in got:
+        return None
+    caps = _caps(rep, got["caps"], path + ("caps",), tags)
+    if caps is None or "description" not in got:
+        return None
+    return Restriction(name, got["description"], caps)
+
+
+def _experience(rep: Reporter, value: Any) -> dict[str, ExperienceLevel]:
+    def build(name, entry, path):
+        got = c.table(rep, entry, path, {"days_per_week": _any, "max_sets": c.integer(1, 10), "max_load_percent": c.number(0, 150)},
+                      what="experience level")
+        if got is None:
+            return None
+        days = c.table(rep, got.get("days_per_week", {}), path + ("days_per_week",), {"min": c.integer(1, 7), "max": c.integer(1, 7)},
+                       what="table like { min = 2, max = 3 }")
+        if not days or len(days) < 2 or len(got) < 3:
+            return None
+        if days["min"] > days["max"]:
+            rep.error(path + ("days_per_week",), f"min ({days['min']}) is more than max ({days['max']})")
+            return None
+        return ExperienceLevel(name, days["min"], days["max"], got["max_sets"], got["max_load_percent"])
+
+    levels = c.table(rep, value, ("experience",), {name: _any for name in EXPERIENCES}, what="table of experience levels")
+    return {name: level for name, entry in (levels or {}).items() if (level := build(name, entry, ("experience", name)))}
+
+
+def _progression(kind: str, low: float, high: float):
+    single = c.integer(int(low), int(high)) if kind == "int" else c.number(low, high)
+
+    def check(rep: Reporter, value: Any, path: Path) -> Any:
+        if not isinstance(value, dict):
+            got = single(rep, value, path)
+            return c.BAD if got is c.BAD else Progression(got)
+        step_check = c.integer(-int(high), int(high)) if kind == "int" else c.number(-high, high)
+        got = c.table(rep, value, path, {"start": single}, {"step": step_check, "limit": single},
+                      what="number or table like { start = 2, step = 1, limit = 4 }")
+        if got is None or "start" not in got or len(got) != len(value):
+            return c.BAD
+        if got.get("step", 0) != 0 and "limit" not in got:
+            rep.error(path, "a progression with a step needs a limit, so it cannot grow without end")
+            return c.BAD
+        if "limit" in got and got.get("step", 0) * (got["limit"] - got["start"]) < 0:
+            rep.error(path, f"the limit {got['limit']:g} lies behind the start {got['start']:g} for a step of {got.get('step', 0):g}")
+            return c.BAD
+        return Progression(got["start"], got.get("step", 0), got.get("limit"))
+    return check
+
+
+def _phase(rep: Reporter, value: Any, path: Path) -> Phase | None:
+    got = c.table(rep, value, path, {
+        "id": c.identifier, "name": c.text, "weeks": c.integer(1, 52), "sets": _progression("int", 1, 10),
+        "reps": _progression("int", 1, 50), "load": c.one_of(LOAD_KINDS), "rom_percent": _progression("number", 10, 130),
+        "tempo": c.text, "rest_seconds": c.integer(0, 600),
+    }, {"purpose": c.text, "load_percent": _progression("number", 0, 150), "cues": c.list_of(c.text)}, what="phase")
+    if got is None:
+        return None
+    if got.get("load") == "percent" and "load_percent" not in got and isinstance(value, dict) and "load_percent" not in value:
+        rep.error(path, "a phase with load = \"percent\" needs load_percent", at="key")
+        return None
+    if got.get("load") == "bodyweight" and "load_percent" in got:
+        rep.error(path + ("load_percent",), "load_percent is set but load = \"bodyweight\"; remove one", at="key")
+        return None
+    needed = ("id", "name", "weeks", "sets", "reps", "load", "rom_percent", "tempo", "rest_seconds")
+    if any(k not in got for k in needed):
+        return None
+    return Phase(got["id"], got["name"], got.get("purpose", ""), got["weeks"], got["sets"], got["reps"], got["load"],
+                 got.get("load_percent"), got["rom_percent"], got["tempo"], got["rest_seconds"], got.get("cues", ()))
+
+
+def _programs(rep: Reporter, value: Any) -> dict[str, Program]:
+    def build(goal, entry, path):
+        got = c.table(rep, entry, path, {"name": c.text, "phases": _any},
+                      {"summary": c.text, "deload_every": c.integer(0, 52), "deload_volume_percent": c.number(10, 100)},
+                      what="program")
+        if got is None or "phases" not in got:
+            return None
+        phases_value = got["phases"]
+        if not isinstance(phases_value, list) or not phases_value:
+            rep.error(path + ("phases",), "expected one or more [[programs.<goal>.phases]] tables")
+            return None
+        phases = [_phase(rep, p, path + ("phases", i)) for i, p in enumerate(phases_value)]
+        ids = [p.id for p in phases if p]
+        for i, phase in enumerate(phases):
+            if phase and ids.count(phase.id) > 1:
+                rep.error(path + ("phases", i, "id"), f"phase id '{phase.id}' is used twice in this program")
+        if None in phases or "name" not in got:
+            return None
+        return Program(goal, got["name"], got.get("summary", ""), got.get("deload_every", 0),
+                       got.get("deload_volume_percent", 50), tuple(phases))
+
+    programs = c.table(rep, value, ("programs",), {}, {goal: _any for goal in GOALS}, what="table of programs, one per goal")
+    out = {goal: p for goal, entry in (programs or {}).items() if (p := build(goal, entry, ("programs", goal)))}
+    if programs is not None:
+        for goal in GOALS:
+            if goal not in value:
+                rep.error(("programs",), f"no program for the goal '{goal}'; every goal a profile may name needs one", at="key")
+    return out
+
+
+def _pain_monitoring(rep: Reporter, value: Any, references: Mapping[str, Reference]) -> PainMonitoring | None:
+    got = c.table(rep, value, ("pain_monitoring",), {
+        "during": c.text, "after": c.text, "week_to_week": c.text, "if_exceeded": c.text,
+        "source": c.one_of(tuple(references), "a reference key:"),
+    }, what="pain_monitoring table")
+    if got is None or len(got) < 5:
+        return None
+    return PainMonitoring(**got)
+
+
+def _rule(rep, rule_id, value, path, fields, parameters, vocabularies, references, tags) -> Rule | None:
+    got = c.table(rep, value, path, {
+        "title": c.text, "when": _any, "action": c.one_of(ACTIONS, "one of"), "reason": c.text,
+        "source": c.one_of(tuple(references), "a reference key:"),
+    }, {"caps": _any, "referral": _any, "cues": c.list_of(c.text)}, what="rule")
+    if got is None:
+        return None
+    condition = None
+    if "when" in got:
+        condition = _condition(rep, got["when"], path + ("when",), fields, parameters, vocabularies)
+    action = got.get("action")
+    caps = referral = None
+    if "caps" in got:
+        if action in ("refuse", "warn"):
+            rep.error(path + ("caps",), f"a '{action}' rule has no caps; caps go with modify or require_clearance", at="key")
+        else:
+            caps = _caps(rep, got["caps"], path + ("caps",), tags)
+    elif action == "modify":
+        rep.error(path, "a 'modify' rule needs caps (what it limits)", at="key")
+    if "referral" in got:
+        if action != "refuse":
+            rep.error(path + ("referral",), "only a 'refuse' rule carries a referral", at="key")
+        else:
+            referral = _referral(rep, got["referral"], path + ("referral",))
+    elif action == "refuse":
+        rep.error(path, "a 'refuse' rule needs a referral: where the person should go", at="key")
+    if condition is None or any(k not in got for k in ("title", "action", "reason", "source")):
+        return None
+    if action == "refuse" and referral is None:
+        return None
+    return Rule(rule_id, got["title"], condition, action, got["reason"], got["source"], caps, referral, got.get("cues", ()))
+
+
+def _referral(rep: Reporter, value: Any, path: Path) -> Referral | None:
+    got = c.table(rep, value, path, {"urgency": c.one_of(URGENCIES), "to": c.text, "message": c.text}, what="referral")
+    if got is None or len(got) < 3:
+        return None
+    return Referral(**got)
+
+
+def _condition(rep, text, path, fields, parameters, vocabularies):
+    if not isinstance(text, str):
+        rep.error(path, "expected a condition in quotes, like \"pain.current >= 7\"")
+        return None
+    try:
+        return compile_condition(text, fields=fields, params=parameters, vocabularies=vocabularies)
+    except ConditionError as exc:
+        start = rep.locations.value_text_offset(path)
+        for problem in exc.problems:
+            position = None
+            if start is not None:
+                line, column, quote = start
+                if problem.line == 1 and len(quote) == 1:
+                    position = (line, column + len(quote) + problem.column)
+                else:
+                    position = (line, column)
+            rep.error(path, problem.message, problem.suggestion, position=position)
+        return None
