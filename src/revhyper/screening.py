@@ -1,0 +1,115 @@
+"""Screening: which rules fire for a profile, the strictest outcome, and the strictest caps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .block import AppliedCap, FiredRule, Screening
+from .profile import SECTIONS, Profile
+from .ruleset import ACTIONS, CAP_SPECS, URGENCIES, Caps, RuleSet
+
+
+def profile_facts(profile: Profile) -> dict[str, Any]:
+    """The flat view of a profile that conditions read: ``"pain.current" -> 4``, ``"had_surgery:x" -> True``."""
+    facts: dict[str, Any] = {}
+    for section in SECTIONS:
+        obj = getattr(profile, section)
+        for f in attrs.fields(type(obj)):
+            value = getattr(obj, f.name)
+            facts[f"{section}.{f.name}"] = frozenset(value) if isinstance(value, tuple) and f.metadata.get("kind") == "list" else value
+    return facts
+
+
+class _SurgeryFacts(dict):
+    """Facts with surgery functions answered on demand (a profile has few surgeries; rules ask about many)."""
+
+    def __init__(self, base: dict[str, Any], profile: Profile):
+        super().__init__(base)
+        self._surgeries = profile.history.surgeries
+
+    def __missing__(self, key: str) -> Any:
+        function, _, procedure = key.partition(":")
+        weeks = [s.weeks_ago for s in self._surgeries if s.procedure == procedure]
+        if function == "weeks_since_surgery":
+            value = min(weeks) if weeks else None
+        elif function == "had_surgery":
+            value = bool(weeks)
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
+def facts_for(profile: Profile) -> dict[str, Any]:
+    return _SurgeryFacts(profile_facts(profile), profile)
+
+
+def screen(profile: Profile, ruleset: RuleSet) -> Screening:
+    """Fire every rule, then decide the status, the referral and the caps. Pure."""
+    facts = facts_for(profile)
+    fired: list[FiredRule] = []
+    for rule in ruleset.rules:
+        if rule.when(facts):
+            reference = ruleset.references[rule.source]
+            values = tuple((name, _read(name, facts, ruleset.parameters)) for name in rule.when.reads)
+            fired.append(FiredRule(rule.id, rule.title, rule.action, rule.reason, rule.source, reference.citation,
+                                   rule.when.text, values, rule.caps, rule.referral))
+
+    restrictions = profile.clearance.restrictions
+    asked: list[tuple[str, Caps]] = [(f.id, f.caps) for f in fired if f.caps is not None]
+    asked += [(f"restriction:{name}", ruleset.restrictions[name].caps) for name in restrictions]
+    applied, merged = merge_caps(asked)
+
+    actions = {f.action for f in fired}
+    clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
+    if "refuse" in actions:
+        status = "refused"
+    elif clearance_rules and not profile.clearance.cleared:
+        status = "needs_clearance"
+    else:
+        status = "generated"
+    referral = None
+    if status == "refused":
+        referrals = [f.referral for f in fired if f.action == "refuse" and f.referral is not None]
+        referral = min(referrals, key=lambda r: URGENCIES.index(r.urgency)) if referrals else None
+    fired.sort(key=lambda f: ACTIONS.index(f.action))  # strictest first; stable within an action
+    return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, profile.clearance.cleared, restrictions)
+
+
+def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], Caps]:
+    """The strictest value of each kind of cap, with who set it and who asked for less."""
+    applied: list[AppliedCap] = []
+    merged: dict[str, Any] = {}
+    for name, spec in CAP_SPECS.items():
+        values = [(who, getattr(caps, name)) for who, caps in asked
+                  if getattr(caps, name) is not None and getattr(caps, name) != frozenset()]
+        if not values:
+            continue
+        if spec.wins == "union":
+            winner: Any = frozenset().union(*(v for _, v in values))
+            set_by = tuple(who for who, _ in values)
+            weaker: tuple = ()
+        else:
+            if spec.wins == "min":
+                winner = min(v for _, v in values)
+            elif spec.wins == "max":
+                winner = max(v for _, v in values)
+            else:  # any: a true flag wins
+                winner = any(v for _, v in values)
+            set_by = tuple(who for who, v in values if v == winner)
+            weaker = tuple((who, v) for who, v in values if v != winner)
+        merged[name] = winner
+        applied.append(AppliedCap(name, winner, spec.meaning, set_by, weaker))
+    return tuple(applied), Caps(**merged)
+
+
+def _read(name: str, facts: dict[str, Any], parameters) -> Any:
+    if name.startswith("params."):
+        return parameters[name[len("params."):]]
+    if "(" in name:
+        function, _, rest = name.partition("(")
+        return facts[f"{function}:{rest.strip(')').strip(chr(34))}"]
+    value = facts.get(name)
+    return tuple(sorted(value)) if isinstance(value, frozenset) else value
