@@ -1,0 +1,72 @@
+"""revhyper: periodized reverse hyperextension blocks for people with low back pain.
+
+The Python API, all typed and free of side effects but for reading the files you name::
+
+    import revhyper
+
+    rules = revhyper.default_ruleset()             # or revhyper.load_ruleset("clinic.toml")
+    profile = revhyper.load_profile("client.toml", rules)
+    block = revhyper.generate(profile, rules)
+    block.status                                   # "generated" | "needs_clearance" | "refused"
+    revhyper.block_to_json(block)                  # canonical JSON bytes
+
+Names are imported lazily so that ``import revhyper`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+
+_EXPORTS = {
+    "Block": "block",
+    "Profile": "profile",
+    "RuleSet": "ruleset",
+    "Problem": "errors",
+    "RevhyperError": "errors",
+    "InputError": "errors",
+    "ProfileError": "errors",
+    "RulesetError": "errors",
+    "OutputError": "errors",
+    "load_profile": "profile_loader",
+    "parse_profile": "profile_loader",
+    "profile_from_data": "profile_loader",
+    "load_ruleset": "ruleset_loader",
+    "parse_ruleset": "ruleset_loader",
+    "default_ruleset": "ruleset_loader",
+    "generate": "generate",
+    "screen": "screening",
+    "block_to_dict": "canonical",
+    "block_to_json": "canonical",
+    "block_to_text": "text_view",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:
+    from .block import Block
+    from .canonical import block_to_dict, block_to_json
+    from .errors import InputError, OutputError, Problem, ProfileError, RevhyperError, RulesetError
+    from .generate import generate
+    from .profile import Profile
+    from .profile_loader import load_profile, parse_profile, profile_from_data
+    from .ruleset import RuleSet
+    from .ruleset_loader import default_ruleset, load_ruleset, parse_ruleset
+    from .screening import screen
+    from .text_view import block_to_text
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'revhyper' has no attribute '{name}'")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

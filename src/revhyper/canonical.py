@@ -1,0 +1,147 @@
+"""The canonical JSON form of a block: one explicit mapping, fixed key order, same bytes for same inputs.
+
+docs/block.md documents every field; schemas/block.schema.json is its JSON Schema.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .block import AppliedCap, Block, Exercise, FiredRule, Plan, Session, Week
+from .ruleset import Caps, Referral
+
+
+def block_to_dict(block: Block) -> dict[str, Any]:
+    screening = block.screening
+    return {
+        "format": block.format,
+        "generator": {"name": "revhyper", "version": block.generator_version},
+        "ruleset": {"id": block.ruleset.id, "version": block.ruleset.version, "sha256": block.ruleset.sha256},
+        "person_id": block.person_id,
+        "status": block.status,
+        "disclaimer": block.disclaimer,
+        "referral": _referral(screening.referral),
+        "screening": {
+            "fired": [_fired(f) for f in screening.fired],
+            "clearance": {"required_by": list(screening.clearance_required_by), "given": screening.clearance_given},
+            "restrictions": list(screening.restrictions),
+        },
+        "caps": {cap.name: _cap(cap) for cap in screening.caps},
+        "plan": _plan(block.plan),
+        "weeks": [_week(w) for w in block.weeks],
+        "adjustments": list(block.adjustments),
+        "warnings": list(block.warnings),
+        "notes": list(block.notes),
+        "pain_rule": {
+            "during": block.pain_rule.during,
+            "after": block.pain_rule.after,
+            "week_to_week": block.pain_rule.week_to_week,
+            "if_exceeded": block.pain_rule.if_exceeded,
+            "source": block.pain_rule.source,
+        },
+    }
+
+
+def block_to_json(block: Block) -> bytes:
+    """Canonical JSON bytes: UTF-8, two-space indent, fixed key order, a final newline."""
+    return dump_json(block_to_dict(block))
+
+
+def dump_json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def caps_to_dict(caps: Caps) -> dict[str, Any]:
+    return {name: _value(value) for name, value in caps.items()}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _referral(referral: Referral | None) -> dict[str, Any] | None:
+    if referral is None:
+        return None
+    return {"urgency": referral.urgency, "to": referral.to, "message": referral.message}
+
+
+def _fired(f: FiredRule) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "title": f.title,
+        "action": f.action,
+        "reason": f.reason,
+        "source": {"key": f.source, "citation": f.citation},
+        "condition": f.condition,
+        "values": {name: _value(value) for name, value in f.values},
+        "caps": caps_to_dict(f.caps) if f.caps else {},
+    }
+
+
+def _cap(cap: AppliedCap) -> dict[str, Any]:
+    return {
+        "value": _value(cap.value),
+        "meaning": cap.meaning,
+        "set_by": list(cap.set_by),
+        "also_asked": [{"by": who, "value": _value(value)} for who, value in cap.also_asked],
+    }
+
+
+def _plan(plan: Plan | None) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    return {
+        "goal": plan.goal,
+        "program": plan.program_name,
+        "experience": plan.experience,
+        "variant": {"id": plan.variant, "name": plan.variant_name},
+        "weeks": plan.weeks,
+        "days_per_week": plan.days_per_week,
+        "start_date": plan.start_date.isoformat() if plan.start_date else None,
+        "working_load_kg": plan.working_load_kg,
+        "load_increment_kg": plan.load_increment_kg,
+    }
+
+
+def _week(week: Week) -> dict[str, Any]:
+    exercise_dicts: dict[int, dict[str, Any]] = {}
+    return {
+        "number": week.number,
+        "phase": {"id": week.phase, "name": week.phase_name},
+        "deload": week.deload,
+        "sessions": [_session(s, exercise_dicts) for s in week.sessions],
+    }
+
+
+def _session(session: Session, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "number": session.number,
+        "index": session.index,
+        "date": session.date.isoformat() if session.date else None,
+        "exercises": [_exercise(e, cache) for e in session.exercises],
+    }
+
+
+def _exercise(e: Exercise, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    key = id(e)
+    if key not in cache:  # sessions of a week share one exercise object
+        cache[key] = {
+            "variant": e.variant,
+            "name": e.name,
+            "sets": e.sets,
+            "reps": e.reps,
+            "load_kg": e.load_kg,
+            "load_percent": e.load_percent,
+            "tempo": e.tempo,
+            "rom_percent": e.rom_percent,
+            "rest_seconds": e.rest_seconds,
+            "cues": list(e.cues),
+        }
+    return cache[key]

@@ -1,0 +1,132 @@
+"""The ``revhyper`` command line. Parsing and I/O live here; the work is done by pure functions.
+
+Exit codes (docs/cli.md):
+  0  generated: a block with sessions was written
+  1  internal error: a bug in revhyper (please report it)
+  2  bad input: a profile, rule set or argument is invalid or unreadable; nothing was written
+  3  needs clearance: the block (no sessions) says which rules need a clinician's clearance
+  4  refused: the block (no sessions) says why and where to refer
+  5  output failed: the output could not be produced or written; no partial file was left
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+EXIT_GENERATED = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_NEEDS_CLEARANCE = 3
+EXIT_REFUSED = 4
+EXIT_OUTPUT_FAILED = 5
+
+STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
+
+BUILTIN_FORMATS = ("json", "text")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors are bad input: exit 2 with the usage line
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
+    parser = _Parser(prog="revhyper", description="Periodized reverse hyperextension blocks for people with low back pain.",
+                     epilog="Exit codes: 0 generated, 1 internal error, 2 bad input, 3 needs clearance, 4 refused, 5 output failed.")
+    parser.add_argument("--version", action="version", version=f"revhyper {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    gen = commands.add_parser("generate", help="screen a profile and write its block",
+                              description="Screen a client profile with a rule set and write the periodized block.")
+    gen.add_argument("profile", metavar="PROFILE", help="the client's profile file (.toml or .json)")
+    gen.add_argument("--rules", metavar="FILE", help="rule set to use (default: the embedded default rule set)")
+    gen.add_argument("--format", "-f", default="json", metavar="NAME", help="output format: json (default) or text")
+    gen.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
+    gen.set_defaults(run=_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .errors import InputError, OutputError
+
+    try:
+        return args.run(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OutputError as exc:
+        print(f"revhyper: error: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT_FAILED
+    except KeyboardInterrupt:
+        print("revhyper: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        print(f"revhyper: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _load_ruleset(args):
+    from .ruleset_loader import default_ruleset, load_ruleset
+
+    return load_ruleset(args.rules) if args.rules else default_ruleset()
+
+
+def _generate(args) -> int:
+    from .generate import generate
+    from .profile_loader import load_profile
+
+    if args.format not in BUILTIN_FORMATS:
+        from .errors import InputError, Problem
+        from .suggest import did_you_mean
+
+        raise InputError([Problem("--format", "", f"unknown format '{args.format}'; available: {', '.join(BUILTIN_FORMATS)}",
+                                  suggestion=did_you_mean(args.format, BUILTIN_FORMATS))])
+    ruleset = _load_ruleset(args)
+    profile = load_profile(args.profile, ruleset)
+    block = generate(profile, ruleset)
+    data = render(block, args.format)
+    emit(data, args.output)
+    return STATUS_EXIT[block.status]
+
+
+def render(block, format_name: str) -> bytes:
+    from .errors import OutputError
+
+    try:
+        if format_name == "text":
+            from .text_view import block_to_text
+
+            return block_to_text(block).encode("utf-8")
+        from .canonical import block_to_json
+
+        return block_to_json(block)
+    except Exception as exc:  # noqa: BLE001
+        raise OutputError(f"the {format_name} output could not be produced ({type(exc).__name__}: {exc})") from exc
+
+
+def emit(data: bytes, output: str | None) -> None:
+    from .errors import OutputError
+
+    if output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from .atomic import write_atomic
+
+    try:
+        write_atomic(output, data)
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}; nothing was written") from exc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""A readable view of a block for the terminal or a printout: a table per week."""
+
+from __future__ import annotations
+
+from .block import Block, Exercise
+
+STATUS_WORDS = {
+    "generated": "GENERATED",
+    "needs_clearance": "NEEDS CLEARANCE: no sessions until a clinician clears exercise",
+    "refused": "REFUSED: no exercise programme",
+}
+
+
+def block_to_text(block: Block) -> str:
+    lines: list[str] = []
+    add = lines.append
+    stamp = block.ruleset
+    add(f"revhyper {block.generator_version} | rule set {stamp.id} {stamp.version} (sha256 {stamp.sha256[:12]})")
+    if block.person_id:
+        add(f"Client: {block.person_id}")
+    add(f"Status: {STATUS_WORDS[block.status]}")
+    add("")
+    referral = block.referral
+    if referral is not None:
+        add(f"REFERRAL ({referral.urgency.upper()}): {referral.to}")
+        add(f"  {referral.message}")
+        add("")
+    screening = block.screening
+    if block.status == "needs_clearance":
+        add("Before this block can start, a clinician (doctor or physiotherapist) must assess and clear exercise")
+        add(f"because of: {', '.join(screening.clearance_required_by)}. Record it in the profile's [clearance] section.")
+        add("")
+    if screening.fired:
+        add("Screening: rules that fired (strictest first)")
+        for f in screening.fired:
+            add(f"  [{f.action}] {f.title} ({f.id})")
+            add(f"      {f.reason}")
+            add(f"      Source: {f.citation}")
+    else:
+        add("Screening: no rule fired.")
+    add("")
+    if screening.caps:
+        add("Caps applied (the strictest of each kind)")
+        for cap in screening.caps:
+            value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
+            add(f"  {cap.name} = {value}  ({cap.meaning}; set by {', '.join(cap.set_by)})")
+        add("")
+    for adjustment in block.adjustments:
+        add(f"Note: {adjustment}")
+    for warning in block.warnings:
+        add(f"Warning: {warning}")
+    if block.adjustments or block.warnings:
+        add("")
+    plan = block.plan
+    if plan is not None:
+        start = f", from {plan.start_date.isoformat()}" if plan.start_date else ""
+        add(f"Programme: {plan.program_name} ({plan.experience}) | {plan.variant_name}")
+        add(f"  {plan.weeks} weeks x {plan.days_per_week} sessions a week{start}")
+        add("")
+        last_cues: tuple[str, ...] = ()
+        for week in block.weeks:
+            title = f"Week {week.number}: {week.phase_name}" + (" (lighter week)" if week.deload else "")
+            add(title)
+            add("  " + "-" * (len(title)))
+            rows = [("Session", "Date", "Sets x reps", "Load", "Range", "Tempo", "Rest")]
+            for session in week.sessions:
+                e = session.exercises[0]
+                rows.append((str(session.number), session.date.isoformat() if session.date else "-",
+                             f"{e.sets} x {e.reps}", _load(e), f"{e.rom_percent}%", e.tempo, f"{e.rest_seconds} s"))
+            widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+            for row in rows:
+                add("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+            cues = week.sessions[0].exercises[0].cues
+            if cues != last_cues:
+                add("  Cues:")
+                for cue in cues:
+                    add(f"    - {cue}")
+                last_cues = cues
+            add("")
+        add("Range: % of the swing from hanging to legs in line with the trunk (100 = neutral, over 100 = past neutral).")
+        add("Tempo: seconds lifting - holding at the top - lowering - pausing at the bottom.")
+        add("")
+    pain = block.pain_rule
+    add("Pain rule for the whole block")
+    for text in (pain.during, pain.after, pain.week_to_week, pain.if_exceeded):
+        add(f"  - {text}")
+    add("")
+    for note in block.notes:
+        add(f"Note: {note}")
+    add("")
+    add(block.disclaimer)
+    return "\n".join(lines) + "\n"
+
+
+def _load(e: Exercise) -> str:
+    if e.load_kg is None:
+        return "bodyweight"
+    return f"{e.load_kg} kg ({e.load_percent}%)"
