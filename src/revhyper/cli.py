@@ -24,7 +24,9 @@ EXIT_OUTPUT_FAILED = 5
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
-BUILTIN_FORMATS = ("json", "text")
+COMMANDS = ("generate",)
+"""Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
+and each command imports what it needs only when it runs."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,6 +36,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
     from ._version import __version__
 
     parser = _Parser(prog="revhyper", description="Periodized reverse hyperextension blocks for people with low back pain.",
@@ -41,14 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"revhyper {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-
-    gen = commands.add_parser("generate", help="screen a profile and write its block",
-                              description="Screen a client profile with a rule set and write the periodized block.")
-    gen.add_argument("profile", metavar="PROFILE", help="the client's profile file (.toml or .json)")
-    gen.add_argument("--rules", metavar="FILE", help="rule set to use (default: the embedded default rule set)")
-    gen.add_argument("--format", "-f", default="json", metavar="NAME", help="output format: json (default) or text")
-    gen.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
-    gen.set_defaults(run=_generate)
+    for name in COMMANDS:
+        importlib.import_module(f".commands.{name.replace('-', '_')}", __package__).register(commands)
     return parser
 
 
@@ -74,46 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _load_ruleset(args):
+def load_ruleset_arg(path: str | None):
+    """The rule set named by --rules, or the embedded default."""
     from .ruleset_loader import default_ruleset, load_ruleset
 
-    return load_ruleset(args.rules) if args.rules else default_ruleset()
-
-
-def _generate(args) -> int:
-    from .generate import generate
-    from .profile_loader import load_profile
-
-    if args.format not in BUILTIN_FORMATS:
-        from .errors import InputError, Problem
-        from .suggest import did_you_mean
-
-        raise InputError([Problem("--format", "", f"unknown format '{args.format}'; available: {', '.join(BUILTIN_FORMATS)}",
-                                  suggestion=did_you_mean(args.format, BUILTIN_FORMATS))])
-    ruleset = _load_ruleset(args)
-    profile = load_profile(args.profile, ruleset)
-    block = generate(profile, ruleset)
-    data = render(block, args.format)
-    emit(data, args.output)
-    return STATUS_EXIT[block.status]
-
-
-def render(block, format_name: str) -> bytes:
-    from .errors import OutputError
-
-    try:
-        if format_name == "text":
-            from .text_view import block_to_text
-
-            return block_to_text(block).encode("utf-8")
-        from .canonical import block_to_json
-
-        return block_to_json(block)
-    except Exception as exc:  # noqa: BLE001
-        raise OutputError(f"the {format_name} output could not be produced ({type(exc).__name__}: {exc})") from exc
+    return load_ruleset(path) if path else default_ruleset()
 
 
 def emit(data: bytes, output: str | None) -> None:
+    """Write ``data`` to standard output, or atomically to ``output``."""
     from .errors import OutputError
 
     if output in (None, "-"):

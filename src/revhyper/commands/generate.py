@@ -1,0 +1,28 @@
+"""revhyper generate PROFILE [--rules FILE] [--format NAME] [-o FILE]"""
+
+from __future__ import annotations
+
+from ..cli import STATUS_EXIT, emit, load_ruleset_arg
+
+
+def register(commands) -> None:
+    gen = commands.add_parser("generate", help="screen a profile and write its block",
+                              description="Screen a client profile with a rule set and write the periodized block.")
+    gen.add_argument("profile", metavar="PROFILE", help="the client's profile file (.toml or .json)")
+    gen.add_argument("--rules", metavar="FILE", help="rule set to use (default: the embedded default rule set)")
+    gen.add_argument("--format", "-f", default="json", metavar="NAME",
+                     help="output format (default json); `revhyper formats` lists them")
+    gen.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
+    gen.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..exporters import render
+    from ..generate import generate
+    from ..profile_loader import load_profile
+
+    ruleset = load_ruleset_arg(args.rules)
+    profile = load_profile(args.profile, ruleset)
+    block = generate(profile, ruleset)
+    emit(render(block, args.format), args.output)
+    return STATUS_EXIT[block.status]

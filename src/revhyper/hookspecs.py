@@ -1,0 +1,48 @@
+"""Every hook a revhyper plugin can implement. docs/plugins.md documents each with an example.
+
+A plugin is a module (usually in its own distribution) with functions marked ``@hookimpl`` and
+named like the specs below, found through the entry-point group ``revhyper``::
+
+    [project.entry-points.revhyper]
+    ical = "revhyper_ical"
+
+Name the entry point after the plugin's main format: ``revhyper generate --format ical`` then loads
+only that plugin, so start-up stays fast however many adapters are installed.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("revhyper")
+hookimpl = pluggy.HookimplMarker("revhyper")
+
+
+@hookspec
+def revhyper_register_exporters(register):
+    """Contribute output formats.
+
+    Call ``register(Exporter(name=..., suffix=..., media_type=..., export=..., description=...))`` once per
+    format; ``export`` takes a :class:`revhyper.block.Block` and returns the file's bytes. It must be
+    deterministic (same block, same bytes) and must not write files itself.
+    """
+
+
+@hookspec
+def revhyper_register_rulesets(register):
+    """Ship rule sets.
+
+    Call ``register(name, text)`` with a short name (``"clinic-north"``) and the rule set's TOML text.
+    A rule set may then be used as ``--rules plugin:NAME`` and extended with ``extends = "plugin:NAME"``.
+    """
+
+
+@hookspec
+def revhyper_adjust_block(block, format_name):
+    """Adjust a generated block for a platform before it is exported.
+
+    Return a new :class:`~revhyper.block.Block` (e.g. with exercise ids mapped to the platform's own, with
+    ``attrs.evolve``) or ``None`` to leave it alone. Adjusters run in plugin order, each on the previous
+    one's result. An adjuster may not change the status, the screening or any number past a cap:
+    revhyper checks this and reports the plugin by name.
+    """
