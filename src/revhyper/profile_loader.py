@@ -42,7 +42,7 @@ def parse_profile(source: str | bytes, *, name: str = "<string>", ruleset: RuleS
     if len(source) > MAX_BYTES:
         raise ProfileError([Problem(name, "", f"the profile is larger than {MAX_BYTES:,} bytes; a profile is a few hundred")])
     text = decode(source, name, ProfileError)
-    kind = kind or ("json" if text.lstrip().startswith("{") else "toml")
+    kind = kind or _kind_from_name(name) or ("json" if text.lstrip().startswith("{") else "toml")
     data = _parse_json(text, name) if kind == "json" else parse_toml(text, name, ProfileError)
     return profile_from_data(data, name=name, text=text, kind=kind, ruleset=ruleset)
 

@@ -1,0 +1,119 @@
+"""A coach's mistakes in a profile file: every one reported, with file, line, column, key path and suggestion."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import revhyper
+from revhyper.errors import ProfileError
+
+BAD_TOML = """\
+[person]
+age = "41"
+
+[pain]
+curent = 3
+duration_weeks = 20
+
+[red_flag]
+fever = true
+
+[history]
+conditions = ["spondylolistesis"]
+
+[[history.surgeries]]
+procedure = "microdiscetomy"
+weeks_ago = -1
+
+[training]
+experience = "beginner"
+goal = "rehabilitation"
+days_per_week = 9
+equipment = "bench"
+"""
+
+
+def errors_of(text, name="client.toml", kind=None):
+    with pytest.raises(ProfileError) as info:
+        revhyper.parse_profile(text, name=name, kind=kind)
+    return [str(p) for p in info.value.problems]
+
+
+def test_every_mistake_in_a_toml_profile_is_reported_at_once_with_its_place():
+    assert errors_of(BAD_TOML) == [
+        "client.toml:2:7: error: person.age: expected a whole number from 16 to 110, got text '41'",
+        "client.toml:4:1: error: pain: missing required key 'current'",
+        "client.toml:5:1: error: pain.curent: unknown key 'curent' in pain; expected one of current, duration_weeks, "
+        "worst_last_week, radiating_below_knee, extension_aggravates (did you mean 'current'?)",
+        "client.toml:8:1: error: red_flag: unknown key 'red_flag' in the top level; expected one of person, pain, "
+        "training, red_flags, history, clearance (did you mean 'red_flags'?)",
+        "client.toml:12:15: error: history.conditions[0]: 'spondylolistesis' is not in the rule set's conditions vocabulary "
+        "(nonspecific_low_back_pain, disc_herniation, spondylolisthesis, spondylolysis, spinal_stenosis, osteopenia, "
+        "osteoporosis, previous_vertebral_fracture, long_term_steroids, hypertension, uncontrolled_hypertension, hernia, "
+        "immunosuppression, iv_drug_use) (did you mean 'spondylolisthesis'?)",
+        "client.toml:15:13: error: history.surgeries[0].procedure: 'microdiscetomy' is not in the rule set's surgeries "
+        "vocabulary (microdiscectomy, lumbar_fusion, laminectomy, lumbar_disc_replacement) (did you mean 'microdiscectomy'?)",
+        "client.toml:16:13: error: history.surgeries[0].weeks_ago: expected a number from 0 to 5200, got -1",
+        "client.toml:19:14: error: training.experience: 'beginner' is not one of novice, intermediate, advanced",
+        "client.toml:21:17: error: training.days_per_week: expected a whole number from 1 to 7, got 9",
+        "client.toml:22:13: error: training.equipment: expected a list, got text 'bench'",
+    ]
+
+
+def test_json_profiles_get_the_same_checks_with_json_positions():
+    text = json.dumps({
+        "person": {"age": 30},
+        "pain": {"current": 11, "duration_weeks": 3},
+        "training": {"experience": "novice", "goal": "strenght", "days_per_week": True},
+    }, indent=2)
+    assert errors_of(text, name="client.json") == [
+        "client.json:6:16: error: pain.current: expected a number from 0 to 10, got 11",
+        "client.json:11:13: error: training.goal: 'strenght' is not one of rehabilitation, endurance, strength, general "
+        "(did you mean 'strength'?)",
+        "client.json:12:22: error: training.days_per_week: expected a whole number from 1 to 7, got true",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("client.toml", "[person\nage = 3", "client.toml:1:8: error: not valid TOML"),
+        ("client.json", '{"person": {"age": 30,}}', "client.json:1:23: error: not valid JSON"),
+        ("client.json", '{"person": {"age": NaN}}', "client.json: error: not valid JSON: NaN is not a number JSON allows"),
+        ("client.toml", b"\xff\xfe[person]", "client.toml:1: error: the file is not UTF-8 text"),
+        ("client.toml", "", "client.toml: error: missing required key 'person'"),
+        ("client.json", "[]", "client.json:1:1: error: expected a profile (a table of sections), got a list"),
+    ],
+)
+def test_unreadable_files_say_what_is_wrong_and_where(name, text, expected):
+    assert errors_of(text, name=name)[0].startswith(expected)
+
+
+def test_a_boolean_is_never_taken_as_a_number_nor_text_as_a_boolean(profile_data):
+    data = profile_data(pain={"radiating_below_knee": "yes", "current": True})
+    with pytest.raises(ProfileError) as info:
+        revhyper.profile_from_data(data)
+    messages = [p.message for p in info.value.problems]
+    assert "expected true or false, got text 'yes'" in messages
+    assert "expected a number from 0 to 10, got true" in messages
+
+
+def test_dates_come_from_toml_dates_or_iso_text(profile_data):
+    assert revhyper.profile_from_data(profile_data(training={"start_date": "2026-12-07"})).training.start_date.isoformat() == "2026-12-07"
+    with pytest.raises(ProfileError, match="expected a date like 2026-12-01, got text '07/12/2026'"):
+        revhyper.profile_from_data(profile_data(training={"start_date": "07/12/2026"}))
+
+
+def test_restrictions_must_be_words_the_rule_set_defines(profile_data):
+    with pytest.raises(ProfileError) as info:
+        revhyper.profile_from_data(profile_data(clearance={"cleared": True, "restrictions": ["no_hyperextention"]}))
+    assert info.value.problems[0].suggestion == "no_hyperextension"
+
+
+def test_a_huge_profile_is_refused_without_reading_it_all(tmp_path):
+    path = tmp_path / "huge.toml"
+    path.write_bytes(b"# " + b"x" * 2_000_000)
+    with pytest.raises(ProfileError, match="larger than 1,000,000 bytes"):
+        revhyper.load_profile(path)
