@@ -1,0 +1,39 @@
+"""revhyper schema profile|block [-o FILE]"""
+
+from __future__ import annotations
+
+from ..cli import EXIT_GENERATED, emit
+
+SCHEMAS = {
+    "profile": "the client profile a coach writes (TOML or JSON)",
+    "block": "the canonical JSON block `revhyper generate` writes",
+}
+
+
+def register(commands) -> None:
+    cmd = commands.add_parser("schema", help="print the JSON Schema of the profile or the block",
+                              description="Print a JSON Schema (draft 2020-12) shipped with revhyper: "
+                                          + "; ".join(f"{name}: {what}" for name, what in SCHEMAS.items()) + ".")
+    cmd.add_argument("name", metavar="NAME", help="which schema: " + " or ".join(SCHEMAS))
+    cmd.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
+    cmd.set_defaults(run=run)
+
+
+def schema_bytes(name: str) -> bytes:
+    """The schema file ``name`` (``"profile"`` or ``"block"``) exactly as shipped in the package."""
+    from importlib import resources
+
+    if name not in SCHEMAS:
+        raise KeyError(name)
+    return resources.files("revhyper").joinpath(f"schemas/{name}.schema.json").read_bytes()
+
+
+def run(args) -> int:
+    if args.name not in SCHEMAS:
+        from ..errors import InputError, Problem
+        from ..suggest import did_you_mean
+
+        raise InputError([Problem("revhyper schema", "", f"unknown schema '{args.name}'; expected {' or '.join(SCHEMAS)}",
+                                  suggestion=did_you_mean(args.name, SCHEMAS))])
+    emit(schema_bytes(args.name), args.output)
+    return EXIT_GENERATED
