@@ -70,3 +70,22 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def _keep_functions_over_submodules() -> None:
+    """Importing the submodule ``revhyper.generate`` would set the package attribute ``generate`` to that
+    module, hiding the function ``revhyper.generate`` (for instance after ``cli.main(["generate", ...])``
+    ran in the same process). Ignore that assignment; the function is then loaded lazily as usual."""
+    import sys
+    import types
+
+    class _Package(types.ModuleType):
+        def __setattr__(self, name: str, value) -> None:
+            if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
+                return
+            super().__setattr__(name, value)
+
+    sys.modules[__name__].__class__ = _Package
+
+
+_keep_functions_over_submodules()
