@@ -47,8 +47,11 @@ def floor_to(value: float, step: float) -> float:
 
 
 def number(value: float) -> float | int:
-    """Whole numbers as int, so 100.0 reads as 100."""
-    return int(value) if float(value).is_integer() else round(value, 2)
+    """Whole numbers as int (100.0 reads as 100); others rounded DOWN to 0.01, so a capped value stays within its cap."""
+    if float(value).is_integer():
+        return int(value)
+    floored = math.floor(value * 100 + 1e-9) / 100
+    return int(floored) if floored.is_integer() else floored
 
 
 def plan_weeks(
