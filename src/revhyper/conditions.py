@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -124,11 +125,13 @@ def compile_condition(
     if not text.strip():
         raise ConditionError([ConditionProblem("the condition is empty")])
     try:
-        tree = ast.parse(text.strip().replace("\n", " "), mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Python's own warnings (e.g. "7and x") are condition errors, not stderr noise
+            tree = ast.parse(text.strip().replace("\n", " "), mode="eval")
     except SyntaxError as exc:
         column = max((exc.offset or 1) - 1, 0)
         raise ConditionError([ConditionProblem(f"not a valid condition: {exc.msg}", 1, column)]) from None
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError, ValueError, Warning):
         raise ConditionError([ConditionProblem("the condition is too deeply nested or malformed")]) from None
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
