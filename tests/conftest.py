@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import revhyper
 
 from helpers import EXAMPLES, HEALTHY, ROOT, merge  # noqa: F401
+
+settings.register_profile("ci", max_examples=60, derandomize=True)
+settings.register_profile("dev", max_examples=60)
+settings.register_profile("thorough", max_examples=2000)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,125 @@
+"""Hypothesis strategies: valid profiles and valid rule sets (the default with its numbers varied)."""
+
+from __future__ import annotations
+
+import copy
+import math
+import datetime as dt
+import tomllib
+
+from hypothesis import strategies as st
+
+import revhyper
+from revhyper.profile import EXPERIENCES, GOALS, SEXES, RedFlags
+from revhyper.report import Reporter
+from revhyper.ruleset import CAP_SPECS
+from revhyper.ruleset_loader import build_ruleset, default_ruleset_text
+
+import attrs
+
+DEFAULT_DATA = tomllib.loads(default_ruleset_text())
+RED_FLAGS = tuple(f.name for f in attrs.fields(RedFlags))
+
+
+def numbers(low: float, high: float):
+    return st.integers(math.ceil(low), math.floor(high)) | st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+def rarely_true():
+    return st.sampled_from((False, False, False, False, True))
+
+
+def profile_dicts(rules=None):
+    rules = rules or revhyper.default_ruleset()
+    vocab = rules.vocabulary
+    surgery = st.fixed_dictionaries({"procedure": st.sampled_from(vocab["surgeries"]), "weeks_ago": numbers(0, 120)})
+    return st.fixed_dictionaries({
+        "person": st.fixed_dictionaries(
+            {"age": st.integers(16, 110)},
+            optional={"id": st.text("abcdefghij-0123456789", min_size=1, max_size=12), "sex": st.sampled_from(SEXES),
+                      "pregnant": rarely_true(), "body_mass_kg": numbers(40, 200)}),
+        "pain": st.fixed_dictionaries(
+            {"current": numbers(0, 10), "duration_weeks": numbers(0, 520)},
+            optional={"worst_last_week": numbers(0, 10), "radiating_below_knee": rarely_true(),
+                      "extension_aggravates": rarely_true()}),
+        "red_flags": st.fixed_dictionaries({}, optional={flag: rarely_true() for flag in RED_FLAGS}),
+        "history": st.fixed_dictionaries({}, optional={
+            "conditions": st.lists(st.sampled_from(vocab["conditions"]), unique=True, max_size=3),
+            "surgeries": st.lists(surgery, max_size=2)}),
+        "clearance": st.fixed_dictionaries({}, optional={
+            "cleared": st.booleans(),
+            "restrictions": st.lists(st.sampled_from(tuple(rules.restrictions)), unique=True, max_size=2)}),
+        "training": st.fixed_dictionaries(
+            {"experience": st.sampled_from(EXPERIENCES), "goal": st.sampled_from(GOALS), "days_per_week": st.integers(1, 7)},
+            optional={
+                "weeks": st.integers(1, 52),
+                "start_date": st.dates(dt.date(2020, 1, 1), dt.date(2035, 12, 31)).map(dt.date.isoformat),
+                "equipment": st.lists(st.sampled_from(vocab["equipment"]), unique=True, max_size=3),
+                "working_load_kg": numbers(0.5, 300),
+                "load_increment_kg": st.sampled_from((0.5, 1, 1.25, 2.5, 5)),
+            }),
+    })
+
+
+@st.composite
+def progressions(draw, low, high, integer):
+    value = st.integers(low, high) if integer else numbers(low, high)
+    start = draw(value)
+    if draw(st.booleans()):
+        return start
+    limit = draw(value)
+    step_size = draw(st.integers(1, 3) if integer else numbers(0.5, 10))
+    step = step_size if limit >= start else -step_size
+    return {"start": start, "step": step, "limit": limit}
+
+
+@st.composite
+def caps_tables(draw, tags):
+    caps = {}
+    for name, spec in CAP_SPECS.items():
+        if not draw(st.booleans()):
+            continue
+        if spec.kind == "int":
+            caps[name] = draw(st.integers(int(spec.low), int(spec.high)))
+        elif spec.kind == "number":
+            caps[name] = draw(numbers(spec.low, spec.high))
+        elif spec.kind == "bool":
+            caps[name] = draw(st.booleans())
+        else:
+            caps[name] = draw(st.lists(st.sampled_from(tags), unique=True, min_size=1, max_size=2))
+    return caps or {"max_sets": draw(st.integers(1, 10))}
+
+
+@st.composite
+def ruleset_data(draw):
+    """The default rule set with its numbers varied: parameters, caps, progressions, experience, deloads."""
+    data = copy.deepcopy(DEFAULT_DATA)
+    for name, value in data["parameters"].items():
+        data["parameters"][name] = draw(st.integers(0, 2 * value + 10))
+    tags = sorted({t for v in data["variants"].values() for t in v.get("tags", [])})
+    for rule in data["rules"].values():
+        if "caps" in rule:
+            rule["caps"] = draw(caps_tables(tags))
+    for level in data["experience"].values():
+        low = draw(st.integers(1, 7))
+        level["days_per_week"] = {"min": low, "max": draw(st.integers(low, 7))}
+        level["max_sets"] = draw(st.integers(1, 10))
+        level["max_load_percent"] = draw(numbers(0, 150))
+    for program in data["programs"].values():
+        program["deload_every"] = draw(st.integers(0, 8))
+        program["deload_volume_percent"] = draw(numbers(10, 100))
+        for phase in program["phases"]:
+            phase["weeks"] = draw(st.integers(1, 6))
+            phase["sets"] = draw(progressions(1, 10, True))
+            phase["reps"] = draw(progressions(1, 50, True))
+            phase["rom_percent"] = draw(progressions(10, 130, False))
+            if phase["load"] == "percent":
+                phase["load_percent"] = draw(progressions(0, 150, False))
+    return data
+
+
+def build(data):
+    reporter = Reporter("<varied>", "", "toml")
+    ruleset = build_ruleset(data, reporter)
+    assert ruleset is not None and not reporter.errors, [str(p) for p in reporter.errors]
+    return ruleset

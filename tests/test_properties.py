@@ -1,0 +1,168 @@
+"""Safety promises that must hold for ANY valid profile and ANY valid rule set (property-based)."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import revhyper
+from revhyper.canonical import block_to_json
+from revhyper.ruleset import CAP_SPECS
+
+from helpers import merge
+from strategies import build, profile_dicts, ruleset_data
+
+DEFAULT = revhyper.default_ruleset()
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# How many examples: the hypothesis profile chosen in conftest.py (ci: 60 a test, derandomized;
+# thorough: 2,000 - run with `pytest --hypothesis-profile=thorough tests/test_properties.py`).
+
+
+def generate(data, rules=DEFAULT):
+    return revhyper.generate(revhyper.profile_from_data(data, ruleset=rules), rules)
+
+
+def asked_caps(block, rules):
+    """Every (who, Caps) that asked for a limit: fired rules and clearance restrictions."""
+    asked = [(f.id, f.caps) for f in block.screening.fired if f.caps is not None]
+    asked += [(f"restriction:{r}", rules.restrictions[r].caps) for r in block.screening.restrictions]
+    return asked
+
+
+def assert_respects(block, rules):
+    for who, caps in asked_caps(block, rules):
+        for week in block.weeks:
+            assert caps.max_sessions_per_week is None or len(week.sessions) <= caps.max_sessions_per_week, who
+            for session in week.sessions:
+                for e in session.exercises:
+                    variant = rules.variants[e.variant]
+                    assert not (variant.tags & caps.avoid_tags), (who, e.variant)
+                    assert caps.max_sets is None or e.sets <= caps.max_sets, who
+                    assert caps.max_reps is None or e.reps <= caps.max_reps, who
+                    assert caps.max_rom_percent is None or e.rom_percent <= caps.max_rom_percent, who
+                    assert caps.min_rest_seconds is None or e.rest_seconds >= caps.min_rest_seconds, who
+                    if caps.bodyweight_only:
+                        assert e.load_kg is None and e.load_percent is None, who
+                    if e.load_kg is not None:
+                        assert caps.max_load_percent is None or e.load_percent <= caps.max_load_percent, who
+                        assert caps.max_load_kg is None or e.load_kg <= caps.max_load_kg, who
+
+
+@SETTINGS
+@given(profile_dicts())
+def test_only_a_generated_block_has_sessions(data):
+    block = generate(data)
+    if block.status == "generated":
+        assert block.weeks and all(w.sessions for w in block.weeks)
+    else:
+        assert block.weeks == () and block.sessions() == [] and block.plan is None
+    if block.status == "refused" and any(f.action == "refuse" for f in block.screening.fired):
+        assert block.referral is not None
+
+
+@SETTINGS
+@given(profile_dicts())
+def test_every_exercise_respects_every_cap_of_the_default_rules(data):
+    block = generate(data)
+    assert_respects(block, DEFAULT)
+
+
+@SETTINGS
+@given(ruleset_data(), st.data())
+def test_every_exercise_respects_every_cap_of_any_valid_rule_set(rules_data, draw):
+    rules = build(rules_data)
+    data = draw.draw(profile_dicts(rules))
+    block = generate(data, rules)
+    assert_respects(block, rules)
+    if block.status == "generated":
+        plan = block.plan
+        level = rules.experience[plan.experience]
+        for week in block.weeks:
+            assert len(week.sessions) <= level.max_days
+            for e in week.sessions[0].exercises:
+                assert e.sets <= level.max_sets
+                assert e.load_percent is None or e.load_percent <= level.max_load_percent
+                if e.load_kg is not None:
+                    steps = e.load_kg / plan.load_increment_kg
+                    assert math.isclose(steps, round(steps), abs_tol=1e-6), "loads are whole increments"
+                    assert e.load_kg <= plan.working_load_kg * e.load_percent / 100 + 1e-9
+
+
+@SETTINGS
+@given(ruleset_data(), st.data())
+def test_the_strictest_cap_of_each_kind_wins_and_every_asker_is_reported(rules_data, draw):
+    rules = build(rules_data)
+    block = generate(draw.draw(profile_dicts(rules)), rules)
+    asked = asked_caps(block, rules)
+    applied = {cap.name: cap for cap in block.screening.caps}
+    for name, spec in CAP_SPECS.items():
+        values = [(who, getattr(c, name)) for who, c in asked if getattr(c, name) not in (None, frozenset())]
+        if not values:
+            assert name not in applied
+            continue
+        cap = applied[name]
+        reported = set(cap.set_by) | {who for who, _ in cap.also_asked}
+        assert reported == {who for who, _ in values}
+        if spec.wins == "min":
+            assert cap.value == min(v for _, v in values)
+        elif spec.wins == "max":
+            assert cap.value == max(v for _, v in values)
+        elif spec.wins == "any":
+            assert cap.value == any(v for _, v in values)
+        else:
+            assert cap.value == frozenset().union(*(v for _, v in values))
+
+
+STATUS_RANK = {"refused": 0, "needs_clearance": 1, "generated": 2}
+
+
+def assert_no_more(stricter, looser):
+    """``stricter`` (more pain, more recent surgery) never prescribes more than ``looser``."""
+    assert STATUS_RANK[stricter.status] <= STATUS_RANK[looser.status]
+    if stricter.status != "generated" or looser.status != "generated":
+        return
+    assert len(stricter.weeks) == len(looser.weeks)
+    for a, b in zip(stricter.weeks, looser.weeks):
+        ea, eb = a.sessions[0].exercises[0], b.sessions[0].exercises[0]
+        assert (ea.load_kg or 0) <= (eb.load_kg or 0), (a.number, ea, eb)
+        assert ea.rom_percent <= eb.rom_percent, (a.number, ea, eb)
+        assert ea.sets * ea.reps * len(a.sessions) <= eb.sets * eb.reps * len(b.sessions), (a.number, ea, eb)
+
+
+@SETTINGS
+@given(ruleset_data() | st.just(None), st.data(), st.floats(0.1, 10))
+def test_more_pain_never_gives_more_load_range_or_volume(rules_data, draw, extra):
+    rules = build(rules_data) if rules_data else DEFAULT
+    data = draw.draw(profile_dicts(rules))
+    worse = merge(data, {"pain": {"current": min(10, data["pain"]["current"] + extra)}})
+    assert_no_more(generate(worse, rules), generate(data, rules))
+
+
+@SETTINGS
+@given(ruleset_data() | st.just(None), st.data(), st.floats(0.1, 60))
+def test_fewer_weeks_since_surgery_never_gives_more(rules_data, draw, earlier):
+    rules = build(rules_data) if rules_data else DEFAULT
+    data = draw.draw(profile_dicts(rules))
+    surgeries = data.get("history", {}).get("surgeries", [])
+    assume(surgeries)
+    recent = [dict(s, weeks_ago=max(0, s["weeks_ago"] - earlier)) for s in surgeries]
+    sooner = merge(data, {"history": {"surgeries": recent}})
+    assert_no_more(generate(sooner, rules), generate(data, rules))
+
+
+@SETTINGS
+@given(ruleset_data() | st.just(None), st.data())
+def test_same_inputs_give_the_same_bytes(rules_data, draw):
+    rules = build(rules_data) if rules_data else DEFAULT
+    data = draw.draw(profile_dicts(rules))
+    first = block_to_json(generate(data, rules))
+    again_rules = build(rules_data) if rules_data else _fresh_default()
+    assert block_to_json(generate(data, again_rules)) == first
+
+
+def _fresh_default():
+    from revhyper.ruleset_loader import default_ruleset_text
+
+    return revhyper.parse_ruleset(default_ruleset_text(), name="<default>")
