@@ -117,3 +117,16 @@ def test_a_huge_profile_is_refused_without_reading_it_all(tmp_path):
     path.write_bytes(b"# " + b"x" * 2_000_000)
     with pytest.raises(ProfileError, match="larger than 1,000,000 bytes"):
         revhyper.load_profile(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[person]\nage = " + "9" * 40 + "\n", "client.toml:2:7: error: person.age: expected a whole number from 16 to 110, "
+                                               "got a number with 40 digits"),
+        ("[person]\nage = " + "9" * 5000 + "\n", "client.toml: error: not valid TOML: Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_absurdly_large_numbers_are_errors_not_crashes(text, expected):
+    """Found by scripts/fuzz.py: huge integers once crashed the range message."""
+    assert errors_of(text)[0].startswith(expected)

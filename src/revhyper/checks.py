@@ -15,6 +15,13 @@ Check = Callable[[Reporter, Any, Path], Any]
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def shown(value: float) -> str:
+    """A number as an error message shows it: short, and safe for integers too large for a float or a string."""
+    if isinstance(value, int) and abs(value) >= 10**15:
+        return f"a {'negative ' if value < 0 else ''}number with {len(str(abs(value))) if abs(value) < 10**4000 else 'thousands of'} digits"
+    return f"{value:g}"
+
+
 def text(rep: Reporter, value: Any, path: Path) -> Any:
     if not isinstance(value, str) or not value.strip():
         rep.error(path, f"expected non-empty text, got {describe(value)}")
@@ -35,7 +42,7 @@ def integer(low: int, high: int) -> Check:
             rep.error(path, f"expected a whole number from {low} to {high}, got {describe(value)}")
             return BAD
         if not low <= value <= high:
-            rep.error(path, f"expected a whole number from {low} to {high}, got {value}")
+            rep.error(path, f"expected a whole number from {low} to {high}, got {shown(value)}")
             return BAD
         return value
     return check
@@ -47,7 +54,7 @@ def number(low: float, high: float) -> Check:
             rep.error(path, f"expected a number from {low:g} to {high:g}, got {describe(value)}")
             return BAD
         if not low <= value <= high:
-            rep.error(path, f"expected a number from {low:g} to {high:g}, got {value:g}")
+            rep.error(path, f"expected a number from {low:g} to {high:g}, got {shown(value)}")
             return BAD
         return value
     return check

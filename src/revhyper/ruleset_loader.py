@@ -80,6 +80,8 @@ def parse_toml(text: str, name: str, error: type) -> dict[str, Any]:
         raise error([Problem(name, "", f"not valid TOML: {message}", line, column)]) from None
     except RecursionError:
         raise error([Problem(name, "", "not valid TOML: nested too deeply")]) from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+        raise error([Problem(name, "", f"not valid TOML: {str(exc).split(';')[0]}")]) from None
 
 
 def _toml_error_position(message: str) -> tuple[int | None, int | None]:
