@@ -129,4 +129,4 @@ def test_a_huge_profile_is_refused_without_reading_it_all(tmp_path):
 )
 def test_absurdly_large_numbers_are_errors_not_crashes(text, expected):
     """Found by scripts/fuzz.py: huge integers once crashed the range message."""
-    assert errors_of(text)[0].startswith(expected)
+    assert any(error.startswith(expected) for error in errors_of(text))
