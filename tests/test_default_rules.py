@@ -1,0 +1,206 @@
+"""Every rule of the default rule set: it fires on the profile it is about, not just outside it, and does
+what a coach would see (refuse and refer, ask for clearance, cap, or warn)."""
+
+from __future__ import annotations
+
+import pytest
+
+FIRES = {
+    "cauda_equina": [{"red_flags": {"saddle_anesthesia": True}}, {"red_flags": {"bladder_or_bowel_dysfunction": True}},
+                     {"red_flags": {"progressive_leg_weakness": True}}],
+    "suspected_fracture_trauma": [{"red_flags": {"recent_significant_trauma": True}}],
+    "suspected_fracture_fragility": [
+        {"red_flags": {"recent_minor_trauma": True}, "history": {"conditions": ["osteoporosis"]}},
+        {"red_flags": {"recent_minor_trauma": True}, "history": {"conditions": ["long_term_steroids"]}},
+        {"red_flags": {"recent_minor_trauma": True}, "history": {"conditions": ["previous_vertebral_fracture"]}},
+        {"red_flags": {"recent_minor_trauma": True}, "person": {"age": 70}},
+    ],
+    "suspected_malignancy": [{"red_flags": {"unexplained_weight_loss": True}},
+                             {"red_flags": {"night_pain_unrelieved_by_rest": True}}, {"red_flags": {"history_of_cancer": True}}],
+    "suspected_infection": [{"red_flags": {"fever": True}}],
+    "infection_risk": [{"history": {"conditions": ["immunosuppression"]}}, {"history": {"conditions": ["iv_drug_use"]}}],
+    "older_new_pain": [{"person": {"age": 51}, "pain": {"duration_weeks": 5.9}}],
+    "radiating_pain": [{"pain": {"radiating_below_knee": True}}],
+    "high_pain": [{"pain": {"current": 7}}],
+    "moderate_pain": [{"pain": {"current": 5}}],
+    "microdiscectomy_early": [{"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 5.9}]}}],
+    "microdiscectomy_recovery": [{"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 6}]}},
+                                 {"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 11.9}]}}],
+    "lumbar_fusion_early": [{"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 11.9}]}}],
+    "lumbar_fusion_recovery": [{"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 12}]}},
+                               {"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 51.9}]}}],
+    "other_surgery_early": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 2}]}},
+                            {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 5.9}]}}],
+    "other_surgery_recovery": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 6}]}},
+                               {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 11.9}]}}],
+    "extension_sensitive_diagnosis": [{"history": {"conditions": ["spondylolisthesis"]}},
+                                      {"history": {"conditions": ["spondylolysis"]}},
+                                      {"history": {"conditions": ["spinal_stenosis"]}}],
+    "extension_aggravates": [{"pain": {"extension_aggravates": True}}],
+    "vertebral_fracture_history": [{"history": {"conditions": ["previous_vertebral_fracture"]}}],
+    "osteoporosis": [{"history": {"conditions": ["osteoporosis"]}}, {"history": {"conditions": ["long_term_steroids"]}}],
+    "osteopenia": [{"history": {"conditions": ["osteopenia"]}}],
+    "pregnancy": [{"person": {"pregnant": True}}],
+    "uncontrolled_hypertension": [{"history": {"conditions": ["uncontrolled_hypertension"]}}],
+    "hypertension": [{"history": {"conditions": ["hypertension"]}}],
+    "hernia": [{"history": {"conditions": ["hernia"]}}],
+    "disc_herniation": [{"history": {"conditions": ["disc_herniation"]}}],
+}
+
+DOES_NOT_FIRE = {
+    "cauda_equina": [{"pain": {"radiating_below_knee": True}}],
+    "suspected_fracture_trauma": [{"red_flags": {"recent_minor_trauma": True}}],
+    "suspected_fracture_fragility": [{"red_flags": {"recent_minor_trauma": True}, "person": {"age": 69}},
+                                     {"history": {"conditions": ["osteoporosis"]}}],
+    "suspected_malignancy": [{"person": {"age": 80}}],
+    "suspected_infection": [{"history": {"conditions": ["immunosuppression"]}}],
+    "infection_risk": [{"history": {"conditions": ["hypertension"]}}],
+    "older_new_pain": [{"person": {"age": 50}, "pain": {"duration_weeks": 1}}, {"person": {"age": 51}, "pain": {"duration_weeks": 6}}],
+    "radiating_pain": [{"pain": {"current": 6}}],
+    "high_pain": [{"pain": {"current": 6.9}}],
+    "moderate_pain": [{"pain": {"current": 4.9, "worst_last_week": 9}}],
+    "microdiscectomy_early": [{"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 6}]}},
+                              {"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 20}]}}],
+    "microdiscectomy_recovery": [{"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 5.9}]}},
+                                 {"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 12}]}}],
+    "lumbar_fusion_early": [{"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 12}]}}],
+    "lumbar_fusion_recovery": [{"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 11.9}]}},
+                               {"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 52}]}}],
+    "other_surgery_early": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 6}]}}],
+    "other_surgery_recovery": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 12}]}},
+                               {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 5}]}}],
+    "extension_sensitive_diagnosis": [{"history": {"conditions": ["disc_herniation"]}}],
+    "extension_aggravates": [{"history": {"conditions": ["spinal_stenosis"]}}],
+    "vertebral_fracture_history": [{"history": {"conditions": ["osteoporosis"]}}],
+    "osteoporosis": [{"history": {"conditions": ["osteopenia"]}}],
+    "osteopenia": [{"history": {"conditions": ["osteoporosis"]}}],
+    "pregnancy": [{"person": {"sex": "female"}}],
+    "uncontrolled_hypertension": [{"history": {"conditions": ["hypertension"]}}],
+    "hypertension": [{"history": {"conditions": ["uncontrolled_hypertension"]}}],
+    "hernia": [{"history": {"conditions": ["disc_herniation"]}}],
+    "disc_herniation": [{"history": {"conditions": ["hernia"]}}],
+}
+
+
+def cases(table):
+    return [pytest.param(rule, changes, id=f"{rule}-{i}") for rule, all_changes in table.items()
+            for i, changes in enumerate(all_changes)]
+
+
+def test_every_default_rule_has_tests_for_firing_and_not_firing(default_rules):
+    ids = {rule.id for rule in default_rules.rules}
+    assert set(FIRES) == ids, "a rule without a firing test, or a test for a rule that is gone"
+    assert set(DOES_NOT_FIRE) == ids, "a rule without a not-firing test"
+
+
+def test_the_healthy_profile_fires_nothing(make_block):
+    block = make_block()
+    assert block.status == "generated" and block.screening.fired == ()
+
+
+@pytest.mark.parametrize(("rule_id", "changes"), cases(FIRES))
+def test_rule_fires_and_has_its_effect(rule_id, changes, make_block, default_rules):
+    block = make_block(**changes)
+    fired = {f.id: f for f in block.screening.fired}
+    assert rule_id in fired
+    rule = default_rules.rule(rule_id)
+    reported = fired[rule_id]
+    assert reported.reason == rule.reason and reported.citation == default_rules.references[rule.source].citation
+    if rule.action == "refuse":
+        assert block.status == "refused" and block.weeks == ()
+        assert block.referral is not None
+    elif rule.action == "require_clearance":
+        assert block.status in ("needs_clearance", "refused") and block.weeks == ()
+        assert rule_id in block.screening.clearance_required_by
+    elif rule.action == "warn":
+        assert any(rule.reason in warning for warning in block.warnings)
+    if rule.action == "modify":
+        assert block.status == "generated"
+        assert_caps_visible(block, rule.caps, default_rules)
+
+
+@pytest.mark.parametrize(("rule_id", "changes"), cases(DOES_NOT_FIRE))
+def test_rule_does_not_fire_just_outside_its_condition(rule_id, changes, make_block):
+    assert rule_id not in {f.id for f in make_block(**changes).screening.fired}
+
+
+CLEARABLE = [rule_id for rule_id, changes in FIRES.items() if rule_id in {
+    "infection_risk", "older_new_pain", "radiating_pain", "high_pain", "microdiscectomy_recovery",
+    "lumbar_fusion_recovery", "other_surgery_recovery", "extension_sensitive_diagnosis", "vertebral_fracture_history",
+    "pregnancy", "uncontrolled_hypertension"}]
+
+
+@pytest.mark.parametrize("rule_id", CLEARABLE)
+def test_clearance_lets_the_block_go_ahead_within_the_rules_caps(rule_id, make_block, default_rules):
+    rule = default_rules.rule(rule_id)
+    assert rule.action == "require_clearance"
+    block = make_block(clearance={"cleared": True, "by": "Dr. Test"}, **FIRES[rule_id][0])
+    assert block.status == "generated", [f.id for f in block.screening.fired]
+    assert block.weeks
+    if rule.caps is not None:
+        assert_caps_visible(block, rule.caps, default_rules)
+
+
+def test_clearance_never_overrides_a_refusal(make_block):
+    block = make_block(red_flags={"fever": True}, clearance={"cleared": True, "by": "Dr. Test"})
+    assert block.status == "refused" and block.weeks == ()
+
+
+def assert_caps_visible(block, caps, rules):
+    """The caps show in every exercise of the block (the strictest may be stricter still)."""
+    for week in block.weeks:
+        assert caps.max_sessions_per_week is None or len(week.sessions) <= caps.max_sessions_per_week
+        for session in week.sessions:
+            for e in session.exercises:
+                if caps.bodyweight_only:
+                    assert e.load_kg is None
+                assert caps.max_load_percent is None or e.load_percent is None or e.load_percent <= caps.max_load_percent
+                assert caps.max_rom_percent is None or e.rom_percent <= caps.max_rom_percent
+                assert caps.max_sets is None or e.sets <= caps.max_sets
+                assert caps.min_rest_seconds is None or e.rest_seconds >= caps.min_rest_seconds
+                assert not (rules.variants[e.variant].tags & caps.avoid_tags)
+
+
+def test_refusal_beats_clearance_and_all_rules_are_reported(make_block):
+    block = make_block(red_flags={"fever": True}, pain={"current": 8}, person={"pregnant": True})
+    assert block.status == "refused"
+    assert [f.action for f in block.screening.fired] == ["refuse", "require_clearance", "require_clearance", "modify"]
+    assert {f.id for f in block.screening.fired} == {"suspected_infection", "high_pain", "pregnancy", "moderate_pain"}
+
+
+def test_the_most_urgent_referral_wins(make_block):
+    block = make_block(red_flags={"saddle_anesthesia": True, "fever": True, "history_of_cancer": True})
+    assert block.referral.urgency == "emergency"
+    assert block.referral.to.startswith("Emergency department")
+
+
+def test_the_strictest_cap_of_each_kind_wins_and_the_others_are_still_reported(make_block):
+    block = make_block(pain={"current": 7, "extension_aggravates": True}, history={"conditions": ["hernia"]},
+                       clearance={"cleared": True, "by": "Dr. Test"})
+    caps = {cap.name: cap for cap in block.screening.caps}
+    assert caps["max_rom_percent"].value == 80 and caps["max_rom_percent"].set_by == ("high_pain",)
+    assert ("extension_aggravates", 100) in caps["max_rom_percent"].also_asked
+    assert caps["max_sets"].value == 2 and set(caps["max_sets"].set_by) == {"high_pain", "moderate_pain"}
+    assert caps["bodyweight_only"].value is True
+    assert all(e.load_kg is None and e.rom_percent <= 80 and e.sets <= 2
+               for s in block.sessions() for e in s.exercises)
+
+
+def test_restrictions_a_clinician_writes_apply_their_caps(make_block):
+    block = make_block(clearance={"cleared": True, "by": "A. Physio", "restrictions": ["no_prone", "two_sessions_a_week"]})
+    assert block.plan.variant == "quadruped_hip_extension"
+    assert all(len(week.sessions) == 2 for week in block.weeks)
+    assert {cap.name: cap.set_by for cap in block.screening.caps} == {
+        "max_sessions_per_week": ("restriction:two_sessions_a_week",), "avoid_tags": ("restriction:no_prone",)}
+
+
+def test_every_rule_cites_a_reference_and_refusals_say_where_to_go(default_rules):
+    for rule in default_rules.rules:
+        assert rule.source in default_rules.references
+        assert rule.reason.strip()
+        if rule.action == "refuse":
+            assert rule.referral is not None and rule.referral.to and rule.referral.message
+
+
+def test_decompression_is_presented_as_a_weak_claim(default_rules):
+    assert any("decompress" in note and "weakly evidenced" in note for note in default_rules.notes)
