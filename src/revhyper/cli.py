@@ -24,7 +24,7 @@ EXIT_OUTPUT_FAILED = 5
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
-COMMANDS = ("generate", "schema")
+COMMANDS = ("generate", "check", "schema")
 """Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
 and each command imports what it needs only when it runs."""
 
@@ -73,10 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def load_ruleset_arg(path: str | None):
-    """The rule set named by --rules, or the embedded default."""
-    from .ruleset_loader import default_ruleset, load_ruleset
+    """The rule set named by --rules (a file, "default" or "plugin:NAME"), or the embedded default."""
+    from .ruleset_loader import default_ruleset, load_ruleset_named
 
-    return load_ruleset(path) if path else default_ruleset()
+    return load_ruleset_named(path) if path else default_ruleset()
 
 
 def emit(data: bytes, output: str | None) -> None:

@@ -97,6 +97,7 @@ class Rule:
     caps: Caps | None = None
     referral: Referral | None = None
     cues: tuple[str, ...] = ()
+    deliberate: str = ""
 
 
 @attrs.frozen
@@ -148,6 +149,8 @@ class Phase:
     tempo: str
     rest_seconds: int
     cues: tuple[str, ...] = ()
+    deliberate: str = ""
+    """Why numbers outside the sources' ranges are meant (silences `revhyper check` warnings)."""
 
 
 @attrs.frozen
@@ -158,6 +161,7 @@ class Program:
     deload_every: int  # 0: never
     deload_volume_percent: float
     phases: tuple[Phase, ...]
+    deliberate: str = ""
 
 
 @attrs.frozen
@@ -201,6 +205,10 @@ class RuleSet:
     rules: tuple[Rule, ...]
     sha256: str
     source: str = "<memory>"
+    extends: tuple[str, ...] = ()
+    """The rule sets this one extends, base first."""
+    disabled: tuple[tuple[str, str, str], ...] = ()
+    """Rules switched off by an extending file: (rule id, reason, file)."""
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -52,13 +52,85 @@ def load_ruleset(path: str | FilePath) -> RuleSet:
 
 
 def parse_ruleset(source: str | bytes, *, name: str = "<string>") -> RuleSet:
+    """Check a rule set given as TOML text; ``extends`` is resolved relative to ``name``'s folder."""
+    return parse_ruleset_reporting(source, name=name)[0]
+
+
+def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>") -> tuple[RuleSet, Reporter]:
+    """Like parse_ruleset, and also the reporter that places problems in the files (for `revhyper check`)."""
     text = decode(source, name, RulesetError)
     data = parse_toml(text, name, RulesetError)
+    if "extends" in data:
+        return _parse_extending(data, text, name)
     rep = Reporter(name, text, "toml")
     ruleset = build_ruleset(data, rep)
     if rep.errors or ruleset is None:
         raise RulesetError(rep.errors)
-    return ruleset
+    return ruleset, rep
+
+
+def load_ruleset_named(name: str) -> RuleSet:
+    """``default``, ``plugin:NAME`` (a rule set a plugin ships) or a file path."""
+    if name == "default":
+        return default_ruleset()
+    if name.startswith("plugin:"):
+        shipped = plugin_rulesets()
+        key = name[len("plugin:"):]
+        if key not in shipped:
+            from .suggest import did_you_mean
+
+            raise RulesetError([Problem(name, "", "no installed plugin ships a rule set of that name"
+                                        + (f"; installed: {', '.join(sorted(shipped))}" if shipped else ""),
+                                        suggestion=did_you_mean(key, shipped))])
+        return parse_ruleset(shipped[key], name=name)
+    return load_ruleset(name)
+
+
+def read_ruleset_source(name: str) -> tuple[str, str]:
+    """(display name, text) of ``default``, ``plugin:NAME`` or a file; for commands that read rule sets as text."""
+    if name == "default":
+        return DEFAULT_NAME, default_ruleset_text()
+    if name.startswith("plugin:"):
+        shipped = plugin_rulesets()
+        if name[len("plugin:"):] in shipped:
+            return name, shipped[name[len("plugin:"):]]
+        load_ruleset_named(name)  # raises the error that names the installed ones
+    try:
+        return name, decode(FilePath(name).read_bytes(), name, RulesetError)
+    except OSError as exc:
+        raise RulesetError([Problem(name, "", f"cannot read the rule set: {exc.strerror or exc}")]) from None
+
+
+def plugin_rulesets() -> dict[str, str]:
+    """Rule sets shipped by installed plugins (name -> TOML text); empty when no plugin system is available."""
+    try:
+        from .plugins import get_rulesets
+    except ImportError:
+        return {}
+    return dict(get_rulesets())
+
+
+def _parse_extending(data: dict[str, Any], text: str, name: str) -> tuple[RuleSet, Reporter]:
+    import attrs
+
+    from .ruleset_extends import _CHAIN, ChainReporter, Source, base_loader, resolve
+
+    child = Source(name, text)
+    token = _CHAIN.set((name if name.startswith("<") else str(FilePath(name).resolve()),))
+    try:
+        merged, sources, origin, disabled = resolve(data, child, base_loader(default_ruleset_text, plugin_rulesets,
+                                                                               parse_toml, decode))
+    finally:
+        _CHAIN.reset(token)
+    merge_problems = [p for s in sources for p in s.reporter.problems]
+    for s in sources:
+        s.reporter.problems.clear()
+    rep = ChainReporter(sources, origin)
+    ruleset = build_ruleset(merged, rep)
+    problems = merge_problems + rep.errors
+    if any(p.severity == "error" for p in problems) or ruleset is None:
+        raise RulesetError([p for p in problems if p.severity == "error"])
+    return attrs.evolve(ruleset, extends=tuple(s.name for s in sources[:-1]), disabled=tuple(disabled)), rep
 
 
 def decode(source: str | bytes, name: str, error: type) -> str:
@@ -324,7 +396,8 @@ def _phase(rep: Reporter, value: Any, path: Path) -> Phase | None:
         "id": c.identifier, "name": c.text, "weeks": c.integer(1, 52), "sets": _progression("int", 1, 10),
         "reps": _progression("int", 1, 50), "load": c.one_of(LOAD_KINDS), "rom_percent": _progression("number", 10, 130),
         "tempo": c.text, "rest_seconds": c.integer(0, 600),
-    }, {"purpose": c.text, "load_percent": _progression("number", 0, 150), "cues": c.list_of(c.text)}, what="phase")
+    }, {"purpose": c.text, "load_percent": _progression("number", 0, 150), "cues": c.list_of(c.text),
+        "deliberate": c.text}, what="phase")
     if got is None:
         return None
     if got.get("load") == "percent" and "load_percent" not in got and isinstance(value, dict) and "load_percent" not in value:
@@ -337,13 +410,15 @@ def _phase(rep: Reporter, value: Any, path: Path) -> Phase | None:
     if any(k not in got for k in needed):
         return None
     return Phase(got["id"], got["name"], got.get("purpose", ""), got["weeks"], got["sets"], got["reps"], got["load"],
-                 got.get("load_percent"), got["rom_percent"], got["tempo"], got["rest_seconds"], got.get("cues", ()))
+                 got.get("load_percent"), got["rom_percent"], got["tempo"], got["rest_seconds"], got.get("cues", ()),
+                 got.get("deliberate", ""))
 
 
 def _programs(rep: Reporter, value: Any) -> dict[str, Program]:
     def build(goal, entry, path):
         got = c.table(rep, entry, path, {"name": c.text, "phases": _any},
-                      {"summary": c.text, "deload_every": c.integer(0, 52), "deload_volume_percent": c.number(10, 100)},
+                      {"summary": c.text, "deload_every": c.integer(0, 52), "deload_volume_percent": c.number(10, 100),
+                       "deliberate": c.text},
                       what="program")
         if got is None or "phases" not in got:
             return None
@@ -359,7 +434,7 @@ def _programs(rep: Reporter, value: Any) -> dict[str, Program]:
         if None in phases or "name" not in got:
             return None
         return Program(goal, got["name"], got.get("summary", ""), got.get("deload_every", 0),
-                       got.get("deload_volume_percent", 50), tuple(phases))
+                       got.get("deload_volume_percent", 50), tuple(phases), got.get("deliberate", ""))
 
     programs = c.table(rep, value, ("programs",), {}, {goal: _any for goal in GOALS}, what="table of programs, one per goal")
     out = {goal: p for goal, entry in (programs or {}).items() if (p := build(goal, entry, ("programs", goal)))}
@@ -384,7 +459,7 @@ def _rule(rep, rule_id, value, path, fields, parameters, vocabularies, reference
     got = c.table(rep, value, path, {
         "title": c.text, "when": _any, "action": c.one_of(ACTIONS, "one of"), "reason": c.text,
         "source": c.one_of(tuple(references), "a reference key:"),
-    }, {"caps": _any, "referral": _any, "cues": c.list_of(c.text)}, what="rule")
+    }, {"caps": _any, "referral": _any, "cues": c.list_of(c.text), "deliberate": c.text}, what="rule")
     if got is None:
         return None
     condition = None
@@ -410,7 +485,8 @@ def _rule(rep, rule_id, value, path, fields, parameters, vocabularies, reference
         return None
     if action == "refuse" and referral is None:
         return None
-    return Rule(rule_id, got["title"], condition, action, got["reason"], got["source"], caps, referral, got.get("cues", ()))
+    return Rule(rule_id, got["title"], condition, action, got["reason"], got["source"], caps, referral, got.get("cues", ()),
+                got.get("deliberate", ""))
 
 
 def _referral(rep: Reporter, value: Any, path: Path) -> Referral | None:

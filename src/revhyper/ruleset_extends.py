@@ -1,0 +1,338 @@
+"""Rule sets that extend another: resolve the chain on raw data, remembering which file said what.
+
+A clinic's file holds only what it changes::
+
+    extends = "default"            # the embedded default, a path relative to this file, or "plugin:NAME"
+    id = "clinic-north"
+    version = "2026.1"
+    title = "Clinic North rules"
+
+    [parameters]
+    microdiscectomy_no_loading_weeks = 8          # override a number
+
+    [rules.high_pain]
+    caps = { bodyweight_only = true, max_sets = 1 }  # override some fields of a rule
+
+    [disable.older_new_pain]
+    reason = "Every client is screened in person by a physiotherapist first."
+
+Merging happens before validation, so every check of a plain rule set applies to the result, and each
+problem is reported in the file (line and column) that wrote the offending key.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path as FilePath
+from typing import Any
+
+from . import checks as c
+from .errors import Problem, RulesetError
+from .locate import Path
+from .report import Reporter
+from .suggest import did_you_mean
+
+MAX_DEPTH = 8
+TABLES_BY_KEY = ("references", "variants", "restrictions")
+"""Tables whose entries a child adds or replaces whole, by key."""
+WHOLE_VALUES = ("format", "id", "version", "title", "summary", "disclaimer", "notes", "default_weeks",
+                "load_increment_kg", "variant_preference")
+CHILD_ONLY = ("extends", "disable")
+
+
+class Source:
+    """One file of a chain: its name, text and reporter."""
+
+    def __init__(self, name: str, text: str):
+        self.name = name
+        self.text = text
+        self.reporter = Reporter(name, text, "toml")
+
+
+class ChainReporter(Reporter):
+    """Reports each problem in the file of the chain that wrote the key it is about."""
+
+    def __init__(self, sources: list[Source], origin: dict[Path, int]):
+        last = sources[-1]
+        super().__init__(last.name, last.text, "toml")
+        self.sources = sources
+        self.origin = origin
+
+    def _source_for(self, path: Path) -> Source:
+        path = tuple(path)
+        while True:
+            if path in self.origin:
+                return self.sources[self.origin[path]]
+            if not path:
+                return self.sources[-1]
+            path = path[:-1]
+
+    def error(self, path, message, suggestion=None, *, at="value", position=None, severity="error"):
+        source = self._source_for(path)
+        if position is None:
+            locations = source.reporter.locations
+            position = locations.key(path) if at == "key" else locations.value(path)
+        source.reporter.error(path, message, suggestion, at=at, position=position or (None, None), severity=severity)
+        problem = source.reporter.problems.pop()
+        if problem.line is None:
+            problem = Problem(problem.file, problem.path, problem.message, None, None, problem.suggestion, problem.severity)
+        self.problems.append(problem)
+
+    def value_text_offset(self, path):
+        return self._source_for(path).reporter.locations.value_text_offset(path)
+
+    @property
+    def locations(self):
+        return _ChainLocations(self)
+
+
+class _ChainLocations:
+    def __init__(self, chain: ChainReporter):
+        self.chain = chain
+
+    def value_text_offset(self, path):
+        return self.chain.value_text_offset(path)
+
+    def key(self, path):
+        return self.chain._source_for(path).reporter.locations.key(path)
+
+    def value(self, path):
+        return self.chain._source_for(path).reporter.locations.value(path)
+
+
+def resolve(data: dict[str, Any], source: Source, load_base: Callable[[str, Source], tuple[dict, list[Source], dict]],
+            depth: int = 0, chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[Source], dict[Path, int], list]:
+    """Merge ``data`` (from ``source``) onto its base; returns merged data, the chain's sources, the origin
+    of every key path (index into sources) and the disabled rules as (id, reason, file)."""
+    base_name = data.get("extends")
+    if base_name is None:
+        return data, [source], {(): 0}, []
+    rep = source.reporter
+    if not isinstance(base_name, str) or not base_name.strip():
+        rep.error(("extends",), 'expected the rule set to extend: "default", "plugin:NAME" or a file path')
+        raise RulesetError(rep.problems)
+    if depth >= MAX_DEPTH:
+        rep.error(("extends",), f"rule sets extend each other more than {MAX_DEPTH} deep: {' -> '.join(chain)}")
+        raise RulesetError(rep.problems)
+    base_data, sources, origin, disabled = load_base(base_name, source)
+    index = len(sources)
+    sources = [*sources, source]
+    merged = copy.deepcopy(base_data)
+    merged.pop("extends", None)
+    _merge(merged, data, rep, origin, index, disabled)  # problems stay on the source's reporter
+    return merged, sources, origin, disabled
+
+
+def _merge(merged: dict, child: dict, rep: Reporter, origin: dict[Path, int], index: int, disabled: list) -> None:
+    for key in ("id", "version", "title"):
+        if key not in child:
+            rep.error((), f"a rule set that extends another needs its own '{key}' (it is a new rule set)", at="key")
+    for key, value in child.items():
+        path: Path = (key,)
+        if key == "extends":
+            continue
+        if key in WHOLE_VALUES:
+            merged[key] = copy.deepcopy(value)
+            origin[path] = index
+        elif key in TABLES_BY_KEY or key == "parameters":
+            if not isinstance(value, dict):
+                rep.error(path, "expected a table")
+                continue
+            table = merged.setdefault(key, {})
+            for name, entry in value.items():
+                table[name] = copy.deepcopy(entry)
+                origin[path + (name,)] = index
+        elif key == "vocabulary":
+            _merge_vocabulary(merged, value, rep, origin, index)
+        elif key in ("experience", "pain_monitoring"):
+            _merge_fields(merged, key, value, rep, origin, index, nested=key == "experience")
+        elif key == "programs":
+            _merge_programs(merged, value, rep, origin, index)
+        elif key == "rules":
+            _merge_rules(merged, value, rep, origin, index)
+        elif key == "disable":
+            _disable(merged, value, rep, origin, index, disabled)
+        else:
+            known = (*WHOLE_VALUES, *TABLES_BY_KEY, "parameters", "vocabulary", "experience", "pain_monitoring",
+                     "programs", "rules", *CHILD_ONLY)
+            rep.error(path, f"unknown key '{key}' in the top level; expected one of {', '.join(known)}",
+                      did_you_mean(key, known), at="key")
+
+
+def _merge_vocabulary(merged, value, rep, origin, index):
+    if not isinstance(value, dict):
+        rep.error(("vocabulary",), "expected a table of word lists")
+        return
+    vocabulary = merged.setdefault("vocabulary", {})
+    for name, words in value.items():
+        path = ("vocabulary", name)
+        if name not in vocabulary:
+            rep.error(path, f"unknown vocabulary '{name}'; expected one of {', '.join(vocabulary)}",
+                      did_you_mean(name, vocabulary), at="key")
+            continue
+        if not isinstance(words, list):
+            rep.error(path, "expected a list of words to add")
+            continue
+        for word in words:  # words are added, never removed
+            if word not in vocabulary[name]:
+                vocabulary[name].append(word)
+        origin[path] = index
+
+
+def _merge_fields(merged, key, value, rep, origin, index, nested):
+    if not isinstance(value, dict):
+        rep.error((key,), "expected a table")
+        return
+    target = merged.setdefault(key, {})
+    if not nested:
+        target.update(copy.deepcopy(value))
+        for field in value:
+            origin[(key, field)] = index
+        return
+    for level, fields in value.items():
+        if not isinstance(fields, dict):
+            rep.error((key, level), "expected a table")
+            continue
+        target.setdefault(level, {}).update(copy.deepcopy(fields))
+        for field in fields:
+            origin[(key, level, field)] = index
+
+
+def _merge_programs(merged, value, rep, origin, index):
+    if not isinstance(value, dict):
+        rep.error(("programs",), "expected a table of programs")
+        return
+    programs = merged.setdefault("programs", {})
+    for goal, program in value.items():
+        path = ("programs", goal)
+        if not isinstance(program, dict):
+            rep.error(path, "expected a program table")
+            continue
+        base = programs.setdefault(goal, {})
+        replace_all = program.get("replace_phases") is True
+        for field, field_value in program.items():
+            if field == "replace_phases":
+                continue
+            if field != "phases":
+                base[field] = copy.deepcopy(field_value)
+                origin[path + (field,)] = index
+                continue
+            if not isinstance(field_value, list):
+                rep.error(path + ("phases",), "expected [[programs.<goal>.phases]] tables")
+                continue
+            if replace_all:
+                base["phases"] = copy.deepcopy(field_value)
+                origin[path + ("phases",)] = index
+                continue
+            phases = base.setdefault("phases", [])
+            ids = [p.get("id") for p in phases]
+            for i, phase in enumerate(field_value):
+                phase_id = phase.get("id") if isinstance(phase, dict) else None
+                if phase_id not in ids:
+                    rep.error(path + ("phases", i, "id"),
+                              f"phase '{phase_id}' is not in the base program ({', '.join(map(str, ids))}); to replace a "
+                              "phase use its id, to give the program new phases set replace_phases = true",
+                              did_you_mean(str(phase_id), [str(x) for x in ids]))
+                    continue
+                position = ids.index(phase_id)
+                phases[position] = {**phases[position], **copy.deepcopy(phase)}
+                origin[path + ("phases", position)] = index
+        if "replace_phases" in program and not isinstance(program["replace_phases"], bool):
+            rep.error(path + ("replace_phases",), "expected true or false")
+
+
+RULE_FIELDS = ("title", "when", "action", "reason", "source")
+
+
+def _merge_rules(merged, value, rep, origin, index):
+    if not isinstance(value, dict):
+        rep.error(("rules",), "expected a table of rules")
+        return
+    rules = merged.setdefault("rules", {})
+    for rule_id, rule in value.items():
+        path = ("rules", rule_id)
+        if not isinstance(rule, dict):
+            rep.error(path, "expected a rule table")
+            continue
+        if rule_id in rules:  # an override: only the fields given change
+            rules[rule_id] = {**rules[rule_id], **copy.deepcopy(rule)}
+            for field in rule:
+                origin[path + (field,)] = index
+            continue
+        missing = [f for f in RULE_FIELDS if f not in rule]
+        if missing:
+            rep.error(path, f"new rule '{rule_id}' is incomplete: missing {', '.join(missing)} (to change a rule of the "
+                            "base, use its exact id)", did_you_mean(rule_id, rules), at="key")
+            continue
+        rules[rule_id] = copy.deepcopy(rule)
+        origin[path] = index
+
+
+def _disable(merged, value, rep, origin, index, disabled):
+    if not isinstance(value, dict):
+        rep.error(("disable",), "expected [disable.<rule_id>] tables with a reason")
+        return
+    rules = merged.get("rules", {})
+    for rule_id, entry in value.items():
+        path = ("disable", rule_id)
+        if rule_id not in rules:
+            rep.error(path, f"cannot disable '{rule_id}': no such rule in the base rule set", did_you_mean(rule_id, rules),
+                      at="key")
+            continue
+        got = c.table(rep, entry, path, {"reason": c.text}, what="table with a reason")
+        if not got or "reason" not in got:
+            continue
+        del rules[rule_id]
+        disabled.append((rule_id, got["reason"], rep.file))
+        origin[path] = index
+
+
+def base_loader(default_text: Callable[[], str], plugin_rulesets: Callable[[], dict[str, str]], parse_toml, decode):
+    """The function ``resolve`` uses to read a base: "default", "plugin:NAME" or a path relative to the child."""
+
+    def load(name: str, child: Source, chain: tuple[str, ...] = ()) -> tuple[dict, list[Source], dict, list]:
+        rep = child.reporter
+        if name == "default":
+            source_name, text = "<default>", default_text()
+        elif name.startswith("plugin:"):
+            shipped = plugin_rulesets()
+            key = name[len("plugin:"):]
+            if key not in shipped:
+                rep.error(("extends",), f"no installed plugin ships a rule set named '{key}'"
+                          + (f"; installed: {', '.join(sorted(shipped))}" if shipped else ""),
+                          did_you_mean(key, shipped))
+                raise RulesetError(rep.problems)
+            source_name, text = name, shipped[key]
+        else:
+            here = FilePath(child.name).parent if not child.name.startswith("<") else FilePath(".")
+            path = (here / name).resolve()
+            source_name = str(path)
+            seen = [s for s in _CHAIN.get() if s == source_name]
+            if seen:
+                rep.error(("extends",), f"rule sets extend each other in a cycle: {' -> '.join([*_CHAIN.get(), source_name])}")
+                raise RulesetError(rep.problems)
+            try:
+                text = decode(path.read_bytes(), source_name, RulesetError)
+            except OSError as exc:
+                rep.error(("extends",), f"cannot read the rule set it extends ({path}): {exc.strerror or exc}")
+                raise RulesetError(rep.problems) from None
+        base = Source(source_name, text)
+        data = parse_toml(text, source_name, RulesetError)
+        token = _CHAIN.set((*_CHAIN.get(), source_name))
+        try:
+            depth = len(_CHAIN.get())
+            if depth > MAX_DEPTH:
+                rep.error(("extends",), f"rule sets extend each other more than {MAX_DEPTH} deep")
+                raise RulesetError(rep.problems)
+            merged, sources, origin, disabled = resolve(data, base, load, depth)
+        finally:
+            _CHAIN.reset(token)
+        return merged, sources, origin, disabled
+
+    return load
+
+
+import contextvars  # noqa: E402
+
+_CHAIN: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("revhyper_extends_chain", default=())
