@@ -28,7 +28,7 @@ def _number_field(low: float, high: float, *, optional: bool = False, **kw):
     validator = [v.instance_of((int, float)), v.ge(low), v.le(high)]
     return field(
         validator=v.optional(validator) if optional else validator,
-        metadata={"kind": "number", "check": checks.number(low, high)},
+        metadata={"kind": "number", "check": checks.number(low, high), "range": (low, high)},
         **({"default": None} if optional else {}),
         **kw,
     )
@@ -38,7 +38,7 @@ def _int_field(low: int, high: int, *, optional: bool = False):
     validator = [v.instance_of(int), v.ge(low), v.le(high)]
     return field(
         validator=v.optional(validator) if optional else validator,
-        metadata={"kind": "number", "check": checks.integer(low, high)},
+        metadata={"kind": "number", "check": checks.integer(low, high), "range": (low, high)},
         **({"default": None} if optional else {}),
     )
 

@@ -1,0 +1,62 @@
+"""revhyper check RULESET [--format text|json] [--strict]"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..cli import EXIT_BAD_INPUT, EXIT_GENERATED
+
+
+def register(commands) -> None:
+    check = commands.add_parser(
+        "check", help="validate a rule set and warn about rules that can never matter",
+        description="Validate a rule set (every problem at once, with file, line and column) and warn about rules "
+                    "that can never fire, rules shadowed by a stricter rule, and phases outside the sources' ranges.")
+    check.add_argument("ruleset", metavar="RULESET", help='a rule-set file, "default" or "plugin:NAME"')
+    check.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 2)")
+    check.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..errors import RulesetError
+    from ..lint import lint
+    from ..ruleset_loader import parse_ruleset_reporting, read_ruleset_source
+
+    name, text = read_ruleset_source(args.ruleset)
+    try:
+        ruleset, rep = parse_ruleset_reporting(text, name=name)
+    except RulesetError as exc:
+        _print(args, list(exc.problems), None)
+        return EXIT_BAD_INPUT
+    rep.problems.clear()
+    lint(ruleset, rep)
+    warnings = rep.warnings
+    _print(args, warnings, ruleset)
+    return EXIT_BAD_INPUT if (args.strict and warnings) else EXIT_GENERATED
+
+
+def _print(args, problems, ruleset) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    if args.format == "json":
+        out = {
+            "ok": not errors,
+            "ruleset": None if ruleset is None else {
+                "id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256, "rules": len(ruleset.rules),
+                "extends": list(ruleset.extends), "disabled": [{"rule": r, "reason": why, "file": f} for r, why, f in ruleset.disabled]},
+            "problems": [{"file": p.file, "line": p.line, "column": p.column, "severity": p.severity, "path": p.path,
+                          "message": p.message, "suggestion": p.suggestion} for p in problems],
+        }
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        return
+    for problem in problems:
+        print(str(problem))
+    if errors:
+        print(f"{len(errors)} error{'s' if len(errors) != 1 else ''}, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
+        return
+    extra = f", extends {' <- '.join(ruleset.extends)}" if ruleset.extends else ""
+    disabled = f", {len(ruleset.disabled)} disabled" if ruleset.disabled else ""
+    print(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{disabled}{extra}, sha256 {ruleset.sha256}"
+          + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""))
