@@ -256,6 +256,8 @@ def _merge_rules(merged, value, rep, origin, index):
             rep.error(path, "expected a rule table")
             continue
         if rule_id in rules:  # an override: only the fields given change
+            if isinstance(rule.get("caps"), dict) and isinstance(rules[rule_id].get("caps"), dict):
+                _warn_loosened(rep, path + ("caps",), rules[rule_id]["caps"], rule["caps"])
             rules[rule_id] = {**rules[rule_id], **copy.deepcopy(rule)}
             for field in rule:
                 origin[path + (field,)] = index
@@ -267,6 +269,35 @@ def _merge_rules(merged, value, rep, origin, index):
             continue
         rules[rule_id] = copy.deepcopy(rule)
         origin[path] = index
+
+
+def _warn_loosened(rep: Reporter, path: Path, base: dict, new: dict) -> None:
+    """An override replaces the whole caps table: say when that drops or loosens a cap of the base."""
+    from .ruleset import CAP_SPECS
+
+    for name, old in base.items():
+        spec = CAP_SPECS.get(name)
+        if spec is None:
+            continue
+        if name not in new:
+            rep.warn(path, f"this override drops the base's cap {name} = {old!r} (caps replace the whole table: "
+                           "repeat the caps you keep)")
+            continue
+        value = new[name]
+        looser = {"min": lambda: _num(value) > _num(old), "max": lambda: _num(value) < _num(old),
+                  "any": lambda: bool(old) and not value,
+                  "union": lambda: not set(old) <= set(value if isinstance(value, list) else [])}[spec.wins]
+        try:
+            if looser():
+                rep.warn(path, f"this override loosens the base's cap {name} from {old!r} to {value!r}")
+        except TypeError:
+            pass  # a wrong type is reported as an error by the loader
+
+
+def _num(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError
+    return value
 
 
 def _disable(merged, value, rep, origin, index, disabled):

@@ -130,6 +130,7 @@ def _parse_extending(data: dict[str, Any], text: str, name: str) -> tuple[RuleSe
     problems = merge_problems + rep.errors
     if any(p.severity == "error" for p in problems) or ruleset is None:
         raise RulesetError([p for p in problems if p.severity == "error"])
+    rep.problems[:0] = [p for p in problems if p.severity == "warning"]  # for `revhyper check`
     return attrs.evolve(ruleset, extends=tuple(s.name for s in sources[:-1]), disabled=tuple(disabled)), rep
 
 

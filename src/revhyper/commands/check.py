@@ -30,8 +30,7 @@ def run(args) -> int:
     except RulesetError as exc:
         _print(args, list(exc.problems), None)
         return EXIT_BAD_INPUT
-    rep.problems.clear()
-    lint(ruleset, rep)
+    lint(ruleset, rep)  # rep already holds any warnings from resolving `extends`
     warnings = rep.warnings
     _print(args, warnings, ruleset)
     return EXIT_BAD_INPUT if (args.strict and warnings) else EXIT_GENERATED
