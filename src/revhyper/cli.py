@@ -24,7 +24,7 @@ EXIT_OUTPUT_FAILED = 5
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
-COMMANDS = ("generate", "check", "explain", "diff", "new-ruleset", "schema")
+COMMANDS = ("generate", "formats", "check", "explain", "diff", "new-ruleset", "schema")
 """Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
 and each command imports what it needs only when it runs."""
 

@@ -17,12 +17,13 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..exporters import render
+    from .. import exporters
     from ..generate import generate
     from ..profile_loader import load_profile
 
+    exporters.check_format(args.format)
     ruleset = load_ruleset_arg(args.rules)
     profile = load_profile(args.profile, ruleset)
     block = generate(profile, ruleset)
-    emit(render(block, args.format), args.output)
+    emit(exporters.render(block, args.format), args.output)
     return STATUS_EXIT[block.status]

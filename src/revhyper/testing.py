@@ -1,0 +1,148 @@
+"""A contract test kit for exporter authors: run it against your exporter in your own tests.
+
+    from revhyper.testing import check_exporter
+    from my_adapter import MY_EXPORTER
+
+    def test_my_exporter_keeps_the_revhyper_contract():
+        check_exporter(MY_EXPORTER)
+
+or, for one pytest test per check::
+
+    import pytest
+    from revhyper.testing import CONTRACT, run_check
+
+    @pytest.mark.parametrize("check", CONTRACT)
+    def test_contract(check):
+        run_check(check, MY_EXPORTER)
+
+The kit builds its own blocks (generated with and without load and dates, needs clearance, refused) from
+profiles it carries, so it needs no files. A check fails with an AssertionError saying what broke.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+from .block import Block
+from .exporters import Exporter, export_with
+
+PROFILES = {
+    "generated": {
+        "person": {"id": "contract-loaded", "age": 40},
+        "pain": {"current": 2, "duration_weeks": 30},
+        "training": {"experience": "intermediate", "goal": "strength", "days_per_week": 3, "start_date": "2026-12-07",
+                     "equipment": ["reverse_hyper_machine"], "working_load_kg": 40, "load_increment_kg": 2.5},
+    },
+    "generated_bodyweight": {
+        "person": {"id": "contract-bodyweight", "age": 58},
+        "pain": {"current": 3, "duration_weeks": 80, "extension_aggravates": True},
+        "training": {"experience": "novice", "goal": "rehabilitation", "days_per_week": 2, "weeks": 6,
+                     "start_date": "2027-01-04", "equipment": ["bench"]},
+    },
+    "generated_undated": {
+        "person": {"age": 33},
+        "pain": {"current": 1, "duration_weeks": 10},
+        "training": {"experience": "advanced", "goal": "endurance", "days_per_week": 3, "weeks": 4,
+                     "equipment": ["reverse_hyper_machine"], "working_load_kg": 30},
+    },
+    "needs_clearance": {
+        "person": {"id": "contract-clearance", "age": 45},
+        "pain": {"current": 8, "duration_weeks": 3},
+        "training": {"experience": "novice", "goal": "rehabilitation", "days_per_week": 3, "start_date": "2026-12-07"},
+    },
+    "refused": {
+        "person": {"id": "contract-refused", "age": 50},
+        "pain": {"current": 6, "duration_weeks": 1},
+        "red_flags": {"saddle_anesthesia": True},
+        "training": {"experience": "novice", "goal": "general", "days_per_week": 3, "start_date": "2026-12-07"},
+    },
+}
+
+
+def contract_blocks() -> dict[str, Block]:
+    """The kit's blocks, by name: generated, generated_bodyweight, generated_undated, needs_clearance, refused."""
+    from .generate import generate
+    from .profile_loader import profile_from_data
+    from .ruleset_loader import default_ruleset
+
+    rules = default_ruleset()
+    return {name: generate(profile_from_data(data, ruleset=rules), rules) for name, data in PROFILES.items()}
+
+
+def _supported(exporter: Exporter) -> dict[str, Block]:
+    return {n: b for n, b in contract_blocks().items() if b.status in exporter.statuses}
+
+
+def check_describes_itself(exporter: Exporter) -> None:
+    assert re.fullmatch(r"[a-z][a-z0-9_-]*", exporter.name), f"format name {exporter.name!r}: lower case letters, digits, - or _"
+    assert re.fullmatch(r"\.[A-Za-z0-9.]+", exporter.suffix), f"suffix {exporter.suffix!r} must start with '.'"
+    assert re.fullmatch(r"[a-z]+/[A-Za-z0-9.+-]+(;.*)?", exporter.media_type), f"media type {exporter.media_type!r}"
+    assert exporter.description.strip(), "give the format a one-line description (revhyper formats shows it)"
+    assert "generated" in exporter.statuses, "an exporter must at least export generated blocks"
+
+
+def check_exports_bytes_for_every_status_it_claims(exporter: Exporter) -> None:
+    blocks = _supported(exporter)
+    for name, block in blocks.items():
+        data = export_with(exporter, block)
+        assert isinstance(data, bytes) and data, f"{name}: the export is empty"
+
+
+def check_refuses_unsupported_statuses_clearly(exporter: Exporter) -> None:
+    from .errors import OutputError
+
+    for name, block in contract_blocks().items():
+        if block.status in exporter.statuses:
+            continue
+        try:
+            export_with(exporter, block)
+        except OutputError as exc:
+            assert exporter.name in str(exc), f"{name}: the error should name the format"
+        else:  # pragma: no cover - export_with always raises here
+            raise AssertionError(f"{name}: a {block.status} block was exported though statuses says otherwise")
+
+
+def check_is_deterministic(exporter: Exporter) -> None:
+    for name, block in _supported(exporter).items():
+        assert exporter.export(block) == exporter.export(block), f"{name}: two exports of one block differ"
+    again = _supported(exporter)
+    for name, block in _supported(exporter).items():
+        assert exporter.export(block) == exporter.export(again[name]), f"{name}: equal blocks gave different bytes"
+
+
+def check_different_blocks_give_different_files(exporter: Exporter) -> None:
+    blocks = _supported(exporter)
+    outputs = {name: exporter.export(block) for name, block in blocks.items() if block.status == "generated"}
+    assert len(set(outputs.values())) == len(outputs), "different generated blocks exported to the same bytes"
+
+
+def check_writes_no_files(exporter: Exporter) -> None:
+    before = set(os.listdir("."))
+    for block in _supported(exporter).values():
+        exporter.export(block)
+    assert set(os.listdir(".")) == before, "the exporter wrote files; it must only return bytes"
+
+
+CONTRACT: tuple[Callable[[Exporter], None], ...] = (
+    check_describes_itself,
+    check_exports_bytes_for_every_status_it_claims,
+    check_refuses_unsupported_statuses_clearly,
+    check_is_deterministic,
+    check_different_blocks_give_different_files,
+    check_writes_no_files,
+)
+
+
+def run_check(check: Callable[[Exporter], None], exporter: Exporter) -> None:
+    check(exporter)
+
+
+def check_exporter(exporter: Exporter) -> None:
+    """Run every contract check; the first failure raises AssertionError naming the check."""
+    for check in CONTRACT:
+        try:
+            check(exporter)
+        except AssertionError as exc:
+            raise AssertionError(f"{exporter.name}: {check.__name__}: {exc}") from None
