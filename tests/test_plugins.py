@@ -1,0 +1,197 @@
+"""The plugin system: hooks, lazy loading, failures reported by name, adjusters kept within the caps."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import attrs
+import pytest
+
+from revhyper import plugins
+from revhyper.errors import InputError, OutputError
+from revhyper.exporters import Exporter, render
+from revhyper.hookspecs import hookimpl
+
+
+@pytest.fixture(autouse=True)
+def fresh_plugins():
+    plugins.reset()
+    yield
+    plugins.reset()
+
+
+class Shout:
+    @hookimpl
+    def revhyper_register_exporters(self, register):
+        register(Exporter("shout", ".txt", "text/plain", lambda b: b.status.upper().encode(), "the status, loudly"))
+
+
+class Broken:
+    @hookimpl
+    def revhyper_register_exporters(self, register):
+        raise RuntimeError("cannot find my templates")
+
+
+class BadBytes:
+    @hookimpl
+    def revhyper_register_exporters(self, register):
+        register(Exporter("nothing", ".bin", "application/octet-stream", lambda b: b"", "returns nothing"))
+        register(Exporter("text-not-bytes", ".txt", "text/plain", lambda b: "a str", "returns text"))
+        register(Exporter("explodes", ".txt", "text/plain", lambda b: 1 / 0, "raises"))
+
+
+class ShipsRules:
+    @hookimpl
+    def revhyper_register_rulesets(self, register):
+        register("strict", 'extends = "default"\nid = "strict"\nversion = "1"\ntitle = "Strict"\n[parameters]\nhigh_pain = 5\n')
+
+
+def test_a_plugin_registered_on_the_manager_contributes_a_format(make_block):
+    plugins.get_plugins().register(Shout(), "shout-plugin", provider="revhyper-shout")
+    assert render(make_block(), "shout") == b"GENERATED"
+    assert plugins.all_exporters()["shout"].provider == "revhyper-shout"
+
+
+def test_a_failing_plugin_is_reported_by_name_and_the_others_keep_working(make_block):
+    manager = plugins.get_plugins()
+    manager.register(Broken(), "broken-plugin", provider="revhyper-broken")
+    manager.register(Shout(), "shout-plugin")
+    assert render(make_block(), "shout") == b"GENERATED"
+    with pytest.raises(InputError) as info:
+        render(make_block(), "broken")
+    assert "plugin 'broken-plugin' (from revhyper-broken) failed to register its exporters: RuntimeError: cannot find " \
+           "my templates" in str(info.value)
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("nothing", "the nothing exporter (from local) returned no bytes; nothing was written"),
+    ("text-not-bytes", "the text-not-bytes exporter (from local) returned str, not bytes"),
+    ("explodes", "the explodes exporter (from local) failed: ZeroDivisionError: division by zero"),
+])
+def test_a_misbehaving_exporter_is_reported_by_name(make_block, name, message):
+    plugins.get_plugins().register(BadBytes(), "bad-plugin")
+    with pytest.raises(OutputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        render(make_block(), name)
+
+
+def test_a_failing_export_leaves_no_file_and_exits_5(tmp_path, make_block):
+    out = tmp_path / "block.fit"
+    out.write_bytes(b"previous")
+    code = subprocess.run([sys.executable, "-c", f"""
+import sys
+from revhyper import plugins, cli
+from revhyper.exporters import Exporter
+from revhyper.hookspecs import hookimpl
+class P:
+    @hookimpl
+    def revhyper_register_exporters(self, register):
+        register(Exporter("boom", ".x", "text/plain", lambda b: 1/0, "fails"))
+plugins.get_plugins().register(P(), "boom-plugin")
+sys.exit(cli.main(["generate", {str(tmp_path / 'p.json')!r}, "--format", "boom", "-o", {str(out)!r}]))
+"""], capture_output=True, text=True, cwd=tmp_path, input=None,
+        env=None) if (tmp_path / "p.json").write_text(json.dumps(_healthy())) else None
+    assert code.returncode == 5, code.stderr
+    assert "the boom exporter (from local) failed" in code.stderr
+    assert out.read_bytes() == b"previous" and sorted(p.name for p in tmp_path.iterdir()) == ["block.fit", "p.json"]
+
+
+def _healthy():
+    from helpers import HEALTHY
+
+    return HEALTHY
+
+
+def test_unknown_format_lists_what_is_installed_with_a_suggestion(make_block):
+    with pytest.raises(InputError) as info:
+        render(make_block(), "markdwon")
+    problem = info.value.problems[0]
+    assert problem.suggestion == "markdown" and "installed: csv, html, json, markdown, text, toml" in problem.message
+
+
+def test_rule_sets_shipped_by_plugins_can_be_used_and_extended(tmp_path, make_profile):
+    plugins.get_plugins().register(ShipsRules(), "rules-plugin")
+    from revhyper.ruleset_loader import load_ruleset_named
+    import revhyper
+
+    strict = load_ruleset_named("plugin:strict")
+    assert strict.id == "strict" and strict.parameters["high_pain"] == 5
+    child = tmp_path / "c.toml"
+    child.write_text('extends = "plugin:strict"\nid = "c"\nversion = "1"\ntitle = "C"\n')
+    assert revhyper.load_ruleset(child).extends == ("<default>", "plugin:strict")
+    with pytest.raises(revhyper.RulesetError, match="no installed plugin ships a rule set of that name; installed: strict"):
+        load_ruleset_named("plugin:strickt")
+
+
+class MapIds:
+    @hookimpl
+    def revhyper_adjust_block(self, block, format_name):
+        if format_name != "shout":
+            return None
+        weeks = tuple(attrs.evolve(w, sessions=tuple(attrs.evolve(s, exercises=tuple(
+            attrs.evolve(e, variant="platform:RH-01") for e in s.exercises)) for s in w.sessions)) for w in block.weeks)
+        return attrs.evolve(block, weeks=weeks)
+
+
+class Cheat:
+    @hookimpl
+    def revhyper_adjust_block(self, block, format_name):
+        weeks = tuple(attrs.evolve(w, sessions=tuple(attrs.evolve(s, exercises=tuple(
+            attrs.evolve(e, sets=e.sets + 1) for e in s.exercises)) for s in w.sessions)) for w in block.weeks)
+        return attrs.evolve(block, weeks=weeks)
+
+
+class ByVariant:
+    @hookimpl
+    def revhyper_register_exporters(self, register):
+        register(Exporter("shout", ".txt", "text/plain", lambda b: b.weeks[0].sessions[0].exercises[0].variant.encode(), "v"))
+
+
+def test_an_adjuster_can_map_ids_for_its_platform(make_block):
+    manager = plugins.get_plugins()
+    manager.register(ByVariant(), "variant-exporter")
+    manager.register(MapIds(), "id-mapper")
+    assert render(make_block(), "shout") == b"platform:RH-01"
+    assert json.loads(render(make_block(), "json"))["weeks"][0]["sessions"][0]["exercises"][0]["variant"] == "machine_reverse_hyper"
+
+
+def test_an_adjuster_that_raises_the_prescription_is_refused_by_name(make_block):
+    manager = plugins.get_plugins()
+    manager.register(ByVariant(), "variant-exporter")
+    manager.register(Cheat(), "cheat-plugin")
+    with pytest.raises(OutputError, match="plugin 'cheat-plugin' adjusted the block in a way revhyper does not allow: "
+                                          "it raised sets in week 1, session 1"):
+        render(make_block(), "shout")
+
+
+def test_json_and_text_never_load_the_plugin_machinery(tmp_path):
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(_healthy()))
+    code = ("import sys; from revhyper import cli; cli.main(['generate', %r, '-f', 'json', '-o', %r]);"
+            "print(sorted(m for m in sys.modules if m.startswith(('pluggy', 'importlib.metadata', 'revhyper.plugins'))))")
+    result = subprocess.run([sys.executable, "-c", code % (str(profile), str(tmp_path / "o.json"))],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_naming_a_plugin_format_loads_only_that_plugin(tmp_path):
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(_healthy()))
+    code = ("from revhyper import cli, plugins; cli.main(['generate', %r, '-f', 'workout-log', '-o', %r]);"
+            "m = plugins.get_plugins(); print(sorted(n for n in m.providers if n != 'revhyper.builtin_exporters'),"
+            " m.loaded_all)")
+    result = subprocess.run([sys.executable, "-c", code % (str(profile), str(tmp_path / "o.jsonl"))],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['workout-log'] False"
+    assert (tmp_path / "o.jsonl").read_text().count("\n") > 0
+
+
+def test_formats_lists_builtins_and_installed_adapters_with_their_distribution():
+    result = subprocess.run([sys.executable, "-m", "revhyper", "formats", "--format", "json"], capture_output=True,
+                            text=True, check=True)
+    listed = {f["name"]: f["provider"] for f in json.loads(result.stdout)["formats"]}
+    assert {"json", "text", "toml", "csv", "markdown", "html"} <= set(listed)
+    assert listed["json"] == "revhyper" and listed["workout-log"] == "revhyper-workout-log"
+    text = subprocess.run([sys.executable, "-m", "revhyper", "formats"], capture_output=True, text=True, check=True).stdout
+    assert text.splitlines()[0].split() == ["format", "suffix", "media", "type", "provided", "by", "description"]
