@@ -28,17 +28,19 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         notes=ruleset.notes,
         pain_rule=ruleset.pain_monitoring,
     )
-    if screening.status != "generated":
-        return Block(status=screening.status, screening=screening, plan=None, weeks=(), adjustments=(), **base)
+    if screening.status == "refused":
+        return Block(status="refused", screening=screening, plan=None, weeks=(), adjustments=(), **base)
 
     caps = screening.merged_caps
     training = profile.training
     adjustments: list[str] = []
     variant = choose_variant(ruleset, training.equipment, caps)
-    if variant is None:
+    if variant is None:  # before clearance: a clinician's clearance would not make a variant appear
         adjustments.append("No exercise variant suits the equipment listed and the caps that apply; no block was made. "
                            "Ask a clinician or coach for an alternative.")
         return Block(status="refused", screening=screening, plan=None, weeks=(), adjustments=tuple(adjustments), **base)
+    if screening.status == "needs_clearance":
+        return Block(status="needs_clearance", screening=screening, plan=None, weeks=(), adjustments=(), **base)
     preferred = ruleset.variants[ruleset.variant_preference[0]]
     if variant.id != preferred.id:
         why = _variant_reason(preferred, training.equipment, caps)
