@@ -244,7 +244,7 @@ class _Compiler:
         return self.fail(node, f"{type(value).__name__} values are not allowed in a condition")
 
     def name(self, node: ast.AST):
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if dotted is None:
             return self.fail(node, "only profile fields (like pain.current) and params.NAME can be read")
         if "__" in dotted:
@@ -275,7 +275,7 @@ class _Compiler:
 
     def call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            name = _dotted(node.func) or "this"
+            name = dotted_name(node.func) or "this"
             return self.fail(node, f"calling {name} is not allowed; the functions are: {', '.join(FUNCTIONS)}",
                              did_you_mean(name, FUNCTIONS))
         name = node.func.id
@@ -409,7 +409,8 @@ def _comparison(fn, left, right, lt: Type, rt: Type) -> Predicate:
     return lambda f: (x := left(f)) is not None and (y := right(f)) is not None and fn(x, y)
 
 
-def _dotted(node: ast.AST) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
+    """``pain.current`` for the AST of ``pain.current``; None for anything but a chain of names."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)

@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from .conditions import dotted_name
 from .profile import condition_fields
 from .report import Reporter
 from .ruleset import ACTIONS, CAP_SPECS, Rule, RuleSet
@@ -98,7 +99,7 @@ def _dnf(node, negate, fields, params) -> list[list[Literal]]:
         if negate and len(pieces) > 1:  # not (a < x < b) = not a<x or not x<b
             return [[p] for p in pieces]
         return [pieces]
-    dotted = _dotted(node)
+    dotted = dotted_name(node)
     if dotted in fields and fields[dotted]["kind"] == "bool":
         return [[Literal(dotted, "bool", value=not negate)]]
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):
@@ -112,7 +113,7 @@ def _too_big():
 
 def _value(node, fields, params):
     """('field', key, info) or ('const', value) or ('call', key, optional)."""
-    dotted = _dotted(node)
+    dotted = dotted_name(node)
     if dotted and dotted.startswith("params."):
         return ("const", params[dotted[7:]])
     if dotted in fields:
@@ -173,17 +174,6 @@ def _compare(op, left, right, negate, fields, params) -> Literal:
     if kind == "bool" and isinstance(const, bool) and isinstance(op, (ast.Eq, ast.NotEq)):
         return Literal(key, "bool", value=const == isinstance(op, ast.Eq))
     raise _Unknown()
-
-
-def _dotted(node) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _constraints(term: list[Literal], fields: dict[str, dict]) -> dict[str, Any] | None:
