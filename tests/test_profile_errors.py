@@ -130,3 +130,9 @@ def test_a_huge_profile_is_refused_without_reading_it_all(tmp_path):
 def test_absurdly_large_numbers_are_errors_not_crashes(text, expected):
     """Found by scripts/fuzz.py: huge integers once crashed the range message."""
     assert any(error.startswith(expected) for error in errors_of(text))
+
+
+def test_a_start_date_far_in_the_future_is_an_error_not_a_crash(profile_data):
+    """Found by the batch helper: 9999-12-30 overflowed the session dates."""
+    with pytest.raises(ProfileError, match="expected a date between 1900 and 2200, got 9999-12-30"):
+        revhyper.profile_from_data(profile_data(training={"start_date": "9999-12-30"}))

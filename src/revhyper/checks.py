@@ -149,12 +149,16 @@ def date(rep: Reporter, value: Any, path: Path) -> Any:
     if isinstance(value, dt.datetime):
         rep.error(path, f"expected a date like 2026-12-01, got a date and time {value.isoformat()}")
         return BAD
-    if isinstance(value, dt.date):
-        return value
+    parsed = value if isinstance(value, dt.date) else None
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
+            parsed = dt.date.fromisoformat(value)
         except ValueError:
             pass
+    if parsed is not None:
+        if not 1900 <= parsed.year <= 2200:  # a block runs up to a year past its start: keep date arithmetic safe
+            rep.error(path, f"expected a date between 1900 and 2200, got {parsed.isoformat()}")
+            return BAD
+        return parsed
     rep.error(path, f"expected a date like 2026-12-01, got {describe(value)}")
     return BAD
