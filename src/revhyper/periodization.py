@@ -72,6 +72,7 @@ def plan_weeks(
     phase_of_week: list[Phase] = [phase for phase, n in zip(program.phases, allocation) for _ in range(n)]
     loaded = working_load_kg is not None and variant.loadable and not caps.bodyweight_only
     days = SESSION_DAYS[days_per_week]
+    offsets = [(n, dt.timedelta(days=offset)) for n, offset in enumerate(days, start=1)]
     out: list[Week] = []
     trained_in_phase: dict[str, int] = {}
     session_index = 0
@@ -84,10 +85,10 @@ def plan_weeks(
         exercise = _exercise(phase, k, deload, program, experience, caps, variant, loaded, working_load_kg,
                              load_increment_kg, cues_for(phase, deload))
         sessions = []
-        for n, offset in enumerate(days, start=1):
+        first_day = start_date + dt.timedelta(days=7 * (number_ - 1)) if start_date else None
+        for n, offset in offsets:
             session_index += 1
-            date = start_date + dt.timedelta(days=7 * (number_ - 1) + offset) if start_date else None
-            sessions.append(Session(n, session_index, date, (exercise,)))
+            sessions.append(Session(n, session_index, first_day + offset if first_day else None, (exercise,)))
         out.append(Week(number_, phase.id, phase.name, deload, tuple(sessions)))
     return tuple(out)
 

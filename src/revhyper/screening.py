@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import attrs
@@ -16,10 +17,16 @@ def profile_facts(profile: Profile) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     for section in SECTIONS:
         obj = getattr(profile, section)
-        for f in attrs.fields(type(obj)):
-            value = getattr(obj, f.name)
-            facts[f"{section}.{f.name}"] = frozenset(value) if isinstance(value, tuple) and f.metadata.get("kind") == "list" else value
+        for name, key, is_list in _fact_fields(section, type(obj)):
+            value = getattr(obj, name)
+            facts[key] = frozenset(value) if is_list and isinstance(value, tuple) else value
     return facts
+
+
+@functools.cache
+def _fact_fields(section: str, cls: type) -> tuple[tuple[str, str, bool], ...]:
+    """(field name, fact key, is a list of words) for each field of a profile section's class; worked out once."""
+    return tuple((f.name, f"{section}.{f.name}", f.metadata.get("kind") == "list") for f in attrs.fields(cls))
 
 
 class _SurgeryFacts(dict):
