@@ -7,6 +7,7 @@ Exit codes (docs/cli.md):
   3  needs clearance: the block (no sessions) says which rules need a clinician's clearance
   4  refused: the block (no sessions) says why and where to refer
   5  output failed: the output could not be produced or written; no partial file was left
+  6  partial: `revhyper batch` finished, but some input lines were not valid profiles (each is reported)
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ EXIT_BAD_INPUT = 2
 EXIT_NEEDS_CLEARANCE = 3
 EXIT_REFUSED = 4
 EXIT_OUTPUT_FAILED = 5
+EXIT_PARTIAL = 6
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
-COMMANDS = ("generate", "formats", "check", "explain", "diff", "new-ruleset", "schema")
+COMMANDS = ("generate", "batch", "formats", "check", "explain", "diff", "new-ruleset", "schema")
 """Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
 and each command imports what it needs only when it runs."""
 
@@ -41,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     from ._version import __version__
 
     parser = _Parser(prog="revhyper", description="Periodized reverse hyperextension blocks for people with low back pain.",
-                     epilog="Exit codes: 0 generated, 1 internal error, 2 bad input, 3 needs clearance, 4 refused, 5 output failed.")
+                     epilog="Exit codes: 0 generated, 1 internal error, 2 bad input, 3 needs clearance, 4 refused, 5 output failed, "
+                            "6 partial (batch: some lines were bad input).")
     parser.add_argument("--version", action="version", version=f"revhyper {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True

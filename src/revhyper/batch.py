@@ -1,0 +1,455 @@
+"""Batch mode: profiles as JSON lines in, one compact JSON line per profile out, in order, on every core.
+
+Each input line is one profile (the same JSON a profile file holds). Each output line is either::
+
+    {"line":7,"status":"generated","block":{...}}          the block, exactly block_to_dict(generate(profile))
+    {"line":8,"error":[{"path":"training.goal",...}]}      what is wrong with that line; the others go on
+
+The input is read in chunks of lines. With one job they are processed here; with more, a process pool
+whose workers are initialised once with the rule set works through them. Each worker leaves a chunk's
+output in a file of a temporary folder; the parent appends those files to the output in input order
+(the kernel copies them) and removes them. At most a few chunks are in flight at any time, so memory
+stays flat however long the input is.
+
+The JSON of a block is assembled from pieces: the head and tail of the block are encoded with the
+standard encoder, and each distinct exercise (the long part: its cues repeat in every session) is
+encoded once and reused across sessions and blocks. The bytes are identical to
+``json.dumps(record, separators=(",", ":"), ensure_ascii=False)`` of the plain dict; tests/test_batch.py
+holds the two to that.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import json
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import attrs
+
+from .block import Block, Exercise, Week
+from .canonical import block_to_dict
+from .errors import OutputError, Problem, ProfileError
+from .generate import generate
+from .profile_loader import MAX_BYTES, parse_profile
+from .ruleset import RuleSet
+
+CHUNK_LINES = 64
+"""Lines per chunk sent to a worker: large enough to make the hand-over cheap, small enough to keep memory flat."""
+
+IN_FLIGHT_PER_JOB = 3
+"""Chunks queued or running per worker; the reader waits when this many are outstanding."""
+
+MAX_PROBLEMS_SHOWN = 100
+"""Problems printed to standard error; every problem is in the output whatever this says."""
+
+COUNTED = ("generated", "needs_clearance", "refused", "error", "internal")
+"""What a line can end as: a block of one of the three statuses, an input error, or a bug in revhyper."""
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+TooLong = int
+"""In a chunk, an int stands for a line longer than MAX_BYTES that was skipped: its length in bytes."""
+
+
+# -- one line -------------------------------------------------------------------------------------
+
+def process_line(number: int, raw: bytes | TooLong, ruleset: RuleSet, name: str) -> tuple[str, str, tuple[Problem, ...]]:
+    """(the output line without its newline, what the line ended as, the problems) for input line ``number``."""
+    try:
+        text, problems = _line_text(number, raw, name)
+        if text is not None:
+            try:
+                profile = parse_profile(text, name=name, ruleset=ruleset, kind="json")
+            except ProfileError as exc:
+                problems = tuple(_on_line(p, number) for p in exc.problems)
+            else:
+                block = generate(profile, ruleset)
+                return block_record(number, block), block.status, ()
+        return error_record(number, problems), "error", problems
+    except Exception as exc:  # noqa: BLE001 - a bug on one line must not lose the others
+        problem = Problem(name, "", f"internal error ({type(exc).__name__}: {exc}); this is a bug, please report it", number)
+        return error_record(number, (problem,)), "internal", (problem,)
+
+
+def _line_text(number: int, raw: bytes | TooLong, name: str) -> tuple[str | None, tuple[Problem, ...]]:
+    """The line as text, or why it cannot be a profile."""
+    if isinstance(raw, int):
+        return None, (Problem(name, "", f"the line is {raw:,} bytes long; a profile is at most {MAX_BYTES:,} bytes", number),)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, (Problem(name, "", f"the line is not UTF-8 text (byte {exc.start + 1} cannot be read)", number,
+                              exc.start + 1),)
+    if not text.strip():
+        return None, (Problem(name, "", "the line is empty; expected one JSON profile on each line", number),)
+    return text, ()
+
+
+def _on_line(problem: Problem, number: int) -> Problem:
+    """A problem placed in one line's text, placed in the whole file instead."""
+    column = problem.column if problem.line == 1 else None
+    return attrs.evolve(problem, line=number, column=column)
+
+
+def error_record(number: int, problems: tuple[Problem, ...]) -> str:
+    return _encode({"line": number, "error": [
+        {"path": p.path, "message": p.message, "column": p.column, "suggestion": p.suggestion} for p in problems]})
+
+
+def block_record(number: int, block: Block) -> str:
+    """``{"line":N,"status":S,"block":B}`` as compact JSON; B is exactly ``block_to_dict(block)``."""
+    return f'{{"line":{int(number)},"status":{_encode(block.status)},"block":{block_json(block)}}}'
+
+
+# -- the JSON of a block, from pieces --------------------------------------------------------------
+
+def block_json(block: Block) -> str:
+    """``json.dumps(block_to_dict(block), separators=(",", ":"), ensure_ascii=False)``, faster."""
+    if not block.weeks:
+        return _encode(block_to_dict(block))
+    data = block_to_dict(attrs.evolve(block, weeks=()))
+    keys = list(data)
+    at = keys.index("weeks")
+    head = _encode({k: data[k] for k in keys[:at]})
+    tail = _encode({k: data[k] for k in keys[at + 1:]})
+    weeks = '"weeks":[' + ",".join(_week_json(week) for week in block.weeks) + "]"
+    return (head[:-1] + "," if len(head) > 2 else "{") + weeks + ("," + tail[1:] if len(tail) > 2 else "}")
+
+
+_EXERCISES: dict[Exercise, str] = {}
+_DATES: dict[Any, str] = {}
+_PHASES: dict[tuple[str, str], str] = {}
+_CACHE_MAX = 4_096
+"""Pieces of JSON shared between blocks; each cache is emptied when it reaches this many entries."""
+
+
+def _week_json(week: Week) -> str:
+    pieces: dict[int, str] = {}  # the sessions of a week share one exercise object
+    sessions = []
+    for session in week.sessions:
+        if len(session.exercises) == 1:
+            exercise = session.exercises[0]
+            exercises = pieces.get(id(exercise))
+            if exercises is None:
+                exercises = pieces[id(exercise)] = _exercise_json(exercise)
+        else:
+            exercises = ",".join(_exercise_json(exercise) for exercise in session.exercises)
+        date = _date_json(session.date)
+        sessions.append(f'{{"number":{session.number},"index":{session.index},"date":{date},"exercises":[{exercises}]}}')
+    phase = _PHASES.get((week.phase, week.phase_name))
+    if phase is None:
+        phase = _cached(_PHASES, (week.phase, week.phase_name), _encode({"id": week.phase, "name": week.phase_name}))
+    deload = "true" if week.deload else "false"
+    return f'{{"number":{week.number},"phase":{phase},"deload":{deload},"sessions":[{",".join(sessions)}]}}'
+
+
+def _date_json(date) -> str:
+    if date is None:
+        return "null"
+    text = _DATES.get(date)
+    return text if text is not None else _cached(_DATES, date, f'"{date.isoformat()}"')
+
+
+def _exercise_json(exercise: Exercise) -> str:
+    """Blocks for similar clients share most exercises; each distinct one is encoded once.
+
+    Keyed by equality, which is safe because periodization writes every number through ``number()``:
+    a whole number is always an int, so two equal exercises never differ as 20 and 20.0 would in JSON.
+    """
+    piece = _EXERCISES.get(exercise)
+    if piece is None:
+        from .canonical import _exercise
+
+        piece = _cached(_EXERCISES, exercise, _encode(_exercise(exercise, {})))
+    return piece
+
+
+def _cached(cache: dict, key: Any, value: str) -> str:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+# -- chunks of lines ------------------------------------------------------------------------------
+
+@attrs.frozen
+class Chunk:
+    first: int  # number of its first line, from 1
+    lines: tuple[bytes | TooLong, ...]
+    size: int  # bytes read from the input
+
+
+@attrs.frozen
+class Done:
+    """A processed chunk: its output bytes, how many lines ended each way, the problems to show."""
+
+    first: int
+    output: bytes
+    counts: tuple[int, ...]  # in the order of COUNTED
+    problems: tuple[str, ...]  # the first MAX_PROBLEMS_SHOWN, as FILE:LINE:COLUMN: error: ... lines
+    problem_count: int  # all of them
+    size: int
+    spill: str | None = None  # from a worker: the file holding the output (then ``output`` is empty)
+
+
+def read_chunks(stream: IO[bytes], name: str, chunk_lines: int = CHUNK_LINES) -> Iterator[Chunk]:
+    """Chunks of the input's lines; a line over MAX_BYTES is skipped (never held) and stands as its length."""
+    def readline(limit: int) -> bytes:
+        try:
+            return stream.readline(limit)
+        except OSError as exc:
+            raise ProfileError([Problem(name, "", f"cannot read the profiles: {exc.strerror or exc}", number)]) from None
+
+    first, lines, size = 1, [], 0
+    number = 0
+    while True:
+        raw = readline(MAX_BYTES + 1)
+        if not raw:
+            break
+        number += 1
+        size += len(raw)
+        if not raw.endswith(b"\n") and len(raw) > MAX_BYTES:
+            length = len(raw)
+            while not raw.endswith(b"\n"):
+                raw = readline(1 << 20)
+                if not raw:
+                    break
+                length += len(raw)
+                size += len(raw)
+            lines.append(length - raw.endswith(b"\n"))
+        else:
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            lines.append(raw.rstrip(b"\r\n") if raw.endswith(b"\n") else raw)
+        if len(lines) == chunk_lines:
+            yield Chunk(first, tuple(lines), size)
+            first, lines, size = number + 1, [], 0
+    if lines:
+        yield Chunk(first, tuple(lines), size)
+
+
+def process_chunk(chunk: Chunk, ruleset: RuleSet, name: str) -> Done:
+    out: list[str] = []
+    counts = dict.fromkeys(COUNTED, 0)
+    shown: list[str] = []
+    problem_count = 0
+    for offset, raw in enumerate(chunk.lines):
+        text, outcome, problems = process_line(chunk.first + offset, raw, ruleset, name)
+        out.append(text)
+        counts[outcome] += 1
+        if problems:
+            problem_count += len(problems)
+            if len(shown) < MAX_PROBLEMS_SHOWN:
+                shown.extend(str(p) for p in problems)
+    out.append("")
+    return Done(chunk.first, "\n".join(out).encode("utf-8"), tuple(counts.values()), tuple(shown[:MAX_PROBLEMS_SHOWN]),
+                problem_count, chunk.size)
+
+
+# -- workers ------------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str) -> None:
+    """Run once in each worker: load the rule set (inherited as loaded when the worker was forked)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    ruleset = _WORKER.get("ruleset") if _WORKER.get("rules_arg", ...) == rules_arg else None
+    if ruleset is None:
+        from .cli import load_ruleset_arg
+
+        ruleset = load_ruleset_arg(rules_arg)
+    _WORKER.update(ruleset=ruleset, rules_arg=rules_arg, sha256=sha256, name=name, spill=spill)
+
+
+def _work(chunk: Chunk) -> Done:
+    """Process a chunk in a worker and leave its output in a file of the spill folder, for the parent to append.
+
+    Handing the output over through a file, not the pool's pipe, saves copying it four times and the
+    two processes waiting on each other (the output is some 20 kB a line).
+    """
+    ruleset = _WORKER["ruleset"]
+    if ruleset.sha256 != _WORKER["sha256"]:
+        raise RuntimeError(f"the rule set changed while the batch ran (sha256 {ruleset.sha256[:12]}, "
+                           f"expected {_WORKER['sha256'][:12]})")
+    done = process_chunk(chunk, ruleset, _WORKER["name"])
+    path = os.path.join(_WORKER["spill"], f"{chunk.first}.jsonl")
+    try:
+        with open(path, "wb") as out:
+            out.write(done.output)
+    except OSError as exc:
+        raise OutputError(f"cannot write the working file {path}: {exc.strerror or exc}; nothing was written") from None
+    return attrs.evolve(done, output=b"", spill=path)
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def process_stream(
+    stream: IO[bytes],
+    output: Output,
+    *,
+    ruleset: RuleSet,
+    rules_arg: str | None,
+    name: str,
+    jobs: int,
+    chunk_lines: int = CHUNK_LINES,
+    spill_dir: str | None = None,
+    on_done: Callable[[Done], None] = lambda done: None,
+) -> None:
+    """Process every line of ``stream`` and write the output to ``output`` in input order; ``on_done`` sees each chunk.
+
+    ``rules_arg`` is how the rule set was named (a path, "default", "plugin:NAME" or None) so that
+    workers that were not forked can load the same rule set; its sha256 is checked in every worker.
+    Workers leave their output in a temporary folder inside ``spill_dir`` (the system's if None),
+    removed at the end whatever happens.
+    """
+    chunks = read_chunks(stream, name, chunk_lines)
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if jobs <= 1 or second is None:  # one job, or too little work to be worth starting processes
+        for chunk in itertools.chain((first,), (second,) if second else (), chunks):  # lazily: memory stays flat
+            done = process_chunk(chunk, ruleset, name)
+            output.write(done.output)
+            on_done(done)
+        return
+
+    import shutil
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        spill = tempfile.mkdtemp(prefix=".revhyper-batch-", dir=spill_dir)
+    except OSError as exc:
+        raise OutputError(f"cannot make a working folder in {spill_dir or tempfile.gettempdir()}: "
+                          f"{exc.strerror or exc}; nothing was written") from None
+
+    def finish(done: Done) -> None:
+        output.append_file(done.spill)
+        os.unlink(done.spill)
+        on_done(done)
+
+    _WORKER.update(ruleset=ruleset, rules_arg=rules_arg)  # a forked worker inherits it as loaded
+    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(rules_arg, ruleset.sha256, name, spill))
+    try:
+        pending: deque = deque()
+        for chunk in itertools.chain((first, second), chunks):
+            pending.append(pool.submit(_work, chunk))
+            if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+                finish(pending.popleft().result())
+        while pending:
+            finish(pending.popleft().result())
+    except BaseException:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):  # stop now, not after queued chunks
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        _WORKER.clear()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+# -- the output file ------------------------------------------------------------------------------
+
+class Output:
+    """Where the output lines go: a binary file, written to and appended to from files."""
+
+    def __init__(self, file: IO[bytes], name: str):
+        self.file = file
+        self.name = name
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+
+    def append_file(self, path: str) -> None:
+        """Append the bytes of the file ``path``; the kernel copies them when it can (sendfile)."""
+        import shutil
+
+        self.file.flush()
+        with open(path, "rb") as source:
+            size = os.fstat(source.fileno()).st_size
+            sent = 0
+            try:
+                while sent < size:
+                    count = os.sendfile(self.file.fileno(), source.fileno(), sent, size - sent)
+                    if count == 0:
+                        break
+                    sent += count
+            except (AttributeError, ValueError, OSError) as exc:  # no sendfile here, or not for these files
+                if sent or (isinstance(exc, OSError) and exc.errno is not None and exc.errno not in _NO_SENDFILE):
+                    raise
+            if sent < size:
+                source.seek(sent)
+                shutil.copyfileobj(source, self.file, 1 << 20)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+
+_NO_SENDFILE = {getattr(errno, name) for name in ("EINVAL", "ENOSYS", "EOPNOTSUPP", "ENOTSUP", "EBADF", "ESPIPE")
+                if hasattr(errno, name)}
+
+
+class AtomicOutput(Output):
+    """A file written through a temporary file in the same folder and renamed into place by ``commit()``.
+
+    Until then the target is untouched; ``discard()`` (also on leaving a ``with`` block by an exception)
+    removes the temporary file, so a failure or Ctrl-C leaves no partial output.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        import tempfile
+        from pathlib import Path
+
+        self.target = Path(path)
+        self.folder = self.target.parent if str(self.target.parent) else Path(".")
+        handle, self.temp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.folder)
+        super().__init__(os.fdopen(handle, "wb", buffering=1 << 20), str(path))
+        self.finished = False
+
+    def commit(self) -> None:
+        from .atomic import _umask
+
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        if self.target.exists():
+            os.chmod(self.temp, self.target.stat().st_mode & 0o777)
+        else:
+            os.chmod(self.temp, 0o644 & ~_umask())
+        os.replace(self.temp, self.target)
+        self.finished = True
+
+    def discard(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            self.file.close()
+        except OSError:
+            pass
+        try:
+            os.unlink(self.temp)
+        except FileNotFoundError:
+            pass
+
+    def __enter__(self) -> AtomicOutput:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.discard()

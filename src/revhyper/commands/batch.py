@@ -1,0 +1,178 @@
+"""revhyper batch PROFILES.jsonl [-o BLOCKS.jsonl] [--jobs N] [--format json] [--rules FILE]"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..cli import EXIT_GENERATED, EXIT_INTERNAL, EXIT_PARTIAL
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 process, got {value}")
+    return value
+
+
+def register(commands) -> None:
+    batch = commands.add_parser(
+        "batch", help="screen and generate many profiles (JSON lines) on every core",
+        description="Read one JSON profile per line; write one compact JSON line per input line, in the same order: "
+                    '{"line": N, "status": ..., "block": {...}} or, for a line that is not a valid profile, '
+                    '{"line": N, "error": [...]}. Bad lines are reported (also on standard error as FILE:LINE:COLUMN) '
+                    "and the others still generate. Exit code 0 when every line gave a block, 6 when some lines were "
+                    "not valid profiles. See docs/performance.md.")
+    batch.add_argument("profiles", metavar="PROFILES", help="JSON lines file, one profile a line (- for standard input)")
+    batch.add_argument("-o", "--output", metavar="FILE",
+                       help="write here, atomically when every line is done (default: standard output)")
+    batch.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="worker processes (default: every core)")
+    batch.add_argument("--format", "-f", choices=("json",), default="json",
+                       help="json: the canonical block (docs/block.md) on each line; the only batch format")
+    batch.add_argument("--rules", metavar="FILE", help='rule set (a file, "default" or "plugin:NAME"; default: embedded)')
+    batch.set_defaults(run=run)
+
+
+def run(args) -> int:
+    import signal
+
+    from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, available_cores, process_stream
+    from ..cli import load_ruleset_arg
+    from ..errors import InputError, OutputError, Problem
+
+    ruleset = load_ruleset_arg(args.rules)  # a bad rule set: exit 2 before anything starts
+    name = "<stdin>" if args.profiles == "-" else args.profiles
+    try:
+        source = sys.stdin.buffer if args.profiles == "-" else open(args.profiles, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError([Problem(name, "", f"cannot read the profiles: {exc.strerror or exc}")]) from None
+    jobs = args.jobs or available_cores()
+    to_stdout = args.output in (None, "-")
+    where = "standard output" if to_stdout else args.output
+
+    def failed(exc: OSError) -> OutputError:
+        return OutputError(f"cannot write {where}: {exc.strerror or exc}" + ("" if to_stdout else "; nothing was written"))
+
+    try:
+        output = Output(sys.stdout.buffer, where) if to_stdout else AtomicOutput(args.output)
+    except OSError as exc:
+        source.close()
+        raise failed(exc) from exc
+    sink = _Guarded(output, failed)
+
+    counts = dict.fromkeys(COUNTED, 0)
+    shown = [0, 0]  # problems printed, problems found
+    progress = _Progress(source) if sys.stderr.isatty() else None
+
+    def on_done(done) -> None:
+        for key, count in zip(COUNTED, done.counts):
+            counts[key] += count
+        room = MAX_PROBLEMS_SHOWN - shown[0]
+        if done.problems and room > 0:
+            if progress:
+                progress.clear()
+            for text in done.problems[:room]:
+                print(text, file=sys.stderr)
+            shown[0] += min(len(done.problems), room)
+        shown[1] += done.problem_count
+        if progress:
+            progress.update(sum(counts.values()), done.size)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)  # `kill` also leaves no partial file
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    start = time.perf_counter()
+    try:
+        with source:
+            process_stream(source, sink, ruleset=ruleset, rules_arg=args.rules, name=name, jobs=jobs, on_done=on_done,
+                           spill_dir=None if to_stdout else str(output.folder))
+        sink.finish()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        if not to_stdout:
+            output.discard()  # no-op after a commit
+        if progress:
+            progress.clear()
+    seconds = time.perf_counter() - start
+    lines = sum(counts.values())
+    if shown[1] > shown[0]:
+        print(f"... {shown[1] - shown[0]:,} more problems not shown; every bad line has an error entry in the output",
+              file=sys.stderr)
+    print(f"revhyper batch: {lines:,} lines in {seconds:.1f} s ({lines / max(seconds, 1e-9):,.0f} a second, {jobs} "
+          f"{'job' if jobs == 1 else 'jobs'}): {counts['generated']:,} generated, {counts['needs_clearance']:,} need "
+          f"clearance, {counts['refused']:,} refused, {counts['error']:,} not valid profiles"
+          + (f", {counts['internal']:,} internal errors (a bug: please report it)" if counts["internal"] else "")
+          + f"; wrote {where}", file=sys.stderr)
+    if counts["internal"]:
+        return EXIT_INTERNAL
+    return EXIT_PARTIAL if counts["error"] else EXIT_GENERATED
+
+
+class _Guarded:
+    """The output, with a failure to write it reported as an output failure (exit 5)."""
+
+    def __init__(self, output, failed):
+        self.output = output
+        self.failed = failed
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.output.write(data)
+        except OSError as exc:
+            raise self.failed(exc) from exc
+
+    def append_file(self, path: str) -> None:
+        try:
+            self.output.append_file(path)
+        except OSError as exc:
+            raise self.failed(exc) from exc
+
+    def finish(self) -> None:
+        try:
+            self.output.commit() if hasattr(self.output, "commit") else self.output.flush()
+        except OSError as exc:
+            raise self.failed(exc) from exc
+
+
+class _Progress:
+    """One line on a terminal's standard error: share of the input done, lines, rate. Redrawn 10 times a second."""
+
+    def __init__(self, source):
+        import os
+        import stat
+
+        try:
+            info = os.fstat(source.fileno())
+            self.total = info.st_size if stat.S_ISREG(info.st_mode) else 0
+        except (OSError, ValueError, AttributeError):
+            self.total = 0
+        self.done = 0
+        self.start = self.last = time.perf_counter()
+
+    def update(self, lines: int, size: int) -> None:
+        self.done += size
+        now = time.perf_counter()
+        if now - self.last < 0.1:
+            return
+        self.last = now
+        rate = lines / max(now - self.start, 1e-9)
+        if self.total:
+            share = min(self.done / self.total, 1.0)
+            bar = "#" * int(30 * share) + "-" * (30 - int(30 * share))
+            sys.stderr.write(f"\r[{bar}] {share:4.0%}  {lines:,} lines  {rate:,.0f}/s ")
+        else:
+            sys.stderr.write(f"\r{lines:,} lines  {rate:,.0f}/s ")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()

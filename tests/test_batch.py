@@ -1,0 +1,305 @@
+"""`revhyper batch`: many profiles in, one JSON line per profile out, in order, whatever goes wrong on a line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import revhyper
+from revhyper import cli
+from revhyper.batch import CHUNK_LINES
+
+from helpers import EXAMPLES, HEALTHY, merge
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "revhyper", "batch", *map(str, args)], capture_output=True,
+                          input=stdin, timeout=300)
+
+
+def profile_line(**changes) -> str:
+    return json.dumps(merge(HEALTHY, changes))
+
+
+def varied(count: int) -> list[str]:
+    """Profiles that differ in every way the output can show: id, pain, goal, days, weeks, load, red flags."""
+    goals = ["strength", "rehabilitation", "endurance", "general"]
+    lines = []
+    for i in range(count):
+        changes = {"person": {"id": f"client-{i:05d}", "age": 20 + i % 60},
+                   "pain": {"current": i % 9, "extension_aggravates": i % 7 == 0},
+                   "training": {"goal": goals[i % 4], "days_per_week": 2 + i % 3, "weeks": 6 + i % 9,
+                                "working_load_kg": 20 + i % 30}}
+        if i % 23 == 0:
+            changes["red_flags"] = {"fever": True}
+        lines.append(profile_line(**changes))
+    return lines
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def single_generate(line: str) -> dict:
+    rules = revhyper.default_ruleset()
+    return revhyper.block_to_dict(revhyper.generate(revhyper.parse_profile(line, name="x.json", kind="json"), rules))
+
+
+# -- order and sameness ------------------------------------------------------------------------------
+
+def test_jobs_2_keeps_the_input_order_over_many_chunks(tmp_path):
+    lines = varied(CHUNK_LINES * 5 + 7)
+    out = tmp_path / "blocks.jsonl"
+    result = run(write_lines(tmp_path / "profiles.jsonl", lines), "-o", out, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    got = records(out)
+    assert [r["line"] for r in got] == list(range(1, len(lines) + 1))
+    assert [r["block"]["person_id"] for r in got] == [json.loads(line)["person"]["id"] for line in lines]
+    statuses = {r["status"] for r in got}
+    assert statuses == {"generated", "needs_clearance", "refused"}
+
+
+def test_jobs_1_and_jobs_2_write_the_same_bytes(tmp_path):
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(CHUNK_LINES * 3 + 1) + ["{not json", ""])
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert run(profiles, "-o", one, "--jobs", "1").returncode == 6  # two bad lines at the end
+    assert run(profiles, "-o", two, "--jobs", "2").returncode == 6
+    assert one.read_bytes() == two.read_bytes()
+    assert len(one.read_bytes().splitlines()) == CHUNK_LINES * 3 + 3
+
+
+def test_each_block_equals_single_generate_of_every_example_profile(tmp_path):
+    examples = sorted((EXAMPLES / "profiles").glob("*.toml")) + sorted((EXAMPLES / "profiles").glob("*.json"))
+    assert len(examples) >= 6
+    lines = []
+    for path in examples:
+        data = tomllib.loads(path.read_text()) if path.suffix == ".toml" else json.loads(path.read_text())
+        lines.append(json.dumps(data, default=str))  # TOML dates become the text a JSON profile holds
+    out = tmp_path / "blocks.jsonl"
+    result = run(write_lines(tmp_path / "profiles.jsonl", lines * 30), "-o", out, "--jobs", "2")  # enough for the pool
+    assert result.returncode == 0, result.stderr
+    rules = revhyper.default_ruleset()
+    expected = [revhyper.block_to_dict(revhyper.generate(revhyper.load_profile(p, rules), rules)) for p in examples]
+    got = out.read_text(encoding="utf-8").splitlines()
+    assert len(got) == len(lines) * 30
+    for number, text in enumerate(got, start=1):
+        block = expected[(number - 1) % len(examples)]
+        record = {"line": number, "status": block["status"], "block": block}
+        # the same dict, and the same bytes as plain compact JSON of that dict
+        assert text == json.dumps(record, separators=(",", ":"), ensure_ascii=False), examples[(number - 1) % len(examples)]
+
+
+def test_blocks_equal_single_generate_for_varied_profiles(tmp_path):
+    lines = varied(150)
+    out = tmp_path / "blocks.jsonl"
+    assert run(write_lines(tmp_path / "profiles.jsonl", lines), "-o", out, "--jobs", "2").returncode == 0
+    for line, record in zip(lines, records(out), strict=True):
+        assert record["block"] == single_generate(line)
+        assert record["status"] == record["block"]["status"]
+
+
+# -- bad lines ---------------------------------------------------------------------------------------
+
+def test_bad_lines_get_an_error_entry_and_the_rest_still_generate(tmp_path):
+    good = profile_line()
+    misspelt = json.dumps(merge(HEALTHY, {"training": {"goall": "strength"}}))
+    wrong_word = profile_line(training={"goal": "strenght"})
+    lines = [good, "{not json at all", misspelt, "", wrong_word, good]
+    profiles = write_lines(tmp_path / "profiles.jsonl", lines)
+    out = tmp_path / "blocks.jsonl"
+    result = run(profiles, "-o", out, "--jobs", "2")
+    assert result.returncode == 6, result.stderr  # bad lines are reported, not fatal: "partial"
+    got = records(out)
+    assert [r["line"] for r in got] == [1, 2, 3, 4, 5, 6]
+    assert got[0]["status"] == got[5]["status"] == "generated" and got[0]["block"] == got[5]["block"]
+
+    assert "block" not in got[1] and got[1]["error"][0]["message"].startswith("not valid JSON")
+    [problem] = got[2]["error"]
+    assert problem["path"] == "training.goall" and problem["message"].startswith("unknown key 'goall'")
+    assert problem["column"] == misspelt.index('"goall"') + 1 and problem["suggestion"] == "goal"
+    assert got[3]["error"][0]["message"] == "the line is empty; expected one JSON profile on each line"
+    assert got[4]["error"][0]["path"] == "training.goal" and got[4]["error"][0]["suggestion"] == "strength"
+
+    stderr = result.stderr.decode()
+    column = misspelt.index('"goall"') + 1
+    assert f"{profiles}:2:" in stderr
+    assert f"{profiles}:3:{column}: error: training.goall: unknown key 'goall'" in stderr and "(did you mean 'goal'?)" in stderr
+    assert f"{profiles}:5:" in stderr and "(did you mean 'strength'?)" in stderr
+    assert "6 lines" in stderr and "2 generated" in stderr and "4 not valid profiles" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_lines_that_are_not_utf8_or_too_long_are_reported_and_skipped(tmp_path):
+    from revhyper.profile_loader import MAX_BYTES
+
+    good = profile_line().encode()
+    huge = b'{"person": "' + b"x" * (MAX_BYTES + 10) + b'"}'
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_bytes(b"\n".join([good, b'{"person": "\xff\xfe"}', huge, good]))  # no final newline
+    out = tmp_path / "blocks.jsonl"
+    result = run(profiles, "-o", out)
+    assert result.returncode == 6, result.stderr
+    got = records(out)
+    assert [r["line"] for r in got] == [1, 2, 3, 4]
+    assert "not UTF-8" in got[1]["error"][0]["message"]
+    assert f"{len(huge):,} bytes long" in got[2]["error"][0]["message"]
+    assert got[0]["status"] == got[3]["status"] == "generated"
+
+
+def test_a_bug_on_one_line_is_reported_on_that_line_and_exits_1(tmp_path, monkeypatch, capsys):
+    import revhyper.batch as batch
+
+    real = batch.generate
+
+    def sometimes_broken(profile, ruleset=None):
+        if profile.person.id == "client-00002":
+            raise RuntimeError("boom")
+        return real(profile, ruleset)
+
+    monkeypatch.setattr(batch, "generate", sometimes_broken)
+    out = tmp_path / "blocks.jsonl"
+    code = cli.main(["batch", str(write_lines(tmp_path / "profiles.jsonl", varied(4))), "-o", str(out), "--jobs", "1"])
+    assert code == 1
+    got = records(out)
+    assert "block" in got[0] and "block" in got[1] and "block" in got[3]
+    assert got[2]["error"][0]["message"] == "internal error (RuntimeError: boom); this is a bug, please report it"
+    assert "1 internal errors" in capsys.readouterr().err
+
+
+# -- arguments, rule sets and failures: nothing half-written -------------------------------------------------
+
+def test_a_bad_rule_set_exits_2_and_writes_nothing(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("format = 1\nid = 'x'\n")
+    out = tmp_path / "blocks.jsonl"
+    out.write_text("yesterday's blocks\n")
+    result = run(write_lines(tmp_path / "profiles.jsonl", varied(3)), "-o", out, "--rules", rules)
+    assert result.returncode == 2
+    assert f"{rules}: error: missing required key 'version'" in result.stderr.decode()
+    assert out.read_text() == "yesterday's blocks\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.jsonl", "profiles.jsonl", "rules.toml"]
+
+
+def test_an_output_folder_that_cannot_be_written_exits_5_and_leaves_nothing(tmp_path):
+    result = run(write_lines(tmp_path / "profiles.jsonl", varied(3)), "-o", tmp_path / "missing" / "blocks.jsonl")
+    assert result.returncode == 5
+    assert "cannot write" in result.stderr.decode() and "nothing was written" in result.stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["profiles.jsonl"]
+
+
+def test_a_failure_while_writing_leaves_the_previous_file_and_no_temporary_file(tmp_path, monkeypatch, capsys):
+    import revhyper.batch as batch
+
+    out = tmp_path / "blocks.jsonl"
+    out.write_text("yesterday's blocks\n")
+    calls = []
+
+    def disk_full(self, data):
+        calls.append(len(data))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        self.file.write(data)
+
+    monkeypatch.setattr(batch.Output, "write", disk_full)
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(CHUNK_LINES * 3))
+    assert cli.main(["batch", str(profiles), "-o", str(out), "--jobs", "1"]) == 5
+    assert "No space left on device" in capsys.readouterr().err
+    assert out.read_text() == "yesterday's blocks\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.jsonl", "profiles.jsonl"]
+
+
+def test_ctrl_c_stops_the_workers_and_leaves_no_partial_file(tmp_path):
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(200) * 150)  # 30,000 lines: a few seconds of work
+    out = tmp_path / "blocks.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "revhyper", "batch", str(profiles), "-o", str(out), "--jobs", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".blocks.jsonl.") for p in tmp_path.iterdir()):  # wait until it is writing
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert b"interrupted; nothing was written" in stderr and b"Traceback" not in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["profiles.jsonl"]  # no output, temp file or working folder
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--jobs", "0"], "expected at least 1 process"),
+    (["--jobs", "many"], "expected a whole number of processes"),
+    (["--format", "csv"], "invalid choice: 'csv'"),
+])
+def test_bad_arguments_exit_2(tmp_path, args, message):
+    result = run(write_lines(tmp_path / "profiles.jsonl", varied(2)), "-o", tmp_path / "out.jsonl", *args)
+    assert result.returncode == 2
+    assert message in result.stderr.decode()
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_missing_input_file_exits_2(tmp_path):
+    result = run(tmp_path / "nope.jsonl", "-o", tmp_path / "out.jsonl")
+    assert result.returncode == 2
+    assert "nope.jsonl: error: cannot read the profiles: No such file or directory" in result.stderr.decode()
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_standard_input_to_standard_output_and_an_empty_input(tmp_path):
+    lines = varied(3)
+    result = run("-", stdin="".join(line + "\n" for line in lines).encode())
+    assert result.returncode == 0
+    got = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [r["block"] for r in got] == [single_generate(line) for line in lines]
+    empty = run("-", "-o", tmp_path / "out.jsonl", stdin=b"")
+    assert empty.returncode == 0 and (tmp_path / "out.jsonl").read_bytes() == b""
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(100) * 30)
+    plain = run(profiles, "-o", tmp_path / "a.jsonl", "--jobs", "1")
+    assert b"\r" not in plain.stderr  # a log file gets the summary line only
+
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "revhyper", "batch", str(profiles), "-o", str(tmp_path / "b.jsonl"),
+                                "--jobs", "1"], stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process has ended
+            break
+        if not data:
+            break
+        shown += data
+    os.close(leader)
+    assert process.wait(timeout=60) == 0
+    assert b"\r[" in shown and b"% " in shown and b"lines" in shown
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_every_compact_block_encoder_writes_the_bytes_of_plain_json(tmp_path):
+    from revhyper.batch import block_json
+    from revhyper.canonical import block_to_json_line
+
+    rules = revhyper.default_ruleset()
+    for line in varied(40):
+        block = revhyper.generate(revhyper.parse_profile(line, name="x.json", kind="json"), rules)
+        plain = json.dumps(revhyper.block_to_dict(block), separators=(",", ":"), ensure_ascii=False)
+        assert block_json(block) == plain
+        assert block_to_json_line(block) == plain
