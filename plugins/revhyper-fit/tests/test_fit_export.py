@@ -1,7 +1,8 @@
-"""FIT workouts decoded with Garmin's own SDK match the block, step by step."""
+"""FIT workouts decoded with Garmin's own SDK (garmin-fit-sdk) match the block, step by step."""
 
 from __future__ import annotations
 
+import copy
 import importlib.metadata
 import io
 import json
@@ -10,11 +11,11 @@ import sys
 import zipfile
 
 import pytest
-from garmin_fit_sdk import Decoder, Stream
+from garmin_fit_sdk import Decoder, Profile, Stream
 
 import revhyper
 from revhyper.testing import CONTRACT, contract_blocks, run_check
-from revhyper_fit import EXERCISES, FIT, FIT_ZIP, export_session
+from revhyper_fit import FIT, FIT_ZIP, export_session
 
 LOADED = {
     "person": {"id": "fit-client", "age": 40},
@@ -23,27 +24,55 @@ LOADED = {
                  "equipment": ["reverse_hyper_machine"], "working_load_kg": 41, "load_increment_kg": 1.25},
 }
 
+# What a watch should show for each variant of the default rule set, in the words of Garmin's FIT profile
+# (written out here rather than taken from the plugin, so a wrong number in the plugin fails).
+GARMIN = {
+    "machine_reverse_hyper": ("hyperextension", "bent_knee_reverse_hyperextension"),
+    "ghd_reverse_hyper": ("hyperextension", "bent_knee_reverse_hyperextension"),
+    "bench_reverse_hyper": ("hyperextension", "bent_knee_reverse_hyperextension"),
+    "ball_reverse_hyper": ("hip_raise", "bent_knee_swiss_ball_reverse_hip_raise"),
+    "prone_hip_extension": ("hip_raise", "reverse_hip_raise"),
+    "quadruped_hip_extension": ("hip_stability", "quadruped_hip_extension"),
+}
+
 
 def block_for(data):
     rules = revhyper.default_ruleset()
     return revhyper.generate(revhyper.profile_from_data(data, ruleset=rules), rules)
 
 
+def with_training(**changes):
+    data = copy.deepcopy(LOADED)
+    data["training"].update(changes)
+    return data
+
+
 def decode(data: bytes) -> dict:
+    assert Decoder(Stream.from_byte_array(bytearray(data))).is_fit(), "not a FIT file"
     assert Decoder(Stream.from_byte_array(bytearray(data))).check_integrity(), "FIT CRC or header broken"
     messages, errors = Decoder(Stream.from_byte_array(bytearray(data))).read()
     assert errors == []
     return messages
 
 
+def garmin_name(category: str, number: int) -> str:
+    """The exercise name Garmin's profile gives ``number`` in ``category`` (the decoder leaves it a number)."""
+    names = Profile["types"][f"{category}_exercise_name"]
+    return names[number] if number in names else names[str(number)]  # older SDKs key by str
+
+
 def expected_steps(exercise):
-    category, plain, weighted = EXERCISES[exercise.variant]
+    """Each set as a step counted in repetitions, a timed rest between sets, none after the last."""
+    category, name = GARMIN[exercise.variant]
+    loaded = exercise.load_kg is not None
+    active = ("active", "reps", exercise.reps, category, f"weighted_{name}" if loaded else name,
+              exercise.load_kg, "kilogram" if loaded else None, exercise.name)
+    rest = ("rest", "time", exercise.rest_seconds * 1000, float(exercise.rest_seconds), None, None, None, None)
     steps = []
     for number in range(exercise.sets):
-        steps.append(("active", "reps", exercise.reps, category, weighted if exercise.load_kg is not None else plain,
-                      exercise.load_kg))
+        steps.append(active)
         if number < exercise.sets - 1:
-            steps.append(("rest", "time", exercise.rest_seconds, None, None, None))
+            steps.append(rest)
     return steps
 
 
@@ -52,9 +81,12 @@ def decoded_steps(messages):
     for step in messages["workout_step_mesgs"]:
         if step["intensity"] == "active":
             out.append(("active", step["duration_type"], step["duration_reps"], step["exercise_category"],
-                        step["exercise_name"], step.get("exercise_weight")))
+                        garmin_name(step["exercise_category"], step["exercise_name"]), step.get("exercise_weight"),
+                        step.get("weight_display_unit"), step["wkt_step_name"]))
         else:
-            out.append(("rest", step["duration_type"], step["duration_time"], None, None, None))
+            out.append(("rest", step["duration_type"], step["duration_value"], step["duration_time"],
+                        step.get("exercise_category"), step.get("exercise_weight"), step.get("weight_display_unit"),
+                        step.get("wkt_step_name")))
     return out
 
 
@@ -64,60 +96,127 @@ def test_contract(check, exporter):
     run_check(check, exporter)
 
 
-def test_every_step_of_every_week_matches_the_block():
+def test_every_session_of_a_loaded_block_decodes_to_its_sets_reps_weight_and_rest():
+    block = block_for(LOADED)
+    assert len(block.sessions()) == 36
+    for week in block.weeks:
+        for session in week.sessions:
+            messages = decode(export_session(block, week, session))
+            (exercise,) = session.exercises
+            assert exercise.load_kg is not None
+            steps = decoded_steps(messages)
+            assert steps == expected_steps(exercise), f"week {week.number} session {session.number}"
+            assert [s["message_index"] for s in messages["workout_step_mesgs"]] == list(range(len(steps)))
+            (workout,) = messages["workout_mesgs"]
+            assert workout["wkt_name"] == f"RH W{week.number} S{session.number}"
+            assert (workout["sport"], workout["sub_sport"]) == ("training", "strength_training")
+            assert workout["num_valid_steps"] == len(steps) == 2 * exercise.sets - 1
+            (title,) = messages["exercise_title_mesgs"]
+            assert (title["exercise_category"], garmin_name(title["exercise_category"], title["exercise_name"]),
+                    title["wkt_step_name"]) == ("hyperextension", "weighted_bent_knee_reverse_hyperextension",
+                                                "Reverse hyperextension (machine)")
+            (file_id,) = messages["file_id_mesgs"]
+            assert (file_id["type"], file_id["manufacturer"]) == ("workout", "development")
+            assert file_id["time_created"].date() == session.date
+
+
+def test_the_fit_format_is_the_first_session_and_deload_weeks_have_fewer_sets():
+    block = block_for(LOADED)
+    messages = decode(FIT.export(block))
+    assert messages["workout_mesgs"][0]["wkt_name"] == "RH W1 S1"
+    assert decoded_steps(messages) == expected_steps(block.weeks[0].sessions[0].exercises[0])
+    deload = next(w for w in block.weeks if w.deload)
+    before = block.weeks[deload.number - 2]
+    sets = {w.number: decode(export_session(block, w, w.sessions[0]))["workout_mesgs"][0]["num_valid_steps"]
+            for w in (before, deload)}
+    assert sets[deload.number] < sets[before.number]
+
+
+def test_the_zip_holds_one_workout_per_week_equal_to_that_weeks_sessions():
     block = block_for(LOADED)
     archive = zipfile.ZipFile(io.BytesIO(FIT_ZIP.export(block)))
+    assert archive.testzip() is None
     assert archive.namelist() == [f"RH-W{w.number:02d}.fit" for w in block.weeks]
     for week in block.weeks:
-        messages = decode(archive.read(f"RH-W{week.number:02d}.fit"))
-        exercise = week.sessions[0].exercises[0]
-        assert decoded_steps(messages) == expected_steps(exercise)
-        workout = messages["workout_mesgs"][0]
-        assert (workout["sport"], workout["sub_sport"], workout["wkt_name"]) == ("training", "strength_training", f"RH W{week.number} S1")
-        assert workout["num_valid_steps"] == 2 * exercise.sets - 1
-        assert messages["exercise_title_mesgs"][0]["wkt_step_name"] == exercise.name
-        assert messages["file_id_mesgs"][0]["type"] == "workout"
-        assert messages["file_id_mesgs"][0]["time_created"].date() == week.sessions[0].date
+        data = archive.read(f"RH-W{week.number:02d}.fit")
+        assert data == export_session(block, week, week.sessions[0])
+        assert decoded_steps(decode(data)) == expected_steps(week.sessions[1].exercises[0])
 
 
-def test_a_single_session_file_for_any_session():
-    block = block_for(LOADED)
-    week = block.weeks[6]
-    messages = decode(export_session(block, week, week.sessions[2]))
-    assert messages["workout_mesgs"][0]["wkt_name"] == "RH W7 S3"
-    assert messages["file_id_mesgs"][0]["time_created"].date() == week.sessions[2].date
-    assert decode(FIT.export(block))["workout_mesgs"][0]["wkt_name"] == "RH W1 S1"
+@pytest.mark.parametrize(("equipment", "variant"), [
+    (["reverse_hyper_machine"], "machine_reverse_hyper"),  # a machine but no working load: bodyweight
+    (["glute_ham_developer"], "ghd_reverse_hyper"),
+    (["bench"], "bench_reverse_hyper"),
+    (["stability_ball"], "ball_reverse_hyper"),
+    ([], "prone_hip_extension"),
+])
+def test_bodyweight_blocks_carry_no_weight_and_each_variant_is_its_garmin_exercise(equipment, variant):
+    data = with_training(equipment=equipment, goal="general", days_per_week=2, weeks=4)
+    del data["training"]["working_load_kg"]
+    block = block_for(data)
+    assert block.plan.variant == variant
+    for week in block.weeks:
+        messages = decode(export_session(block, week, week.sessions[0]))
+        steps = messages["workout_step_mesgs"]
+        assert all("exercise_weight" not in s and "weight_display_unit" not in s for s in steps)
+        assert decoded_steps(messages) == expected_steps(week.sessions[0].exercises[0])
+        title = messages["exercise_title_mesgs"][0]
+        assert garmin_name(title["exercise_category"], title["exercise_name"]) == GARMIN[variant][1]
+        assert title["wkt_step_name"] == week.sessions[0].exercises[0].name
 
 
-def test_bodyweight_blocks_carry_no_weight_and_other_variants_map_to_their_exercise():
-    block = contract_blocks()["generated_bodyweight"]
+def test_a_pregnant_client_gets_the_quadruped_exercise():
+    pregnant = {"age": 30, "sex": "female", "pregnant": True}
+    block = block_for({**LOADED, "person": pregnant, "clearance": {"cleared": True}})
     messages = decode(FIT.export(block))
-    assert all("exercise_weight" not in s for s in messages["workout_step_mesgs"])
     assert decoded_steps(messages) == expected_steps(block.weeks[0].sessions[0].exercises[0])
-    pregnant = block_for({**LOADED, "person": {"age": 30, "pregnant": True}, "clearance": {"cleared": True}})
-    assert decode(FIT.export(pregnant))["exercise_title_mesgs"][0]["exercise_category"] == "hip_stability"
+    assert messages["workout_step_mesgs"][0]["exercise_category"] == "hip_stability"
 
 
 def test_same_block_same_bytes_and_dates_not_the_clock():
+    assert FIT.export(block_for(LOADED)) == FIT.export(block_for(LOADED))
     assert FIT_ZIP.export(block_for(LOADED)) == FIT_ZIP.export(block_for(LOADED))
     undated = contract_blocks()["generated_undated"]
     assert decode(FIT.export(undated))["file_id_mesgs"][0]["time_created"].year == 1989
+    other = block_for({**LOADED, "person": {"id": "another-client", "age": 40}})
+    serials = {decode(FIT.export(b))["file_id_mesgs"][0]["serial_number"] for b in (block_for(LOADED), other)}
+    assert len(serials) == 2
 
 
-def test_refused_and_uncleared_blocks_have_no_workout(tmp_path):
+def test_export_session_refuses_a_block_without_sessions():
+    block = contract_blocks()["refused"]
+    assert block.weeks == ()
+    with pytest.raises(ValueError, match="a refused block has no sessions to guide"):
+        export_session(block, None, None)
+
+
+@pytest.mark.parametrize(("changes", "status"), [
+    ({"red_flags": {"fever": True}}, "refused"),
+    ({"pain": {"current": 8, "duration_weeks": 3}}, "needs clearance"),
+])
+@pytest.mark.parametrize("format_name", ["fit", "fit-zip"])
+def test_refused_and_uncleared_blocks_have_no_workout_and_leave_no_file(tmp_path, changes, status, format_name):
     profile = tmp_path / "p.json"
-    profile.write_text(json.dumps({**LOADED, "red_flags": {"fever": True}}))
+    profile.write_text(json.dumps({**LOADED, **changes}))
     out = tmp_path / "w.fit"
-    result = subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile), "-f", "fit", "-o", str(out)],
-                            capture_output=True, text=True)
-    assert result.returncode == 5 and "the fit exporter (from revhyper-fit) has nothing to write for a refused block" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile), "-f", format_name,
+                             "-o", str(out)], capture_output=True, text=True)
+    assert result.returncode == 5, result.stderr
+    assert f"the {format_name} exporter (from revhyper-fit) has nothing to write for a {status} block" in result.stderr
     assert not out.exists()
 
 
-def test_installed_entry_point_and_formats_listing():
+def test_installed_entry_point_and_formats_listing(tmp_path):
     names = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="revhyper")}
     assert names["fit"] == "revhyper_fit"
     listed = json.loads(subprocess.run([sys.executable, "-m", "revhyper", "formats", "-f", "json"], capture_output=True,
                                        text=True, check=True).stdout)
-    providers = {f["name"]: f["provider"] for f in listed["formats"]}
-    assert providers["fit"] == providers["fit-zip"] == "revhyper-fit"
+    formats = {f["name"]: f for f in listed["formats"]}
+    assert formats["fit"]["provider"] == formats["fit-zip"]["provider"] == "revhyper-fit"
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(LOADED))
+    out = tmp_path / "session.fit"
+    result = subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile), "-f", "fit", "-o", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == FIT.export(block_for(LOADED))

@@ -8,10 +8,12 @@ A FIT workout file holds one workout, so:
 - ``export_session(block, week, session)``: any single session, for platforms that push sessions one by one.
 
 Each set is an active step counted in repetitions (with the load in kg when there is one) followed by a
-rest step timed in seconds; the last set has no rest after it. The exercise is named twice: by Garmin's
-closest exercise category and name (Garmin has no straight-leg reverse hyperextension; the machine, bench
-and GHD variants map to ``hyperextension / bent_knee_reverse_hyperextension``) and, exactly, by an
-``exercise_title`` message with the variant's own name. Files are deterministic: ``time_created`` is the
+rest step timed in seconds; the last set has no rest after it (sets are written out rather than as a
+``repeat_until_steps_cmplt`` step, which would force a rest after the last set too). The exercise is
+named twice: by Garmin's closest exercise category and name (Garmin has no straight-leg reverse
+hyperextension; the machine, bench and GHD variants map to ``hyperextension /
+bent_knee_reverse_hyperextension``) and, exactly, by an ``exercise_title`` message with the variant's
+own name. Files are deterministic: ``time_created`` is the
 session's date (or the FIT epoch when the block has no dates), and the serial number is derived from the
 rule set's hash and the client's id, never from the clock.
 """
@@ -48,7 +50,7 @@ def export_session(block: Block, week: Week, session: Session) -> bytes:
     from garmin_fit_sdk import Encoder, Profile
 
     if block.status != "generated":
-        raise ValueError(f"a {block.status} block has no sessions to guide")
+        raise ValueError(f"a {block.status.replace('_', ' ')} block has no sessions to guide")
     numbers = Profile["mesg_num"]
     encoder = Encoder()
     created = (dt.datetime.combine(session.date, dt.time(), tzinfo=dt.timezone.utc) if session.date else FIT_EPOCH)
