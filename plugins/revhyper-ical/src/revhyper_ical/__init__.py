@@ -2,10 +2,13 @@
 
 When there is nothing to put on a date, the calendar says what to do instead, as one to-do (VTODO):
 see the doctor the referral names (refused), get a clinician's clearance (needs clearance), or choose a
-start date (a generated block without ``training.start_date``: revhyper never invents dates).
+start date (a generated block without ``training.start_date``: revhyper never invents dates). The
+calendar's own description (RFC 7986 DESCRIPTION, and X-WR-CALDESC for the apps that read only that)
+states the block's status in every case.
 
-Same block, same bytes: UIDs come from the rule set's hash, the client's id and the session's index, and
-DTSTAMP (required by RFC 5545) is the block's start date at midnight UTC rather than the clock.
+Same block, same bytes: UIDs come from the block's identity (rule set hash, client id, start date) and
+the session's index, and DTSTAMP (required by RFC 5545) is the block's start date at midnight UTC
+rather than the clock.
 """
 
 from __future__ import annotations
@@ -21,9 +24,25 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 PRIORITY = {"emergency": 1, "urgent": 2, "routine": 5}
 
 
-def _uid(block: Block, what: str) -> str:
-    seed = f"{block.ruleset.sha256}:{block.person_id or ''}:{what}".encode()
-    return f"{hashlib.sha256(seed).hexdigest()[:32]}@revhyper"
+def _identity(block: Block) -> str:
+    """What tells this block apart from every other one a calendar may hold.
+
+    The start date is part of it so that a client's next block (same rule set, new start date) gets new
+    events instead of overwriting, or being skipped as a duplicate of, the finished one. A block without a
+    client id is identified by its whole content: two anonymous clients must not share UIDs.
+    """
+    start = block.plan.start_date.isoformat() if block.plan and block.plan.start_date else ""
+    if block.person_id:
+        who = f"person:{block.person_id}"
+    else:
+        from revhyper.canonical import block_to_json
+
+        who = f"anonymous:{hashlib.sha256(block_to_json(block)).hexdigest()}"
+    return f"{block.ruleset.sha256}:{who}:{start}"
+
+
+def _uid(identity: str, what: str) -> str:
+    return f"{hashlib.sha256(f'{identity}:{what}'.encode()).hexdigest()[:32]}@revhyper"
 
 
 def _stamp(block: Block) -> dt.datetime:
@@ -31,9 +50,14 @@ def _stamp(block: Block) -> dt.datetime:
     return dt.datetime.combine(start, dt.time(), tzinfo=dt.timezone.utc) if start else EPOCH
 
 
+def summary(week: Week, session: Session) -> str:
+    return f"Reverse hyper: week {week.number}, session {session.number} ({week.phase_name})"
+
+
 def describe(block: Block, week: Week, session: Session) -> str:
-    lines = [f"Week {week.number} of {len(block.weeks)}: {week.phase_name}" + (" (lighter week)" if week.deload else ""),
-             ""]
+    """The session's prescription, as the event's description."""
+    lighter = " (lighter week)" if week.deload else ""
+    lines = [f"Week {week.number} of {len(block.weeks)}: {week.phase_name}{lighter}", ""]
     for e in session.exercises:
         lines.append(e.name)
         lines.append(f"{e.sets} sets x {e.reps} repetitions, {_load(e)}")
@@ -52,37 +76,60 @@ def _load(e: Exercise) -> str:
     return "bodyweight" if e.load_kg is None else f"{e.load_kg} kg ({e.load_percent} % of working load)"
 
 
+def calendar_description(block: Block) -> str:
+    """One paragraph saying what the calendar holds: the plan, or why there is none."""
+    if block.status == "refused":
+        referral = block.referral
+        why = f"{referral.to} ({referral.urgency}): {referral.message}" if referral else " ".join(block.adjustments)
+        head = f"Refused: no exercise block. {why}".strip()
+    elif block.status == "needs_clearance":
+        head = "Needs clearance: a doctor or physiotherapist must assess and clear exercise before the block starts."
+    else:
+        plan = block.plan
+        when = f" from {plan.start_date.isoformat()}" if plan.start_date else " (no start date: nothing scheduled yet)"
+        head = f"{plan.program_name}: {plan.weeks} weeks x {plan.days_per_week} sessions of {plan.variant_name}{when}."
+    stamp = block.ruleset
+    return f"{head}\nrevhyper {block.generator_version}, rule set {stamp.id} {stamp.version} (sha256 {stamp.sha256})"
+
+
 def export(block: Block) -> bytes:
-    from icalendar import Calendar, Event, Todo
+    from icalendar import Calendar, Event, Todo, vText
 
     calendar = Calendar()
     calendar.add("prodid", f"-//revhyper//revhyper {block.generator_version}//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "Reverse hyper" + (f": {block.plan.program_name}" if block.plan else ""))
-    calendar.add("x-revhyper-ruleset", f"{block.ruleset.id} {block.ruleset.version} sha256:{block.ruleset.sha256}")
-    calendar.add("x-revhyper-status", block.status)
-    stamp = _stamp(block)
+    name = "Reverse hyper" + (f": {block.plan.program_name}" if block.plan else "")
+    about = calendar_description(block)
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", vText(name))  # escaped only as vText: x- properties are TEXT (RFC 5545 3.8.8.2)
+    calendar.add("description", about)
+    calendar.add("x-wr-caldesc", vText(about))
+    stamp = block.ruleset
+    calendar.add("x-revhyper-ruleset", vText(f"{stamp.id} {stamp.version} sha256:{stamp.sha256}"))
+    calendar.add("x-revhyper-status", vText(block.status))
+    identity = _identity(block)
+    dtstamp = _stamp(block)
     dated = [(w, s) for w in block.weeks for s in w.sessions if s.date is not None]
     for week, session in dated:
         event = Event()
-        event.add("uid", _uid(block, f"session-{session.index}"))
-        event.add("dtstamp", stamp)
+        event.add("uid", _uid(identity, f"session-{session.index}"))
+        event.add("dtstamp", dtstamp)
         event.add("dtstart", session.date)
         event.add("dtend", session.date + dt.timedelta(days=1))
-        event.add("summary", f"Reverse hyper: week {week.number}, session {session.number} ({week.phase_name})")
+        event.add("summary", summary(week, session))
         event.add("description", describe(block, week, session))
         event.add("categories", ["Exercise"])
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     if not dated:
-        calendar.add_component(_todo(block, stamp, Todo))
+        calendar.add_component(_todo(block, _uid(identity, f"todo-{block.status}"), dtstamp, Todo))
     return calendar.to_ical()
 
 
-def _todo(block: Block, stamp: dt.datetime, Todo):
+def _todo(block: Block, uid: str, stamp: dt.datetime, Todo):
     todo = Todo()
-    todo.add("uid", _uid(block, f"todo-{block.status}"))
+    todo.add("uid", uid)
     todo.add("dtstamp", stamp)
     todo.add("status", "NEEDS-ACTION")
     if block.status == "refused" and block.referral is not None:
