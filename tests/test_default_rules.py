@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+import revhyper
+
 FIRES = {
     "cauda_equina": [{"red_flags": {"saddle_anesthesia": True}}, {"red_flags": {"bladder_or_bowel_dysfunction": True}},
                      {"red_flags": {"progressive_leg_weakness": True}}],
@@ -52,7 +54,7 @@ DOES_NOT_FIRE = {
     "suspected_fracture_trauma": [{"red_flags": {"recent_minor_trauma": True}}],
     "suspected_fracture_fragility": [{"red_flags": {"recent_minor_trauma": True}, "person": {"age": 69}},
                                      {"history": {"conditions": ["osteoporosis"]}}],
-    "suspected_malignancy": [{"person": {"age": 80}}],
+    "suspected_malignancy": [{"person": {"age": 80}, "red_flags": {"fever": True, "recent_minor_trauma": True}}],
     "suspected_infection": [{"history": {"conditions": ["immunosuppression"]}}],
     "infection_risk": [{"history": {"conditions": ["hypertension"]}}],
     "older_new_pain": [{"person": {"age": 50}, "pain": {"duration_weeks": 1}}, {"person": {"age": 51}, "pain": {"duration_weeks": 6}}],
@@ -82,20 +84,33 @@ DOES_NOT_FIRE = {
 }
 
 
+ACTIONS = {"refuse", "require_clearance", "modify", "warn"}
+CLEARED = {"clearance": {"cleared": True, "by": "Dr. Test", "date": "2026-11-30"}}
+
+
 def cases(table):
     return [pytest.param(rule, changes, id=f"{rule}-{i}") for rule, all_changes in table.items()
             for i, changes in enumerate(all_changes)]
 
 
+def rules_with(action):
+    from revhyper import default_ruleset
+
+    return [rule.id for rule in default_ruleset().rules if rule.action == action]
+
+
 def test_every_default_rule_has_tests_for_firing_and_not_firing(default_rules):
     ids = {rule.id for rule in default_rules.rules}
+    assert len(ids) == 26
     assert set(FIRES) == ids, "a rule without a firing test, or a test for a rule that is gone"
     assert set(DOES_NOT_FIRE) == ids, "a rule without a not-firing test"
+    assert {rule.action for rule in default_rules.rules} == ACTIONS
 
 
 def test_the_healthy_profile_fires_nothing(make_block):
     block = make_block()
     assert block.status == "generated" and block.screening.fired == ()
+    assert block.screening.caps == () and block.warnings == () and block.referral is None
 
 
 @pytest.mark.parametrize(("rule_id", "changes"), cases(FIRES))
@@ -105,18 +120,35 @@ def test_rule_fires_and_has_its_effect(rule_id, changes, make_block, default_rul
     assert rule_id in fired
     rule = default_rules.rule(rule_id)
     reported = fired[rule_id]
-    assert reported.reason == rule.reason and reported.citation == default_rules.references[rule.source].citation
+    assert (reported.action, reported.title, reported.reason) == (rule.action, rule.title, rule.reason)
+    assert reported.citation == default_rules.references[rule.source].citation
+    assert reported.condition == rule.when.text and reported.values, "the values the condition read are reported"
     if rule.action == "refuse":
-        assert block.status == "refused" and block.weeks == ()
-        assert block.referral is not None
+        assert block.status == "refused" and block.weeks == () and block.plan is None
+        if [f.id for f in block.screening.fired if f.action == "refuse"] == [rule_id]:
+            assert block.referral == rule.referral
+        assert block.referral.urgency in ("emergency", "urgent", "routine") and block.referral.to
+        data = revhyper.block_to_dict(block)
+        assert data["referral"]["urgency"] == block.referral.urgency and data["weeks"] == []
     elif rule.action == "require_clearance":
-        assert block.status in ("needs_clearance", "refused") and block.weeks == ()
-        assert rule_id in block.screening.clearance_required_by
-    elif rule.action == "warn":
-        assert any(rule.reason in warning for warning in block.warnings)
-    if rule.action == "modify":
-        assert block.status == "generated"
+        assert block.status == "needs_clearance" and block.weeks == () and block.plan is None
+        assert rule_id in block.screening.clearance_required_by and not block.screening.clearance_given
+        assert block.referral is None
+    elif rule.action == "modify":
+        assert block.status == "generated" and block.weeks
         assert_caps_visible(block, rule.caps, default_rules)
+        assert_cues_visible(block, rule.cues)
+        assert exercises(block) != exercises(make_block()), "the caps change what the coach sees"
+    elif rule.action == "warn":
+        assert block.status == "generated" and block.weeks
+        assert f"{rule.title}: {rule.reason}" in block.warnings
+        assert f"{rule.title}: {rule.reason}" in revhyper.block_to_dict(block)["warnings"]
+        assert_cues_visible(block, rule.cues)
+    if rule.caps is not None:  # reported with the screening, also before clearance: the coach sees what will apply
+        reported_caps = {cap.name: cap for cap in block.screening.caps}
+        for name, _value in rule.caps.items():
+            cap = reported_caps[name]
+            assert rule_id in cap.set_by or rule_id in {who for who, _ in cap.also_asked}
 
 
 @pytest.mark.parametrize(("rule_id", "changes"), cases(DOES_NOT_FIRE))
@@ -124,41 +156,52 @@ def test_rule_does_not_fire_just_outside_its_condition(rule_id, changes, make_bl
     assert rule_id not in {f.id for f in make_block(**changes).screening.fired}
 
 
-CLEARABLE = [rule_id for rule_id, changes in FIRES.items() if rule_id in {
-    "infection_risk", "older_new_pain", "radiating_pain", "high_pain", "microdiscectomy_recovery",
-    "lumbar_fusion_recovery", "other_surgery_recovery", "extension_sensitive_diagnosis", "vertebral_fracture_history",
-    "pregnancy", "uncontrolled_hypertension"}]
-
-
-@pytest.mark.parametrize("rule_id", CLEARABLE)
+@pytest.mark.parametrize("rule_id", rules_with("require_clearance"))
 def test_clearance_lets_the_block_go_ahead_within_the_rules_caps(rule_id, make_block, default_rules):
     rule = default_rules.rule(rule_id)
-    assert rule.action == "require_clearance"
-    block = make_block(clearance={"cleared": True, "by": "Dr. Test"}, **FIRES[rule_id][0])
+    # four days a week, so that a cap on sessions a week has something to cut
+    block = make_block(training={"days_per_week": 4}, **CLEARED, **FIRES[rule_id][0])
     assert block.status == "generated", [f.id for f in block.screening.fired]
-    assert block.weeks
+    assert block.weeks and block.screening.clearance_given
+    assert rule_id in block.screening.clearance_required_by and rule_id in {f.id for f in block.screening.fired}
     if rule.caps is not None:
         assert_caps_visible(block, rule.caps, default_rules)
+        assert exercises(block) != exercises(make_block(training={"days_per_week": 4})), "the caps change the block"
+    assert_cues_visible(block, rule.cues)
 
 
-def test_clearance_never_overrides_a_refusal(make_block):
-    block = make_block(red_flags={"fever": True}, clearance={"cleared": True, "by": "Dr. Test"})
-    assert block.status == "refused" and block.weeks == ()
+@pytest.mark.parametrize("rule_id", rules_with("refuse"))
+def test_clearance_never_overrides_a_refusal(rule_id, make_block):
+    block = make_block(**CLEARED, **FIRES[rule_id][0])
+    assert block.status == "refused" and block.weeks == () and block.referral is not None
+
+
+def exercises(block):
+    return [(len(week.sessions), week.sessions[0].exercises) for week in block.weeks]
 
 
 def assert_caps_visible(block, caps, rules):
     """The caps show in every exercise of the block (the strictest may be stricter still)."""
+    assert block.weeks
     for week in block.weeks:
         assert caps.max_sessions_per_week is None or len(week.sessions) <= caps.max_sessions_per_week
         for session in week.sessions:
             for e in session.exercises:
                 if caps.bodyweight_only:
-                    assert e.load_kg is None
+                    assert e.load_kg is None and e.load_percent is None
                 assert caps.max_load_percent is None or e.load_percent is None or e.load_percent <= caps.max_load_percent
+                assert caps.max_load_kg is None or e.load_kg is None or e.load_kg <= caps.max_load_kg
                 assert caps.max_rom_percent is None or e.rom_percent <= caps.max_rom_percent
                 assert caps.max_sets is None or e.sets <= caps.max_sets
+                assert caps.max_reps is None or e.reps <= caps.max_reps
                 assert caps.min_rest_seconds is None or e.rest_seconds >= caps.min_rest_seconds
                 assert not (rules.variants[e.variant].tags & caps.avoid_tags)
+
+
+def assert_cues_visible(block, cues):
+    for session in block.sessions():
+        for e in session.exercises:
+            assert set(cues) <= set(e.cues)
 
 
 def test_refusal_beats_clearance_and_all_rules_are_reported(make_block):
@@ -166,6 +209,14 @@ def test_refusal_beats_clearance_and_all_rules_are_reported(make_block):
     assert block.status == "refused"
     assert [f.action for f in block.screening.fired] == ["refuse", "require_clearance", "require_clearance", "modify"]
     assert {f.id for f in block.screening.fired} == {"suspected_infection", "high_pain", "pregnancy", "moderate_pain"}
+
+
+def test_clearance_needed_beats_a_cap_and_a_warning_and_all_are_reported(make_block):
+    block = make_block(pain={"current": 7}, history={"conditions": ["hernia", "osteopenia"]})
+    assert block.status == "needs_clearance" and block.weeks == ()
+    assert [(f.id, f.action) for f in block.screening.fired] == [
+        ("high_pain", "require_clearance"), ("moderate_pain", "modify"), ("hernia", "modify"), ("osteopenia", "warn")]
+    assert block.screening.clearance_required_by == ("high_pain",)
 
 
 def test_the_most_urgent_referral_wins(make_block):
@@ -192,6 +243,29 @@ def test_restrictions_a_clinician_writes_apply_their_caps(make_block):
     assert all(len(week.sessions) == 2 for week in block.weeks)
     assert {cap.name: cap.set_by for cap in block.screening.caps} == {
         "max_sessions_per_week": ("restriction:two_sessions_a_week",), "avoid_tags": ("restriction:no_prone",)}
+
+
+@pytest.mark.parametrize("restriction", ["no_hyperextension", "bodyweight_only", "light_load", "no_prone",
+                                         "two_sessions_a_week"])
+def test_each_restriction_a_clinician_can_write_caps_every_exercise(restriction, make_block, default_rules):
+    assert set(default_rules.restrictions) == {"no_hyperextension", "bodyweight_only", "light_load", "no_prone",
+                                               "two_sessions_a_week"}, "a new restriction needs a case here"
+    block = make_block(training={"days_per_week": 4},
+                       clearance={"cleared": True, "by": "A. Physio", "restrictions": [restriction]})
+    caps = default_rules.restrictions[restriction].caps
+    assert block.status == "generated" and block.screening.restrictions == (restriction,)
+    assert {cap.name for cap in block.screening.caps} == {name for name, _ in caps.items()}
+    assert all(cap.set_by == (f"restriction:{restriction}",) for cap in block.screening.caps)
+    assert_caps_visible(block, caps, default_rules)
+    assert exercises(block) != exercises(make_block(training={"days_per_week": 4})), "the restriction changes the block"
+
+
+def test_a_restriction_and_a_rule_asking_the_same_cap_are_both_named(make_block):
+    block = make_block(history={"conditions": ["hernia"]},
+                       clearance={"cleared": True, "by": "A. Physio", "restrictions": ["light_load"]})
+    (cap,) = block.screening.caps
+    assert cap.name == "max_load_percent" and cap.value == 50
+    assert set(cap.set_by) == {"hernia", "restriction:light_load"}
 
 
 def test_every_rule_cites_a_reference_and_refusals_say_where_to_go(default_rules):

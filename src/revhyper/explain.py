@@ -153,7 +153,7 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
                 kg = floor_to(caps.max_load_kg, increment)
                 load_steps.append(f"cap max_load_kg -> {kg:g} kg")
             if kg >= increment and percent > 0:
-                load_kg, load_percent = number(kg), number(percent)
+                load_kg, load_percent = number(kg, 3), number(percent)
             else:
                 load_steps.append("less than one load step: bodyweight")
         week_traces.append({

@@ -87,7 +87,7 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         cues_for=cues_for,
     )
     plan = Plan(training.goal, program.name, training.experience, variant.id, variant.name, weeks, days,
-                training.start_date, training.working_load_kg, number(increment))
+                training.start_date, training.working_load_kg, number(increment, 3))
     return Block(status="generated", screening=screening, plan=plan, weeks=plan_weeks_,
                  adjustments=tuple(adjustments), **base)
 

@@ -46,11 +46,13 @@ def floor_to(value: float, step: float) -> float:
     return round(math.floor(value / step + 1e-9) * step, 3)
 
 
-def number(value: float) -> float | int:
-    """Whole numbers as int (100.0 reads as 100); others rounded DOWN to 0.01, so a capped value stays within its cap."""
+def number(value: float, places: int = 2) -> float | int:
+    """Whole numbers as int (100.0 reads as 100); others rounded DOWN to ``places`` decimals, so a capped value
+    stays within its cap. Loads and increments keep 3 decimals: a multiple of 0.125 kg or 1.134 kg (2.5 lb) stays one."""
     if float(value).is_integer():
         return int(value)
-    floored = math.floor(value * 100 + 1e-9) / 100
+    scale = 10**places
+    floored = math.floor(value * scale + 1e-9) / scale
     return int(floored) if floored.is_integer() else floored
 
 
@@ -118,5 +120,5 @@ def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: 
         if caps.max_load_kg is not None:
             kg = min(kg, floor_to(caps.max_load_kg, increment))
         if kg >= increment and percent > 0:
-            load_kg, load_percent = number(kg), number(percent)
+            load_kg, load_percent = number(kg, 3), number(percent)
     return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues)
