@@ -136,3 +136,21 @@ def test_a_start_date_far_in_the_future_is_an_error_not_a_crash(profile_data):
     """Found by the batch helper: 9999-12-30 overflowed the session dates."""
     with pytest.raises(ProfileError, match="expected a date between 1900 and 2200, got 9999-12-30"):
         revhyper.profile_from_data(profile_data(training={"start_date": "9999-12-30"}))
+
+
+@pytest.mark.parametrize(("section", "key", "written", "meant"), [
+    ("training", "goal", "rehab", "rehabilitation"),
+    ("training", "experience", "inter", "intermediate"),
+    ("history", "conditions", ["stenosis"], "spinal_stenosis"),
+])
+def test_an_abbreviation_of_exactly_one_name_is_suggested(profile_data, section, key, written, meant):
+    data = profile_data()
+    data.setdefault(section, {})[key] = written
+    (message,) = errors_of(json.dumps(data), name="client.json")
+    assert message.endswith(f"(did you mean '{meant}'?)"), message
+
+
+def test_an_abbreviation_of_several_names_suggests_none():
+    from revhyper.suggest import did_you_mean
+
+    assert did_you_mean("spondyl", ["spondylolisthesis", "spondylolysis", "spinal_stenosis"]) is None
