@@ -6,6 +6,7 @@ are all reported at once, each with file, line and column and, for a near miss, 
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path as FilePath
 from typing import Any
@@ -69,10 +70,17 @@ def _any(rep: Reporter, value: Any, path: Path) -> Any:
     return value
 
 
-def _build(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> Any:
+@functools.cache
+def _checks_of(cls: type) -> tuple[tuple[attrs.Attribute, ...], dict[str, c.Check], dict[str, c.Check]]:
+    """A section's fields and its required and optional keys with their checks, worked out once per class."""
     fields = attrs.fields(cls)
     required = {f.name: f.metadata["check"] for f in fields if f.default is attrs.NOTHING}
     optional = {f.name: f.metadata.get("check", _any) for f in fields if f.default is not attrs.NOTHING}
+    return fields, required, optional
+
+
+def _build(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> Any:
+    fields, required, optional = _checks_of(cls)
     got = c.table(rep, value, path, required, optional, what=f"[{'.'.join(map(str, path))}] table")
     if got is None:
         return None
