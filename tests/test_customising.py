@@ -114,6 +114,32 @@ def test_a_child_needs_its_own_id_version_and_title(tmp_path):
     assert {p.message for p in info.value.problems} == {
         "a rule set that extends another needs its own 'version' (it is a new rule set)",
         "a rule set that extends another needs its own 'title' (it is a new rule set)"}
+    assert {(p.line, p.column) for p in info.value.problems} == {(1, 1)}, "pointed at the extends line"
+
+
+def test_a_warning_about_an_overridden_phase_names_the_phase_and_field_as_each_file_writes_them(tmp_path):
+    """The strength program's phases are base, build, strength: a file that overrides only 'strength' writes it
+    as its first [[programs.strength.phases]], and a field it leaves alone is still the base file's."""
+    write(tmp_path, "region.toml", 'extends = "default"\nid = "region"\nversion = "1"\ntitle = "Region"\n'
+          + textwrap.dedent('''\
+        [[programs.strength.phases]]
+        id = "strength"
+        sets = { start = 3, step = 1, limit = 9 }
+        '''))
+    clinic = write(tmp_path, "clinic.toml", 'extends = "region.toml"\nid = "c"\nversion = "1"\ntitle = "C"\n'
+                   + textwrap.dedent('''\
+        [[programs.strength.phases]]
+        id = "base"
+        reps = { start = 10 }
+        rest_seconds = 20
+        '''))
+    result = cli("check", clinic)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        f"{clinic}:8:16: warning: programs.strength.phases[0].rest_seconds: 20 s rest between sets is under the 30 s "
+        'ACSM 2009 (acsm-2009) gives for endurance work; add deliberate = "why" to the phase if meant',
+        f"{tmp_path / 'region.toml'}:7:8: warning: programs.strength.phases[0].sets: 9 sets a session is more than "
+        'the 1-6 sets of ACSM 2009 (acsm-2009); add deliberate = "why" to the phase if meant']
 
 
 def test_extending_an_unknown_plugin_or_a_missing_file_is_a_clear_error(tmp_path):
@@ -226,7 +252,7 @@ def test_check_warns_about_rules_that_never_fire_are_shadowed_or_loosen_caps(tmp
         "'suspected_infection' refuses too, so this rule never changes a block; add deliberate = \"why\" if that is meant",
         "c.toml:27:1: warning: rules.weaker: shadowed by 'high_pain': it always fires with this rule and its caps are as "
         "strict or stricter, so this rule never changes a block; add deliberate = \"why\" if that is meant",
-        "c.toml:46:1: warning: programs.strength.phases[1].load_percent: the load rises up to 14.3 % in a week; "
+        "c.toml:48:16: warning: programs.strength.phases[0].load_percent: the load rises up to 14.3 % in a week; "
         "ACSM 2009 (acsm-2009) gives steps of 2-10 %; add deliberate = \"why\" to the phase if meant",
     ]
     assert lines[-1].startswith("ok: clinic 1, 31 rules") and lines[-1].endswith("(7 warnings)")

@@ -48,6 +48,16 @@ class Source:
         self.name = name
         self.text = text
         self.reporter = Reporter(name, text, "toml")
+        self.written_as: dict[Path, Path] = {}
+        """A merged key path -> the path as this file writes it, where they differ: a phase a file overrides by
+        id is its first ``[[programs.GOAL.phases]]`` but, say, the base program's third phase."""
+
+    def path_in_file(self, path: Path) -> Path:
+        for length in range(len(path), 0, -1):
+            written = self.written_as.get(path[:length])
+            if written is not None:
+                return written + path[length:]
+        return path
 
 
 class ChainReporter(Reporter):
@@ -60,16 +70,11 @@ class ChainReporter(Reporter):
         self.origin = origin
 
     def _source_for(self, path: Path) -> Source:
-        path = tuple(path)
-        while True:
-            if path in self.origin:
-                return self.sources[self.origin[path]]
-            if not path:
-                return self.sources[-1]
-            path = path[:-1]
+        return self.sources[origin_of(self.origin, path, len(self.sources) - 1)]
 
     def error(self, path, message, suggestion=None, *, at="value", position=None, severity="error"):
         source = self._source_for(path)
+        path = source.path_in_file(tuple(path))
         if position is None:
             locations = source.reporter.locations
             position = locations.key(path) if at == "key" else locations.value(path)
@@ -95,10 +100,23 @@ class _ChainLocations:
         return self.chain.value_text_offset(path)
 
     def key(self, path):
-        return self.chain._source_for(path).reporter.locations.key(path)
+        source = self.chain._source_for(path)
+        return source.reporter.locations.key(source.path_in_file(tuple(path)))
 
     def value(self, path):
-        return self.chain._source_for(path).reporter.locations.value(path)
+        source = self.chain._source_for(path)
+        return source.reporter.locations.value(source.path_in_file(tuple(path)))
+
+
+def origin_of(origin: dict[Path, int], path: Path, default: int) -> int:
+    """The index of the file that wrote ``path``: the one that wrote it or its nearest recorded parent."""
+    path = tuple(path)
+    while True:
+        if path in origin:
+            return origin[path]
+        if not path:
+            return default
+        path = path[:-1]
 
 
 def resolve(data: dict[str, Any], source: Source, load_base: Callable[[str, Source], tuple[dict, list[Source], dict]],
@@ -120,14 +138,16 @@ def resolve(data: dict[str, Any], source: Source, load_base: Callable[[str, Sour
     sources = [*sources, source]
     merged = copy.deepcopy(base_data)
     merged.pop("extends", None)
-    _merge(merged, data, rep, origin, index, disabled)  # problems stay on the source's reporter
+    _merge(merged, data, source, origin, index, disabled)  # problems stay on the source's reporter
     return merged, sources, origin, disabled
 
 
-def _merge(merged: dict, child: dict, rep: Reporter, origin: dict[Path, int], index: int, disabled: list) -> None:
+def _merge(merged: dict, child: dict, source: Source, origin: dict[Path, int], index: int, disabled: list) -> None:
+    rep = source.reporter
     for key in ("id", "version", "title"):
         if key not in child:
-            rep.error((), f"a rule set that extends another needs its own '{key}' (it is a new rule set)", at="key")
+            rep.error((), f"a rule set that extends another needs its own '{key}' (it is a new rule set)", at="key",
+                      position=rep.locations.key(("extends",)))
     for key, value in child.items():
         path: Path = (key,)
         if key == "extends":
@@ -148,7 +168,7 @@ def _merge(merged: dict, child: dict, rep: Reporter, origin: dict[Path, int], in
         elif key in ("experience", "pain_monitoring"):
             _merge_fields(merged, key, value, rep, origin, index, nested=key == "experience")
         elif key == "programs":
-            _merge_programs(merged, value, rep, origin, index)
+            _merge_programs(merged, value, source, origin, index)
         elif key == "rules":
             _merge_rules(merged, value, rep, origin, index)
         elif key == "disable":
@@ -199,7 +219,8 @@ def _merge_fields(merged, key, value, rep, origin, index, nested):
             origin[(key, level, field)] = index
 
 
-def _merge_programs(merged, value, rep, origin, index):
+def _merge_programs(merged, value, source: Source, origin, index):
+    rep = source.reporter
     if not isinstance(value, dict):
         rep.error(("programs",), "expected a table of programs")
         return
@@ -223,6 +244,8 @@ def _merge_programs(merged, value, rep, origin, index):
                 continue
             if replace_all:
                 base["phases"] = copy.deepcopy(field_value)
+                for inherited in [p for p in origin if p[:3] == path + ("phases",)]:
+                    del origin[inherited]  # the base's phases are gone, and what it wrote of them with them
                 origin[path + ("phases",)] = index
                 continue
             phases = base.setdefault("phases", [])
@@ -236,8 +259,15 @@ def _merge_programs(merged, value, rep, origin, index):
                               did_you_mean(str(phase_id), [str(x) for x in ids]))
                     continue
                 position = ids.index(phase_id)
+                here = path + ("phases", position)
+                for field_name in phases[position]:  # a field this file leaves alone stays where it was written
+                    origin.setdefault(here + (field_name,), origin_of(origin, here + (field_name,), 0))
                 phases[position] = {**phases[position], **copy.deepcopy(phase)}
-                origin[path + ("phases", position)] = index
+                origin[here] = index
+                for field_name in phase:
+                    origin[here + (field_name,)] = index
+                if position != i:
+                    source.written_as[here] = path + ("phases", i)
         if "replace_phases" in program and not isinstance(program["replace_phases"], bool):
             rep.error(path + ("replace_phases",), "expected true or false")
 
