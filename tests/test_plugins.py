@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -197,3 +198,68 @@ def test_formats_lists_builtins_and_installed_adapters_with_their_distribution()
     assert listed["json"] == "revhyper" and listed["workout-log"] == "revhyper-workout-log"
     text = subprocess.run([sys.executable, "-m", "revhyper", "formats"], capture_output=True, text=True, check=True).stdout
     assert text.splitlines()[0].split() == ["format", "suffix", "media", "type", "provided", "by", "description"]
+
+
+def test_an_adapter_with_several_formats_is_loaded_alone_by_any_of_them(tmp_path):
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(_healthy()))
+    code = ("from revhyper import cli, plugins; cli.main(['generate', %r, '-f', 'fit-zip', '-o', %r]);"
+            "m = plugins.get_plugins(); print(sorted(m.providers.values()), m.loaded_all)")
+    result = subprocess.run([sys.executable, "-c", code % (str(profile), str(tmp_path / "o.zip"))],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['revhyper', 'revhyper-fit'] False"
+    assert (tmp_path / "o.zip").read_bytes()[:2] == b"PK"
+
+
+PLATFORM_MODULE = '''
+import attrs
+from revhyper.hookspecs import hookimpl
+
+@hookimpl
+def revhyper_adjust_block(block, format_name):
+    if format_name not in ("csv", "shout"):
+        return None
+    return attrs.evolve(block, weeks=tuple(attrs.evolve(w, sessions=tuple(attrs.evolve(s, exercises=tuple(
+        attrs.evolve(e, variant="platform:" + e.variant) for e in s.exercises)) for s in w.sessions)) for w in block.weeks))
+'''
+
+
+@pytest.fixture
+def entry_points(tmp_path, monkeypatch):
+    """Stand-in entry points of the group ``revhyper``: ``install(modules={key: source}, points=[(name, key)])``."""
+    import importlib.metadata
+
+    def install(modules, points):
+        names = {}
+        for key, source in modules.items():
+            names[key] = f"revhyper_test_plugin_{next(_MODULE_NUMBERS)}"  # a new module each time: none is cached
+            (tmp_path / f"{names[key]}.py").write_text(source)
+        eps = [importlib.metadata.EntryPoint(name, names[key], "revhyper") for name, key in points]
+        monkeypatch.syspath_prepend(str(tmp_path))
+        monkeypatch.setattr(plugins.Plugins, "entry_points", lambda self: eps)
+
+    return install
+
+
+_MODULE_NUMBERS = itertools.count()
+
+
+def test_a_platform_plugin_named_after_a_builtin_format_adjusts_it(entry_points, make_block):
+    entry_points({"platform": PLATFORM_MODULE}, [("csv", "platform")])
+    rows = render(make_block(), "csv").decode().splitlines()
+    assert rows[1].count("platform:machine_reverse_hyper") == 1
+    assert b"platform:" not in render(make_block(), "json"), "the canonical output is never adjusted"
+
+
+def test_an_adapter_and_a_platform_plugin_may_share_an_entry_point_name(entry_points, make_block):
+    shout = ("from revhyper.hookspecs import hookimpl\nfrom revhyper.exporters import Exporter\n"
+             "@hookimpl\ndef revhyper_register_exporters(register):\n"
+             "    register(Exporter('shout', '.txt', 'text/plain', lambda b: b.weeks[0].sessions[0].exercises[0]"
+             ".variant.encode(), 'v'))\n")
+    entry_points({"adapter": shout, "platform": PLATFORM_MODULE},
+                 [("shout", "adapter"), ("shout", "platform"), ("shout-again", "adapter")])
+    assert render(make_block(), "shout") == b"platform:machine_reverse_hyper"
+    manager = plugins.get_plugins()
+    assert sorted(manager.providers) == ["revhyper.builtin_exporters", "shout", "shout (unknown distribution)"]
+    plugins.all_exporters()  # the third entry point is the first's module again: registered once, no clash
+    assert manager.failures == {}

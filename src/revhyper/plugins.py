@@ -1,7 +1,8 @@
 """The plugin manager: built-in exporters plus entry points of the group ``revhyper``, loaded lazily.
 
-``exporter("ical")`` looks at the built-ins, then loads only the entry point named ``ical`` (the convention
-in hookspecs.py), and only if that does not provide it, every entry point. A plugin that fails to import, or
+``exporter("ical")`` loads only the entry points named ``ical`` (the convention in hookspecs.py: an entry point
+is named after a format its plugin provides or adjusts), and only if neither they nor the built-ins provide it,
+every entry point. A plugin that fails to import, or
 whose hook raises, is remembered and reported by name; the other plugins keep working.
 """
 
@@ -37,21 +38,39 @@ class Plugins:
         self.failures: dict[str, str] = {}
         self.loaded_all = False
         self._exporters: dict[str, Exporter] | None = None
+        self._seen: set[tuple[str, str]] = set()  # entry points already tried: (name, value)
 
     # -- loading ----------------------------------------------------------------------------
     def entry_points(self) -> list[importlib.metadata.EntryPoint]:
         return sorted(importlib.metadata.entry_points(group=GROUP), key=lambda ep: ep.name)
 
     def load(self, entry_point: importlib.metadata.EntryPoint) -> None:
+        """Import and register one entry point's module.
+
+        One module may stand behind several entry points (one for each format it provides or adjusts, so that
+        any of them loads it alone); it is registered once. Two distributions may use the same entry-point name
+        (an adapter and a platform plugin that adjusts that adapter's format): the second is registered as
+        ``NAME (DISTRIBUTION)``.
+        """
         name = entry_point.name
-        if self.pm.has_plugin(name) or name in self.failures:
+        if (name, entry_point.value) in self._seen:
             return
+        self._seen.add((name, entry_point.value))
         dist = entry_point.dist.name if entry_point.dist else "unknown distribution"
-        self.providers[name] = dist
         try:
             module = entry_point.load()
-            self.pm.register(module, name=name)
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
+            key = name if name not in self.failures else f"{name} ({dist})"
+            self.failures[key] = f"plugin '{name}' (from {dist}) failed to load: {type(exc).__name__}: {exc}"
+            return
+        if self.pm.is_registered(module):
+            return
+        if self.pm.has_plugin(name) or name in self.providers:
+            name = f"{name} ({dist})"
+        self.providers[name] = dist
+        try:
+            self.pm.register(module, name=name)
+        except Exception as exc:  # noqa: BLE001 - pluggy refuses hooks that match no spec
             self.failures[name] = f"plugin '{name}' (from {dist}) failed to load: {type(exc).__name__}: {exc}"
         self._exporters = None
 
@@ -153,10 +172,8 @@ def all_exporters() -> dict[str, Exporter]:
 def exporter(name: str) -> Exporter:
     """The exporter of format ``name``, loading as few plugins as possible."""
     plugins = get_plugins()
+    plugins.load_named(name)  # the adapter of that name, and any plugin that adjusts blocks for the format
     found = plugins.exporters()
-    if name not in found:
-        plugins.load_named(name)
-        found = plugins.exporters()
     if name not in found:
         plugins.load_all()
         found = plugins.exporters()
