@@ -35,7 +35,7 @@ _EXPORTS = {
     "load_ruleset": "ruleset_loader",
     "parse_ruleset": "ruleset_loader",
     "default_ruleset": "ruleset_loader",
-    "generate": "generate",
+    "generate": "engine",
     "screen": "screening",
     "block_to_dict": "canonical",
     "block_to_json": "canonical",
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .block import Block
     from .canonical import block_to_dict, block_to_json
     from .errors import InputError, OutputError, Problem, ProfileError, RevhyperError, RulesetError
-    from .generate import generate
+    from .engine import generate
     from .profile import Profile
     from .profile_loader import load_profile, parse_profile, profile_from_data
     from .ruleset import RuleSet
@@ -70,22 +70,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-
-def _keep_functions_over_submodules() -> None:
-    """Importing the submodule ``revhyper.generate`` would set the package attribute ``generate`` to that
-    module, hiding the function ``revhyper.generate`` (for instance after ``cli.main(["generate", ...])``
-    ran in the same process). Ignore that assignment; the function is then loaded lazily as usual."""
-    import sys
-    import types
-
-    class _Package(types.ModuleType):
-        def __setattr__(self, name: str, value) -> None:
-            if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
-                return
-            super().__setattr__(name, value)
-
-    sys.modules[__name__].__class__ = _Package
-
-
-_keep_functions_over_submodules()

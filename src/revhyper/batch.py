@@ -34,7 +34,7 @@ import attrs
 from .block import Block, Exercise, Week
 from .canonical import block_to_dict
 from .errors import OutputError, Problem, ProfileError
-from .generate import generate
+from .engine import generate
 from .profile_loader import MAX_BYTES, parse_profile
 from .ruleset import RuleSet
 

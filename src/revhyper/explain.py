@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .canonical import caps_to_dict
-from .generate import choose_variant, generate
+from .engine import choose_variant, generate
 from .periodization import allocate_weeks, floor_to, number
 from .profile import Profile
 from .ruleset import Progression, RuleSet

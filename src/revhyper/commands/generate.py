@@ -18,7 +18,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from .. import exporters
-    from ..generate import generate
+    from ..engine import generate
     from ..profile_loader import load_profile
 
     exporters.check_format(args.format)
