@@ -168,26 +168,30 @@ def test_an_adjuster_that_raises_the_prescription_is_refused_by_name(make_block)
         render(make_block(), "shout")
 
 
-def test_json_and_text_never_load_the_plugin_machinery(tmp_path):
+def generate_in_a_new_process(tmp_path, format_name, then):
+    """Run ``revhyper generate -f FORMAT`` in a fresh interpreter, then print ``then`` (a Python expression over
+    ``modules``, the modules imported by then, and ``plugins``); returns what it printed and the output file."""
     profile = tmp_path / "p.json"
     profile.write_text(json.dumps(_healthy()))
-    code = ("import sys; from revhyper import cli; cli.main(['generate', %r, '-f', 'json', '-o', %r]);"
-            "print(sorted(m for m in sys.modules if m.startswith(('pluggy', 'importlib.metadata', 'revhyper.plugins'))))")
-    result = subprocess.run([sys.executable, "-c", code % (str(profile), str(tmp_path / "o.json"))],
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    out = tmp_path / f"out.{format_name}"
+    code = (f"import sys; from revhyper import cli; cli.main(['generate', {str(profile)!r}, '-f', {format_name!r}, "
+            f"'-o', {str(out)!r}]); modules = set(sys.modules); from revhyper import plugins; print({then})")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return result.stdout.strip(), out
+
+
+def test_json_and_text_never_load_the_plugin_machinery(tmp_path):
+    for format_name in ("json", "text"):
+        printed, _ = generate_in_a_new_process(tmp_path, format_name, "sorted(m for m in modules if m.startswith("
+                                               "('pluggy', 'importlib.metadata', 'revhyper.plugins')))")
+        assert printed == "[]"
 
 
 def test_naming_a_plugin_format_loads_only_that_plugin(tmp_path):
-    profile = tmp_path / "p.json"
-    profile.write_text(json.dumps(_healthy()))
-    code = ("from revhyper import cli, plugins; cli.main(['generate', %r, '-f', 'workout-log', '-o', %r]);"
-            "m = plugins.get_plugins(); print(sorted(n for n in m.providers if n != 'revhyper.builtin_exporters'),"
-            " m.loaded_all)")
-    result = subprocess.run([sys.executable, "-c", code % (str(profile), str(tmp_path / "o.jsonl"))],
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "['workout-log'] False"
-    assert (tmp_path / "o.jsonl").read_text().count("\n") > 0
+    printed, out = generate_in_a_new_process(tmp_path, "workout-log", "sorted(plugins.get_plugins().providers.values()),"
+                                                                      " plugins.get_plugins().loaded_all")
+    assert printed == "['revhyper', 'revhyper-workout-log'] False"
+    assert out.read_text().count("\n") > 0
 
 
 def test_formats_lists_builtins_and_installed_adapters_with_their_distribution():
@@ -201,14 +205,10 @@ def test_formats_lists_builtins_and_installed_adapters_with_their_distribution()
 
 
 def test_an_adapter_with_several_formats_is_loaded_alone_by_any_of_them(tmp_path):
-    profile = tmp_path / "p.json"
-    profile.write_text(json.dumps(_healthy()))
-    code = ("from revhyper import cli, plugins; cli.main(['generate', %r, '-f', 'fit-zip', '-o', %r]);"
-            "m = plugins.get_plugins(); print(sorted(m.providers.values()), m.loaded_all)")
-    result = subprocess.run([sys.executable, "-c", code % (str(profile), str(tmp_path / "o.zip"))],
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "['revhyper', 'revhyper-fit'] False"
-    assert (tmp_path / "o.zip").read_bytes()[:2] == b"PK"
+    printed, out = generate_in_a_new_process(tmp_path, "fit-zip", "sorted(plugins.get_plugins().providers.values()),"
+                                                                  " plugins.get_plugins().loaded_all")
+    assert printed == "['revhyper', 'revhyper-fit'] False"
+    assert out.read_bytes()[:2] == b"PK"
 
 
 PLATFORM_MODULE = '''
