@@ -100,3 +100,30 @@ def test_html_escapes_everything_it_is_given(make_block):
     block = make_block(person={"id": "<script>alert(1)</script>"})
     text = render(block, "html").decode()
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+READABLE = {"text": ("Caps applied", "Caps that will apply once cleared", "Pain rule for the whole block"),
+            "markdown": ("## Limits\n", "## Limits once cleared", "## Pain rule"),
+            "html": ("<h2>Limits</h2>", "<h2>Limits once cleared</h2>", "<h2>Pain rule</h2>")}
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_a_refusal_reads_as_a_referral_not_as_a_programme(make_block, name):
+    """An emergency referral with caps, a pain rule and training notes under it would read as if training went on."""
+    block = make_block(red_flags={"saddle_anesthesia": True}, pain={"current": 5, "radiating_below_knee": True})
+    assert block.status == "refused" and block.screening.caps, "caps were worked out, and are in the JSON"
+    page = render(block, name).decode()
+    applied, once_cleared, pain_rule = READABLE[name]
+    assert "Emergency department, today" in page and block.screening.fired[0].reason in page.replace("&#x27;", "'")
+    assert applied not in page and once_cleared not in page and pain_rule not in page
+    assert not any(note[:40] in page for note in block.notes)
+    assert json.loads(render(block, "json"))["caps"], "the canonical block keeps everything"
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_limits_say_whether_they_apply_now_or_once_cleared(make_block, name):
+    applied, once_cleared, pain_rule = READABLE[name]
+    waiting = render(make_block(history={"conditions": ["spondylolisthesis"]}), name).decode()
+    assert once_cleared in waiting and applied not in waiting and pain_rule in waiting
+    going = render(make_block(history={"conditions": ["hernia"]}), name).decode()
+    assert applied in going and once_cleared not in going and pain_rule in going

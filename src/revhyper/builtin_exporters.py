@@ -11,7 +11,7 @@ from .block import Block
 from .canonical import block_to_dict, block_to_json
 from .exporters import Exporter
 from .hookspecs import hookimpl
-from .text_view import STATUS_WORDS, block_to_text
+from .text_view import STATUS_WORDS, block_to_text, shows_limits, shows_training_advice
 
 
 @hookimpl
@@ -126,8 +126,8 @@ def to_markdown(block: Block) -> bytes:
         for f in block.screening.fired:
             add(f"| {_md(f.title)} | {f.action} | {_md(f.reason)} | {_md(f.citation)} |")
         add("")
-    if block.screening.caps:
-        add("## Limits")
+    if shows_limits(block):
+        add("## Limits" + ("" if block.status == "generated" else " once cleared"))
         add("")
         for cap in block.screening.caps:
             value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
@@ -159,14 +159,16 @@ def to_markdown(block: Block) -> bytes:
         for cue in dict.fromkeys(c for w in block.weeks for c in w.sessions[0].exercises[0].cues):
             add(f"- {_md(cue)}")
         add("")
-    add("## Pain rule")
-    add("")
-    for text in (block.pain_rule.during, block.pain_rule.after, block.pain_rule.week_to_week, block.pain_rule.if_exceeded):
-        add(f"- {_md(text)}")
-    add("")
-    for note in block.notes:
-        add(f"_{_md(note)}_")
+    if shows_training_advice(block):
+        add("## Pain rule")
         add("")
+        for text in (block.pain_rule.during, block.pain_rule.after, block.pain_rule.week_to_week,
+                     block.pain_rule.if_exceeded):
+            add(f"- {_md(text)}")
+        add("")
+        for note in block.notes:
+            add(f"_{_md(note)}_")
+            add("")
     return "\n".join(lines).encode("utf-8")
 
 
@@ -261,8 +263,8 @@ def to_html(block: Block) -> bytes:
         for f in block.screening.fired:
             out.append(f"<tr><td>{e(f.title)}</td><td>{e(f.action)}</td><td>{e(f.reason)}</td><td>{e(f.citation)}</td></tr>")
         out.append("</table>")
-    if block.screening.caps:
-        out.append("<h2>Limits</h2><ul>")
+    if shows_limits(block):
+        out.append(f"<h2>Limits{'' if block.status == 'generated' else ' once cleared'}</h2><ul>")
         for cap in block.screening.caps:
             value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
             out.append(f"<li><strong>{e(cap.name)} = {e(str(value))}</strong>: {e(cap.meaning)} "
@@ -288,9 +290,10 @@ def to_html(block: Block) -> bytes:
             out.append("</table>")
         cues = dict.fromkeys(c for w in block.weeks for c in w.sessions[0].exercises[0].cues)
         out.append("<h2>Cues</h2><ul>" + "".join(f"<li>{e(c)}</li>" for c in cues) + "</ul>")
-    pain = block.pain_rule
-    out.append("<h2>Pain rule</h2><ul>" + "".join(
-        f"<li>{e(t)}</li>" for t in (pain.during, pain.after, pain.week_to_week, pain.if_exceeded)) + "</ul>")
-    out.extend(f'<p class="note">{e(n)}</p>' for n in block.notes)
+    if shows_training_advice(block):
+        pain = block.pain_rule
+        out.append("<h2>Pain rule</h2><ul>" + "".join(
+            f"<li>{e(t)}</li>" for t in (pain.during, pain.after, pain.week_to_week, pain.if_exceeded)) + "</ul>")
+        out.extend(f'<p class="note">{e(n)}</p>' for n in block.notes)
     out.extend(["</body>", "</html>", ""])
     return "\n".join(out).encode("utf-8")

@@ -11,6 +11,16 @@ STATUS_WORDS = {
 }
 
 
+def shows_limits(block: Block) -> bool:
+    """Caps are shown for a block with sessions, or one that will have them once cleared. A refused block has no
+    programme: its caps, pain rule and training notes would only read as if there were one."""
+    return block.status != "refused" and bool(block.screening.caps)
+
+
+def shows_training_advice(block: Block) -> bool:
+    return block.status != "refused"
+
+
 def block_to_text(block: Block) -> str:
     lines: list[str] = []
     add = lines.append
@@ -39,8 +49,9 @@ def block_to_text(block: Block) -> str:
     else:
         add("Screening: no rule fired.")
     add("")
-    if screening.caps:
-        add("Caps applied (the strictest of each kind)")
+    if shows_limits(block):
+        when = "applied" if block.status == "generated" else "that will apply once cleared"
+        add(f"Caps {when} (the strictest of each kind)")
         for cap in screening.caps:
             value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
             add(f"  {cap.name} = {value}  ({cap.meaning}; set by {', '.join(cap.set_by)})")
@@ -80,14 +91,15 @@ def block_to_text(block: Block) -> str:
         add("Range: % of the swing from hanging to legs in line with the trunk (100 = neutral, over 100 = past neutral).")
         add("Tempo: seconds lifting - holding at the top - lowering - pausing at the bottom.")
         add("")
-    pain = block.pain_rule
-    add("Pain rule for the whole block")
-    for text in (pain.during, pain.after, pain.week_to_week, pain.if_exceeded):
-        add(f"  - {text}")
-    add("")
-    for note in block.notes:
-        add(f"Note: {note}")
-    add("")
+    if shows_training_advice(block):
+        pain = block.pain_rule
+        add("Pain rule for the whole block")
+        for text in (pain.during, pain.after, pain.week_to_week, pain.if_exceeded):
+            add(f"  - {text}")
+        add("")
+        for note in block.notes:
+            add(f"Note: {note}")
+        add("")
     add(block.disclaimer)
     return "\n".join(lines) + "\n"
 
