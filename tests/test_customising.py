@@ -410,3 +410,26 @@ def test_generate_uses_a_custom_rule_set_and_records_it(tmp_path):
     block = json.loads(result.stdout)
     assert block["ruleset"]["id"] == "clinic-north" and block["ruleset"]["version"] == "2026.1"
     assert block["ruleset"]["sha256"] == revhyper.load_ruleset(CLINIC).sha256
+
+
+def test_a_misspelt_parameter_override_is_an_error_not_a_threshold_that_never_applies(tmp_path):
+    """high_pian = 6 would add a parameter no rule reads and leave high_pain at 7: the stricter threshold the
+    clinician wrote would silently never apply."""
+    path = write(tmp_path, "c.toml", CHILD_HEAD + "\n[parameters]\nhigh_pian = 6\n")
+    with pytest.raises(RulesetError) as info:
+        revhyper.load_ruleset(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.column, problem.path) == (str(path), 7, 1, "parameters.high_pian")
+    assert problem.suggestion == "high_pain"
+    result = cli("check", path)
+    assert result.returncode == 2 and "did you mean 'high_pain'?" in result.stdout
+
+
+def test_disabling_the_only_rule_that_reads_a_base_parameter_is_fine_but_overriding_that_parameter_is_not(tmp_path):
+    disable = '\n[disable.older_new_pain]\nreason = "Every client is assessed in person first."\n'
+    rules = revhyper.load_ruleset(write(tmp_path, "a.toml", CHILD_HEAD + disable))
+    assert "older_new_pain" not in {r.id for r in rules.rules} and rules.parameters["older_age"] == 50
+    path = write(tmp_path, "b.toml", CHILD_HEAD + disable + "\n[parameters]\nolder_age = 55\n")
+    with pytest.raises(RulesetError, match="no rule reads the parameter 'older_age': remove it, or check that the "
+                                           "rule meant to read it is not disabled or misspelt"):
+        revhyper.load_ruleset(path)

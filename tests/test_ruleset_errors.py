@@ -50,6 +50,9 @@ def line_of(text, fragment):
          "clinic.toml:{line}:5: error: variant_preference[3]: 'ball_reverse_hyperr' is not a variant: "),
         ('source = "silbernagel-2007"\ncaps', 'source = "silbernagle-2007"\ncaps',
          "clinic.toml:{line}:10: error: rules.moderate_pain.source: 'silbernagle-2007' is not a reference key: "),
+        ('moderate_pain = 5', 'moderate_pain = 5\nmoderate_pian = 4',
+         "clinic.toml:{line}:1: error: parameters.moderate_pian: no rule reads the parameter 'moderate_pian': a misspelt "
+         "name leaves the parameter it meant unchanged (did you mean 'moderate_pain'?)"),
         ('format = 1', 'format = 2',
          "clinic.toml:{line}:10: error: format: this rule set is format 2, but this revhyper reads format 1 at most; upgrade revhyper to use it"),
     ],

@@ -29,6 +29,10 @@ class Reporter:
         line, column = position if position else (None, None)
         self.problems.append(Problem(self.file, format_path(path), message, line, column, suggestion, severity))
 
+    def written_here(self, path: Path) -> bool:
+        """Whether the file being read wrote ``path`` (not a rule set it extends)."""
+        return True
+
     def warn(self, path: Path, message: str, suggestion: str | None = None, **kw) -> None:
         self.error(path, message, suggestion, severity="warning", **kw)
 

@@ -72,6 +72,9 @@ class ChainReporter(Reporter):
     def _source_for(self, path: Path) -> Source:
         return self.sources[origin_of(self.origin, path, len(self.sources) - 1)]
 
+    def written_here(self, path: Path) -> bool:
+        return self._source_for(path) is self.sources[-1]
+
     def error(self, path, message, suggestion=None, *, at="value", position=None, severity="error"):
         source = self._source_for(path)
         path = source.path_in_file(tuple(path))

@@ -22,6 +22,7 @@ from .errors import Problem, RulesetError
 from .locate import Path
 from .profile import GOALS, EXPERIENCES, condition_fields
 from .report import Reporter
+from .suggest import did_you_mean
 from .ruleset import (
     ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Caps, ExperienceLevel, PainMonitoring, Phase,
     Program, Progression, Reference, Referral, Restriction, Rule, RuleSet, Variant,
@@ -77,8 +78,6 @@ def load_ruleset_named(name: str) -> RuleSet:
         shipped = plugin_rulesets()
         key = name[len("plugin:"):]
         if key not in shipped:
-            from .suggest import did_you_mean
-
             raise RulesetError([Problem(name, "", "no installed plugin ships a rule set of that name"
                                         + (f"; installed: {', '.join(sorted(shipped))}" if shipped else ""),
                                         suggestion=did_you_mean(key, shipped))])
@@ -220,6 +219,8 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter) -> RuleSet | None:
     fields = condition_fields()
     rules = c.named_tables(rep, data.get("rules", {}), ("rules",),
                            lambda n, v, p: _rule(rep, n, v, p, fields, parameters, vocabularies, references, tags))
+    if not rep.errors:
+        _unused_parameters(rep, parameters, rules.values())
 
     if rep.errors:
         return None
@@ -307,6 +308,19 @@ def _parameters(rep: Reporter, value: Any) -> dict[str, Any]:
         else:
             rep.error(path, "a parameter is a number, a word or true/false")
     return out
+
+
+def _unused_parameters(rep: Reporter, parameters: Mapping[str, Any], rules) -> None:
+    """A parameter no rule reads is an error: it is almost always a misspelt override (``high_pian = 6`` would
+    leave ``high_pain`` at 7 and the clinic's stricter threshold silently unused). A base's parameter may go
+    unread when a child disables the rule that read it; only the file being read is held to this."""
+    read = {name[len("params."):] for rule in rules for name in rule.when.reads if name.startswith("params.")}
+    for name in parameters:
+        if name not in read and rep.written_here(("parameters", name)):
+            meant = did_you_mean(name, sorted(read))
+            why = ("a misspelt name leaves the parameter it meant unchanged" if meant else
+                   "remove it, or check that the rule meant to read it is not disabled or misspelt")
+            rep.error(("parameters", name), f"no rule reads the parameter '{name}': {why}", meant, at="key")
 
 
 def _caps(rep: Reporter, value: Any, path: Path, tags: tuple[str, ...]) -> Caps | None:
