@@ -433,3 +433,26 @@ def test_disabling_the_only_rule_that_reads_a_base_parameter_is_fine_but_overrid
     with pytest.raises(RulesetError, match="no rule reads the parameter 'older_age': remove it, or check that the "
                                            "rule meant to read it is not disabled or misspelt"):
         revhyper.load_ruleset(path)
+
+
+def test_errors_in_an_overridden_phase_or_variant_name_the_file_s_own_paths_and_nothing_else(tmp_path):
+    path = write(tmp_path, "c.toml", CHILD_HEAD + textwrap.dedent('''\
+        [[programs.strength.phases]]
+        id = "build"
+        sets = { strat = 3 }
+
+        [variants.machine_reverse_hyper]
+        tagz = ["x"]
+        '''))
+    with pytest.raises(RulesetError) as info:
+        revhyper.load_ruleset(path)
+    assert [(p.line, p.path, p.message) for p in info.value.problems] == [
+        (7, "programs.strength.phases[0].sets", "missing required key 'start'"),
+        (7, "programs.strength.phases[0].sets.strat", "unknown key 'strat' in programs.strength.phases[0].sets; "
+                                                      "expected one of start, step, limit"),
+        (9, "variants.machine_reverse_hyper", "missing required key 'name'"),
+        (9, "variants.machine_reverse_hyper", "missing required key 'equipment_any'"),
+        (10, "variants.machine_reverse_hyper.tagz", "unknown key 'tagz' in variants.machine_reverse_hyper; expected one "
+                                                    "of name, equipment_any, description, loadable, tags, cues"),
+    ], "no second error in the default's variant_preference for a variant that has errors of its own"
+    assert all(p.file == str(path) for p in info.value.problems)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .locate import Path
+from .locate import Path, format_path
 from .report import Reporter, describe
 from .suggest import did_you_mean
 
@@ -114,7 +114,7 @@ def table(rep: Reporter, value: Any, path: Path, required: Mapping[str, Check],
     out: dict[str, Any] = {}
     for key, element in value.items():
         if key not in known:
-            where = ".".join(str(p) for p in path) or "the top level"
+            where = format_path(path) or "the top level"
             rep.error(path + (key,), f"unknown key '{key}' in {where}; expected one of {', '.join(known)}",
                       did_you_mean(key, known), at="key")
             continue

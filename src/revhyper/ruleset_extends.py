@@ -29,7 +29,7 @@ from typing import Any
 
 from . import checks as c
 from .errors import Problem, RulesetError
-from .locate import Path
+from .locate import Path, format_path
 from .report import Reporter
 from .suggest import did_you_mean
 
@@ -53,11 +53,16 @@ class Source:
         id is its first ``[[programs.GOAL.phases]]`` but, say, the base program's third phase."""
 
     def path_in_file(self, path: Path) -> Path:
+        merged, written = self.renamed(path)
+        return written + path[len(merged):]
+
+    def renamed(self, path: Path) -> tuple[Path, Path]:
+        """(the merged prefix of ``path`` this file writes differently, how it writes it); ``((), ())`` if none."""
         for length in range(len(path), 0, -1):
             written = self.written_as.get(path[:length])
             if written is not None:
-                return written + path[length:]
-        return path
+                return path[:length], written
+        return (), ()
 
 
 class ChainReporter(Reporter):
@@ -77,7 +82,10 @@ class ChainReporter(Reporter):
 
     def error(self, path, message, suggestion=None, *, at="value", position=None, severity="error"):
         source = self._source_for(path)
-        path = source.path_in_file(tuple(path))
+        merged, written = source.renamed(tuple(path))
+        if merged:  # "phases[2]" of the merged program is this file's "phases[0]", in the message too
+            path = written + tuple(path)[len(merged):]
+            message = message.replace(format_path(merged), format_path(written))
         if position is None:
             locations = source.reporter.locations
             position = locations.key(path) if at == "key" else locations.value(path)

@@ -207,7 +207,10 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter) -> RuleSet | None:
     parameters = _parameters(rep, data.get("parameters", {}))
     variants = c.named_tables(rep, data.get("variants", {}), ("variants",), lambda n, v, p: _variant(rep, n, v, p, vocabulary))
     tags = tuple(sorted({t for variant in variants.values() for t in variant.tags}))
-    preference = c.list_of(c.one_of(tuple(variants), "a variant:"), unique=True)(rep, data.get("variant_preference", []), ("variant_preference",))
+    written = tuple(data["variants"]) if isinstance(data.get("variants"), dict) else tuple(variants)
+    # a variant that is written but has errors of its own is not reported again as unknown here
+    preference = c.list_of(c.one_of(written, "a variant:"), unique=True)(rep, data.get("variant_preference", []),
+                                                                         ("variant_preference",))
     if "variant_preference" in data and preference is not c.BAD and not preference:
         rep.error(("variant_preference",), "list at least one variant, most preferred first")
     restrictions = c.named_tables(rep, data.get("restrictions", {}), ("restrictions",),
