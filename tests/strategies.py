@@ -90,12 +90,36 @@ def caps_tables(draw, tags):
     return caps or {"max_sets": draw(st.integers(1, 10))}
 
 
+PAIN_THRESHOLDS = ("high_pain", "moderate_pain")
+AGES = ("older_age", "fracture_risk_age")
+
+
+@st.composite
+def parameters(draw, defaults):
+    """The default's parameters varied within what keeps every rule able to fire: a rule that can never fire is a
+    load error (a pain threshold of 25 on a 0-10 scale, a clearance window that closes before it opens)."""
+    out = {}
+    for name, value in defaults.items():
+        if name in PAIN_THRESHOLDS:
+            out[name] = draw(st.integers(0, 10))
+        elif name in AGES:
+            out[name] = draw(st.integers(16, 109))  # person.age > older_age needs an age above it (at most 110)
+        elif name.endswith("_clearance_weeks"):
+            continue  # after its no-loading window, below
+        else:
+            out[name] = draw(st.integers(1, 2 * value + 10))  # weeks: "< 0" could never hold
+    for name in defaults:
+        if name.endswith("_clearance_weeks"):
+            opens = out[name.replace("_clearance_weeks", "_no_loading_weeks")]
+            out[name] = draw(st.integers(opens + 1, opens + 60))
+    return out
+
+
 @st.composite
 def ruleset_data(draw):
     """The default rule set with its numbers varied: parameters, caps, progressions, experience, deloads."""
     data = copy.deepcopy(DEFAULT_DATA)
-    for name, value in data["parameters"].items():
-        data["parameters"][name] = draw(st.integers(0, 2 * value + 10))
+    data["parameters"] = draw(parameters(data["parameters"]))
     tags = sorted({t for v in data["variants"].values() for t in v.get("tags", [])})
     for rule in data["rules"].values():
         if "caps" in rule:

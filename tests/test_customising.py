@@ -190,7 +190,8 @@ def test_check_accepts_the_default_and_the_clinic_rule_set():
         assert result.stdout.startswith("ok: ") and "warning" not in result.stdout
 
 
-def test_check_warns_about_rules_that_never_fire_are_shadowed_or_loosen_caps(tmp_path):
+def test_a_rule_that_can_never_fire_is_a_load_error_unless_deliberate(tmp_path):
+    """A typo like pain.current >= 70 must not load as a safety rule that silently never fires."""
     path = write(tmp_path, "c.toml", CHILD_HEAD + textwrap.dedent('''\
         [rules.never]
         title = "Never"
@@ -206,6 +207,44 @@ def test_check_warns_about_rules_that_never_fire_are_shadowed_or_loosen_caps(tmp
         reason = "r"
         source = "nice-ng59"
 
+        [rules.meant]
+        title = "Kept on purpose"
+        when = "pain.current > 8 and pain.current < 3"
+        action = "warn"
+        reason = "r"
+        source = "nice-ng59"
+        deliberate = "Switched off until the new protocol starts."
+
+        [rules.high_pain]
+        when = "pain.current >= 70"
+        '''))
+    result = cli("check", path)
+    assert result.returncode == 2
+    never = ("this rule can never fire: its condition contradicts itself or asks for values a profile cannot have "
+             "(check the numbers and names); add deliberate = \"why\" to keep it")
+    assert [line.replace(str(tmp_path) + "/", "") for line in result.stdout.splitlines()] == [
+        f"c.toml:7:8: error: rules.never.when: {never}",
+        f"c.toml:14:8: error: rules.impossible.when: {never}",
+        f"c.toml:28:8: error: rules.high_pain.when: {never}",
+        "3 errors, 0 warnings"]
+
+
+def test_a_parameter_that_stops_a_base_rule_from_ever_firing_is_an_error_at_the_parameter(tmp_path):
+    path = write(tmp_path, "c.toml", CHILD_HEAD + "\n[parameters]\nhigh_pain = 70\nmicrodiscectomy_clearance_weeks = 4\n")
+    with pytest.raises(RulesetError) as info:
+        revhyper.load_ruleset(path)
+    assert [(p.file, p.line, p.path, p.message) for p in info.value.problems] == [
+        (str(path), 7, "parameters.high_pain", "with high_pain = 70, the rule 'high_pain' (pain.current >= "
+         "params.high_pain) can never fire: no profile can have the values it asks for"),
+        (str(path), 8, "parameters.microdiscectomy_clearance_weeks", "with microdiscectomy_clearance_weeks = 4, the "
+         "rule 'microdiscectomy_recovery' (weeks_since_surgery(\"microdiscectomy\") >= "
+         "params.microdiscectomy_no_loading_weeks and weeks_since_surgery(\"microdiscectomy\") < "
+         "params.microdiscectomy_clearance_weeks) can never fire: no profile can have the values it asks for"),
+    ]
+
+
+def test_check_warns_about_rules_that_are_shadowed_loosen_caps_or_step_too_fast(tmp_path):
+    path = write(tmp_path, "c.toml", CHILD_HEAD + textwrap.dedent('''\
         [rules.under_refusal]
         title = "Under a refusal"
         when = "red_flags.fever and pain.current >= 3"
@@ -222,14 +261,6 @@ def test_check_warns_about_rules_that_never_fire_are_shadowed_or_loosen_caps(tmp
         source = "nice-ng59"
         caps = { max_sets = 3 }
 
-        [rules.meant]
-        title = "Kept on purpose"
-        when = "pain.current > 8 and pain.current < 3"
-        action = "warn"
-        reason = "r"
-        source = "nice-ng59"
-        deliberate = "Switched off until the new protocol starts."
-
         [rules.high_pain]
         caps = { bodyweight_only = true, max_sets = 3 }
 
@@ -241,21 +272,17 @@ def test_check_warns_about_rules_that_never_fire_are_shadowed_or_loosen_caps(tmp
     assert result.returncode == 0
     lines = [line.replace(str(tmp_path) + "/", "") for line in result.stdout.splitlines()]
     assert lines[:-1] == [
-        "c.toml:44:8: warning: rules.high_pain.caps: this override drops the base's cap max_rom_percent = 80 "
+        "c.toml:22:8: warning: rules.high_pain.caps: this override drops the base's cap max_rom_percent = 80 "
         "(caps replace the whole table: repeat the caps you keep)",
-        "c.toml:44:8: warning: rules.high_pain.caps: this override loosens the base's cap max_sets from 2 to 3",
-        "c.toml:7:8: warning: rules.never.when: this rule can never fire: its condition contradicts itself or asks for "
-        "values a profile cannot have; add deliberate = \"why\" if that is meant",
-        "c.toml:14:8: warning: rules.impossible.when: this rule can never fire: its condition contradicts itself or asks "
-        "for values a profile cannot have; add deliberate = \"why\" if that is meant",
-        "c.toml:19:1: warning: rules.under_refusal: shadowed by 'suspected_infection': whenever this rule fires, "
+        "c.toml:22:8: warning: rules.high_pain.caps: this override loosens the base's cap max_sets from 2 to 3",
+        "c.toml:5:1: warning: rules.under_refusal: shadowed by 'suspected_infection': whenever this rule fires, "
         "'suspected_infection' refuses too, so this rule never changes a block; add deliberate = \"why\" if that is meant",
-        "c.toml:27:1: warning: rules.weaker: shadowed by 'high_pain': it always fires with this rule and its caps are as "
+        "c.toml:13:1: warning: rules.weaker: shadowed by 'high_pain': it always fires with this rule and its caps are as "
         "strict or stricter, so this rule never changes a block; add deliberate = \"why\" if that is meant",
-        "c.toml:48:16: warning: programs.strength.phases[0].load_percent: the load rises up to 14.3 % in a week; "
+        "c.toml:26:16: warning: programs.strength.phases[0].load_percent: the load rises up to 14.3 % in a week; "
         "ACSM 2009 (acsm-2009) gives steps of 2-10 %; add deliberate = \"why\" to the phase if meant",
     ]
-    assert lines[-1].startswith("ok: clinic 1, 31 rules") and lines[-1].endswith("(7 warnings)")
+    assert lines[-1].startswith("ok: clinic 1, 28 rules") and lines[-1].endswith("(5 warnings)")
     assert cli("check", path, "--strict").returncode == 2
 
 

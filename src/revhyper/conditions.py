@@ -105,6 +105,8 @@ class Condition:
     text: str
     predicate: Predicate = attrs.field(eq=False, repr=False)
     reads: tuple[str, ...] = ()
+    tree: ast.expr | None = attrs.field(default=None, eq=False, repr=False)
+    """The parsed expression, kept for the analysis that proves a rule can never fire (lint.py)."""
 
     def __call__(self, facts: Facts) -> bool:
         return self.predicate(facts)
@@ -150,7 +152,7 @@ def compile_condition(
     if kind is not None and kind.constant:
         value = bool(kind.value)
         predicate = (lambda facts: True) if value else (lambda facts: False)
-    return Condition(text=text, predicate=predicate, reads=tuple(dict.fromkeys(compiler.reads)))
+    return Condition(text=text, predicate=predicate, reads=tuple(dict.fromkeys(compiler.reads)), tree=tree.body)
 
 
 class _Compiler:

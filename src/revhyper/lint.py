@@ -1,12 +1,14 @@
-"""Warnings about a rule set that loads but probably does not say what its author meant.
+"""Proofs about a rule set that loads but probably does not say what its author meant.
 
 - a rule that can never fire: its condition is provably contradictory (``pain.current > 8 and
-  pain.current < 3``, a value outside the field's own range, ``x and not x``);
+  pain.current < 3``, a value outside the field's own range, ``x and not x``). ``never_fires`` proves it,
+  and the loader makes it an error;
 - a rule shadowed by a stricter one: whenever it fires, a ``refuse`` rule provably fires too (so it can
   never change the outcome), or a rule whose every cap is provably matched or beaten by a rule that
   always fires with it;
 - a phase or program whose numbers leave the ranges the sources give (ACSM 2009: load steps of 2-10 %,
   1-6 sets, up to 30 repetitions; deloads every 3-6 weeks at 40-60 % volume; rest of at least 30 s).
+  These two are warnings (``lint``).
 
 Each is only said when it is proven (the analysis is sound: it may miss a problem, never invent one),
 and each can be silenced with ``deliberate = "why"`` on the rule, phase or program.
@@ -20,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from .conditions import dotted_name
+from .conditions import Condition, dotted_name
 from .profile import condition_fields
 from .report import Reporter
 from .ruleset import ACTIONS, CAP_SPECS, Rule, RuleSet
@@ -69,10 +71,14 @@ class _Unknown(Exception):
     pass
 
 
-def disjunction(text: str, fields: dict[str, dict], params: dict[str, Any]) -> list[list[Literal]] | None:
+def disjunction(condition: Condition | str, fields: dict[str, dict], params: dict[str, Any]) -> list[list[Literal]] | None:
     """The condition as a list of conjunctions, or None when it is too complex to analyse."""
     try:
-        tree = ast.parse(text.strip().replace("\n", " "), mode="eval").body
+        if isinstance(condition, Condition) and condition.tree is not None:
+            tree = condition.tree
+        else:
+            text = condition.text if isinstance(condition, Condition) else condition
+            tree = ast.parse(text.strip().replace("\n", " "), mode="eval").body
         terms = _dnf(tree, False, fields, params)
     except (_Unknown, SyntaxError, RecursionError, ValueError):
         return None
@@ -232,12 +238,22 @@ def _implies(b: dict[str, Any], a_term: list[Literal], fields) -> bool:
 # -- the checks -------------------------------------------------------------------------------
 
 
+def never_fires(condition: Condition, fields: dict[str, dict], params: dict[str, Any]) -> bool:
+    """Whether ``condition`` provably holds for no profile (a contradiction, or values no profile can have).
+
+    The loader makes such a rule an error: a typo like ``pain.current >= 70`` must not load as a rule that
+    silently never fires."""
+    terms = disjunction(condition, fields, params)
+    return terms is not None and not any(_constraints(t, fields) is not None for t in terms)
+
+
 def lint(ruleset: RuleSet, rep: Reporter) -> None:
-    """Add every warning about ``ruleset`` to ``rep`` (as severity "warning")."""
+    """Add every warning about ``ruleset`` to ``rep`` (as severity "warning"). A rule that can never fire is not
+    among them: loading the rule set already refused it (see ``never_fires``), unless it is marked deliberate."""
     fields = condition_fields()
     analysed = {}
     for rule in ruleset.rules:
-        analysed[rule.id] = disjunction(rule.when.text, fields, ruleset.parameters)
+        analysed[rule.id] = disjunction(rule.when, fields, ruleset.parameters)
     for rule in ruleset.rules:
         if rule.deliberate:
             continue
@@ -246,8 +262,6 @@ def lint(ruleset: RuleSet, rep: Reporter) -> None:
             continue
         satisfiable = [t for t in terms if _constraints(t, fields) is not None]
         if not satisfiable:
-            rep.warn(("rules", rule.id, "when"), "this rule can never fire: its condition contradicts itself or asks for "
-                     "values a profile cannot have; add deliberate = \"why\" if that is meant")
             continue
         shadow = _shadowed_by(rule, satisfiable, ruleset, analysed, fields)
         if shadow:

@@ -224,6 +224,7 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter) -> RuleSet | None:
                            lambda n, v, p: _rule(rep, n, v, p, fields, parameters, vocabularies, references, tags))
     if not rep.errors:
         _unused_parameters(rep, parameters, rules.values())
+        _rules_that_never_fire(rep, rules.values(), fields, parameters)
 
     if rep.errors:
         return None
@@ -324,6 +325,26 @@ def _unused_parameters(rep: Reporter, parameters: Mapping[str, Any], rules) -> N
             why = ("a misspelt name leaves the parameter it meant unchanged" if meant else
                    "remove it, or check that the rule meant to read it is not disabled or misspelt")
             rep.error(("parameters", name), f"no rule reads the parameter '{name}': {why}", meant, at="key")
+
+
+def _rules_that_never_fire(rep: Reporter, rules, fields, parameters: Mapping[str, Any]) -> None:
+    """A rule whose condition provably holds for no profile is an error (``pain.current >= 70``: a typo for 7 would
+    otherwise load as a safety rule that silently never fires). ``deliberate = "why"`` keeps one on purpose."""
+    from .lint import never_fires
+
+    for rule in rules:
+        if rule.deliberate or not never_fires(rule.when, fields, parameters):
+            continue
+        changed = [name[len("params."):] for name in rule.when.reads
+                   if name.startswith("params.") and rep.written_here(("parameters", name[len("params."):]))]
+        if changed and not rep.written_here(("rules", rule.id, "when")):
+            # the file changed a parameter of a base rule: the mistake is in the value it wrote
+            for name in changed:
+                rep.error(("parameters", name), f"with {name} = {parameters[name]!r}, the rule '{rule.id}' ({rule.when.text}) "
+                          "can never fire: no profile can have the values it asks for")
+            continue
+        rep.error(("rules", rule.id, "when"), "this rule can never fire: its condition contradicts itself or asks for "
+                  "values a profile cannot have (check the numbers and names); add deliberate = \"why\" to keep it")
 
 
 def _caps(rep: Reporter, value: Any, path: Path, tags: tuple[str, ...]) -> Caps | None:

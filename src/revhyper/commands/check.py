@@ -11,8 +11,9 @@ from ..cli import EXIT_BAD_INPUT, EXIT_GENERATED
 def register(commands) -> None:
     check = commands.add_parser(
         "check", help="validate a rule set and warn about rules that can never matter",
-        description="Validate a rule set (every problem at once, with file, line and column) and warn about rules "
-                    "that can never fire, rules shadowed by a stricter rule, and phases outside the sources' ranges.")
+        description="Validate a rule set (every problem at once, with file, line and column; a rule that can never "
+                    "fire is one) and warn about rules shadowed by a stricter rule, overrides that loosen a cap, and "
+                    "phases outside the sources' ranges.")
     check.add_argument("ruleset", metavar="RULESET", help='a rule-set file, "default" or "plugin:NAME"')
     check.add_argument("--format", "-f", choices=("text", "json"), default="text")
     check.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 2)")
