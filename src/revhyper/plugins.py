@@ -39,10 +39,14 @@ class Plugins:
         self.loaded_all = False
         self._exporters: dict[str, Exporter] | None = None
         self._seen: set[tuple[str, str]] = set()  # entry points already tried: (name, value)
+        self._entry_points: list[importlib.metadata.EntryPoint] | None = None
 
     # -- loading ----------------------------------------------------------------------------
     def entry_points(self) -> list[importlib.metadata.EntryPoint]:
-        return sorted(importlib.metadata.entry_points(group=GROUP), key=lambda ep: ep.name)
+        """The installed entry points of the group, read once (reading them scans every distribution)."""
+        if self._entry_points is None:
+            self._entry_points = sorted(importlib.metadata.entry_points(group=GROUP), key=lambda ep: ep.name)
+        return self._entry_points
 
     def load(self, entry_point: importlib.metadata.EntryPoint) -> None:
         """Import and register one entry point's module.
