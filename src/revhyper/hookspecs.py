@@ -6,8 +6,9 @@ named like the specs below, found through the entry-point group ``revhyper``::
     [project.entry-points.revhyper]
     ical = "revhyper_ical"
 
-Name the entry point after the plugin's main format: ``revhyper generate --format ical`` then loads
-only that plugin, so start-up stays fast however many adapters are installed.
+Name the entry point after a format the plugin provides (one entry point per format, all naming the same
+module) or adjusts: ``revhyper generate --format ical`` then loads only the plugins of that name, so start-up
+stays fast however many adapters are installed.
 """
 
 from __future__ import annotations
