@@ -462,6 +462,9 @@ def test_disabling_the_only_rule_that_reads_a_base_parameter_is_fine_but_overrid
         revhyper.load_ruleset(path)
 
 
+WHOLE = " (this [variants.machine_reverse_hyper] replaces the base's whole, not key by key: repeat the keys you keep)"
+
+
 def test_errors_in_an_overridden_phase_or_variant_name_the_file_s_own_paths_and_nothing_else(tmp_path):
     path = write(tmp_path, "c.toml", CHILD_HEAD + textwrap.dedent('''\
         [[programs.strength.phases]]
@@ -477,8 +480,8 @@ def test_errors_in_an_overridden_phase_or_variant_name_the_file_s_own_paths_and_
         (7, "programs.strength.phases[0].sets", "missing required key 'start'"),
         (7, "programs.strength.phases[0].sets.strat", "unknown key 'strat' in programs.strength.phases[0].sets; "
                                                       "expected one of start, step, limit"),
-        (9, "variants.machine_reverse_hyper", "missing required key 'name'"),
-        (9, "variants.machine_reverse_hyper", "missing required key 'equipment_any'"),
+        (9, "variants.machine_reverse_hyper", f"missing required key 'name'{WHOLE}"),
+        (9, "variants.machine_reverse_hyper", f"missing required key 'equipment_any'{WHOLE}"),
         (10, "variants.machine_reverse_hyper.tagz", "unknown key 'tagz' in variants.machine_reverse_hyper; expected one "
                                                     "of name, equipment_any, description, loadable, tags, cues"),
     ], "no second error in the default's variant_preference for a variant that has errors of its own"

@@ -48,6 +48,8 @@ class Source:
         self.name = name
         self.text = text
         self.reporter = Reporter(name, text, "toml")
+        self.replaced_whole: set[Path] = set()
+        """Entries of the base's [references], [variants] or [restrictions] this file replaces whole."""
         self.written_as: dict[Path, Path] = {}
         """A merged key path -> the path as this file writes it, where they differ: a phase a file overrides by
         id is its first ``[[programs.GOAL.phases]]`` but, say, the base program's third phase."""
@@ -86,6 +88,9 @@ class ChainReporter(Reporter):
         if merged:  # "phases[2]" of the merged program is this file's "phases[0]", in the message too
             path = written + tuple(path)[len(merged):]
             message = message.replace(format_path(merged), format_path(written))
+        if tuple(path)[:2] in source.replaced_whole and message.startswith("missing required key"):
+            message += (f" (this [{format_path(tuple(path)[:2])}] replaces the base's whole, not key by key: "
+                        "repeat the keys you keep)")
         if position is None:
             locations = source.reporter.locations
             position = locations.key(path) if at == "key" else locations.value(path)
@@ -172,6 +177,8 @@ def _merge(merged: dict, child: dict, source: Source, origin: dict[Path, int], i
                 continue
             table = merged.setdefault(key, {})
             for name, entry in value.items():
+                if key != "parameters" and name in table:
+                    source.replaced_whole.add(path + (name,))
                 table[name] = copy.deepcopy(entry)
                 origin[path + (name,)] = index
         elif key == "vocabulary":
