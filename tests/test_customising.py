@@ -367,6 +367,9 @@ def test_diff_shows_the_clinics_changes_rule_by_rule():
     assert diff["programs"]["rehabilitation"]["phases_changed"]["activation"]["rom_percent"]["to"]["start"] == 40
     text = cli("diff", "default", CLINIC).stdout
     assert "  - older_new_pain disabled: Every Clinic North client" in text
+    assert ("      caps: { bodyweight_only = true, max_rom_percent = 80, max_sets = 2 } -> "
+            "{ bodyweight_only = true, max_rom_percent = 80, max_sets = 1 }") in text.splitlines(), "values as TOML"
+    assert "  ~ phase activation rom_percent: { start = 50, step = 10, limit = 80 } -> { start = 40, step = 10, limit = 80 }" in text
     assert cli("diff", "default", "default").stdout.endswith("No differences.\n")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import attrs
@@ -110,6 +111,21 @@ def _program_changes(a: RuleSet, b: RuleSet) -> dict[str, Any]:
     return dict(sorted(out.items()))
 
 
+def shown(value: Any, nested: bool = False) -> str:
+    """A value as a clinician wrote it in the TOML file: ``{ max_sets = 1, bodyweight_only = true }``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "(none)"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {shown(v, True)}" for k, v in value.items()) + " }" if value else "{}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(shown(v, True) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if nested else value
+    return str(value)
+
+
 def diff_to_text(diff: dict[str, Any]) -> str:
     lines: list[str] = []
     add = lines.append
@@ -126,33 +142,33 @@ def diff_to_text(diff: dict[str, Any]) -> str:
     for r in rules["changed"]:
         add(f"  ~ {r['rule']}")
         for change in r["changes"]:
-            add(f"      {change['field']}: {change['from']} -> {change['to']}")
+            add(f"      {change['field']}: {shown(change['from'])} -> {shown(change['to'])}")
     for section in ("parameters", "references", "variants", "restrictions", "experience", "settings"):
         part = diff[section]
         if not any(part.values()):
             continue
         add(f"{section.capitalize()}:")
         for key, value in part["added"].items():
-            add(f"  + {key} = {value}")
+            add(f"  + {key} = {shown(value)}")
         for key, value in part["removed"].items():
-            add(f"  - {key} (was {value})")
+            add(f"  - {key} (was {shown(value)})")
         for key, value in part["changed"].items():
-            add(f"  ~ {key}: {value['from']} -> {value['to']}")
+            add(f"  ~ {key}: {shown(value['from'])} -> {shown(value['to'])}")
     for name, words in diff["vocabulary"].items():
         add(f"Vocabulary {name}: " + ", ".join([f"+{w}" for w in words["added"]] + [f"-{w}" for w in words["removed"]]))
     for goal, program in diff["programs"].items():
         add(f"Program {goal}:")
         for key, value in program["settings"].items():
-            add(f"  ~ {key}: {value['from']} -> {value['to']}")
+            add(f"  ~ {key}: {shown(value['from'])} -> {shown(value['to'])}")
         for pid in program["phases_added"]:
             add(f"  + phase {pid}")
         for pid in program["phases_removed"]:
             add(f"  - phase {pid}")
         for pid, fields in program["phases_changed"].items():
             for key, value in fields.items():
-                add(f"  ~ phase {pid} {key}: {value['from']} -> {value['to']}")
+                add(f"  ~ phase {pid} {key}: {shown(value['from'])} -> {shown(value['to'])}")
         if program["order"]:
-            add(f"  ~ phase order: {program['order']['from']} -> {program['order']['to']}")
+            add(f"  ~ phase order: {shown(program['order']['from'])} -> {shown(program['order']['to'])}")
     if count == 0 and len(lines) == 2:
         add("No differences.")
     return "\n".join(lines) + "\n"
