@@ -27,7 +27,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import attrs
 
@@ -206,7 +206,8 @@ def read_chunks(stream: IO[bytes], name: str, chunk_lines: int = CHUNK_LINES) ->
         except OSError as exc:
             raise ProfileError([Problem(name, "", f"cannot read the profiles: {exc.strerror or exc}", number)]) from None
 
-    first, lines, size = 1, [], 0
+    first, size = 1, 0
+    lines: list[bytes | TooLong] = []
     number = 0
     while True:
         raw = readline(MAX_BYTES + 1)
@@ -296,9 +297,17 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+class Sink(Protocol):
+    """Where process_stream writes: an :class:`Output`, or anything that writes and appends files like one."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def append_file(self, path: str) -> None: ...
+
+
 def process_stream(
     stream: IO[bytes],
-    output: Output,
+    output: Sink,
     *,
     ruleset: RuleSet,
     rules_arg: str | None,
@@ -338,6 +347,7 @@ def process_stream(
                           f"{exc.strerror or exc}; nothing was written") from None
 
     def finish(done: Done) -> None:
+        assert done.spill is not None, "a worker's chunk comes with its file"
         output.append_file(done.spill)
         os.unlink(done.spill)
         on_done(done)

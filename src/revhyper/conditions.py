@@ -259,9 +259,9 @@ class _Compiler:
             if key not in self.params:
                 return self.fail(node, f"unknown parameter '{key}'", did_you_mean(key, self.params))
             value = self.params[key]
-            kind = "bool" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else "str"
+            param_kind = "bool" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else "str"
             self.reads.append(dotted)
-            return (lambda f: value), Type(kind, constant=True, value=value, label=dotted)
+            return (lambda f: value), Type(param_kind, constant=True, value=value, label=dotted)
         info = self.fields.get(dotted)
         if info is None:
             return self.fail(node, f"unknown field '{dotted}'", did_you_mean(dotted, self.fields))
@@ -373,7 +373,8 @@ class _Compiler:
                     self.fail(element, f"{lt.label} is {_KIND_WORDS[lt.kind]}, so the list must hold {_KIND_WORDS.get(wanted or '', 'values of that kind')}")
                     return None
                 if lt.choices and value not in lt.choices:
-                    self.fail(element, f"{lt.label} is one of {', '.join(lt.choices)}; '{value}' can never match", did_you_mean(value, lt.choices))
+                    self.fail(element, f"{lt.label} is one of {', '.join(lt.choices)}; '{value}' can never match",
+                              did_you_mean(str(value), lt.choices))
                     return None
                 items.append(value)
             options = frozenset(items)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import number, plan_weeks
@@ -19,7 +21,7 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
     screening = screen(profile, ruleset)
     warnings = tuple(f"{f.title}: {f.reason}" for f in screening.fired if f.action == "warn")
     stamp = RulesetStamp(ruleset.id, ruleset.version, ruleset.sha256)
-    base = dict(
+    base: dict[str, Any] = dict(
         generator_version=__version__,
         ruleset=stamp,
         person_id=profile.person.id,

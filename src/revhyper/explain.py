@@ -89,6 +89,7 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
         if why.startswith("chosen"):
             break
     chosen = choose_variant(ruleset, training.equipment, caps)
+    assert chosen is not None, "only a generated block is traced, and it has a variant"
     level = ruleset.experience[training.experience]
     days = min(max(training.days_per_week, level.min_days), level.max_days)
     days_steps = [f"requested {training.days_per_week}",
@@ -139,6 +140,8 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
                                             "the variant takes no added load" if not chosen.loadable else
                                             "no working load in the profile")]
         else:
+            working = training.working_load_kg
+            assert working is not None, "loaded only with a working load"
             percent = phase.load_percent.at(k)
             load_steps = [_progression_text("load_percent", phase.load_percent, k, percent)]
             limited = min(percent, level.max_load_percent, caps.max_load_percent if caps.max_load_percent is not None else percent)
@@ -146,9 +149,9 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
                 load_steps.append(f"limited to {number(limited)} % (experience max {level.max_load_percent:g} %"
                                   + (f", cap max_load_percent {caps.max_load_percent:g} %)" if caps.max_load_percent is not None else ")"))
             percent = limited
-            kg = floor_to(training.working_load_kg * percent / 100, increment)
-            load_steps.append(f"{training.working_load_kg:g} kg x {number(percent)} % = "
-                              f"{training.working_load_kg * percent / 100:.3f} kg, down to a {increment:g} kg step -> {kg:g} kg")
+            kg = floor_to(working * percent / 100, increment)
+            load_steps.append(f"{working:g} kg x {number(percent)} % = "
+                              f"{working * percent / 100:.3f} kg, down to a {increment:g} kg step -> {kg:g} kg")
             if caps.max_load_kg is not None and kg > floor_to(caps.max_load_kg, increment):
                 kg = floor_to(caps.max_load_kg, increment)
                 load_steps.append(f"cap max_load_kg -> {kg:g} kg")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -71,7 +72,7 @@ class _Unknown(Exception):
     pass
 
 
-def disjunction(condition: Condition | str, fields: dict[str, dict], params: dict[str, Any]) -> list[list[Literal]] | None:
+def disjunction(condition: Condition | str, fields: dict[str, dict], params: Mapping[str, Any]) -> list[list[Literal]] | None:
     """The condition as a list of conjunctions, or None when it is too complex to analyse."""
     try:
         if isinstance(condition, Condition) and condition.tree is not None:
@@ -106,7 +107,7 @@ def _dnf(node, negate, fields, params) -> list[list[Literal]]:
             return [[p] for p in pieces]
         return [pieces]
     dotted = dotted_name(node)
-    if dotted in fields and fields[dotted]["kind"] == "bool":
+    if dotted is not None and dotted in fields and fields[dotted]["kind"] == "bool":
         return [[Literal(dotted, "bool", value=not negate)]]
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):
         return [] if node.value == negate else [[]]
@@ -189,7 +190,7 @@ def _constraints(term: list[Literal], fields: dict[str, dict]) -> dict[str, Any]
     words: dict[str, frozenset] = {}
     members: dict[tuple[str, Any], bool] = {}
     for literal in term:
-        if literal.kind == "number":
+        if literal.kind == "number" and literal.interval is not None:
             low, high = fields.get(literal.key, {}).get("range", (-math.inf, math.inf))
             current = numbers.get(literal.key, Interval(low, False, high, False))
             numbers[literal.key] = current.meet(literal.interval)
@@ -238,7 +239,7 @@ def _implies(b: dict[str, Any], a_term: list[Literal], fields) -> bool:
 # -- the checks -------------------------------------------------------------------------------
 
 
-def never_fires(condition: Condition, fields: dict[str, dict], params: dict[str, Any]) -> bool:
+def never_fires(condition: Condition, fields: dict[str, dict], params: Mapping[str, Any]) -> bool:
     """Whether ``condition`` provably holds for no profile (a contradiction, or values no profile can have).
 
     The loader makes such a rule an error: a typo like ``pain.current >= 70`` must not load as a rule that
@@ -274,7 +275,8 @@ def _shadowed_by(rule: Rule, terms, ruleset: RuleSet, analysed, fields) -> str |
     for other in ruleset.rules:
         if other.id == rule.id or analysed.get(other.id) is None:
             continue
-        if not all(any(_implies(_constraints(t, fields), a, fields) for a in analysed[other.id]) for t in terms):
+        if not all(any(_implies(known, a, fields) for a in analysed[other.id])
+                   for known in (_constraints(t, fields) for t in terms) if known is not None):
             continue
         if other.action == "refuse" and rule.action != "refuse":
             return (f"shadowed by '{other.id}': whenever this rule fires, '{other.id}' refuses too, so this rule "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 
 from .block import Exercise, Session, Week
 from .ruleset import Caps, ExperienceLevel, Phase, Program, Variant
@@ -67,7 +68,7 @@ def plan_weeks(
     start_date: dt.date | None,
     working_load_kg: float | None,
     load_increment_kg: float,
-    cues_for: "callable",
+    cues_for: Callable[[Phase, bool], tuple[str, ...]],
 ) -> tuple[Week, ...]:
     """Every week of the block. ``cues_for(phase, deload)`` gives the cue list for an exercise."""
     allocation = allocate_weeks([p.weeks for p in program.phases], weeks)
@@ -112,7 +113,7 @@ def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: 
     if caps.min_rest_seconds is not None:
         rest = max(rest, caps.min_rest_seconds)
     load_kg = load_percent = None
-    if loaded and phase.load == "percent" and phase.load_percent is not None:
+    if loaded and working_load_kg is not None and phase.load == "percent" and phase.load_percent is not None:
         percent = min(phase.load_percent.at(k), experience.max_load_percent)
         if caps.max_load_percent is not None:
             percent = min(percent, caps.max_load_percent)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pluggy
@@ -135,10 +135,10 @@ class Plugins:
             pass
         return shipped
 
-    def adjusters(self) -> list[tuple[str, Callable[[Block], Block | None]]]:
-        out = []
+    def adjusters(self) -> list[tuple[str, Callable[..., Block | None]]]:
+        out: list[tuple[str, Callable[..., Block | None]]] = []
         for impl in reversed(self.pm.hook.revhyper_adjust_block.get_hookimpls()):
-            out.append((impl.plugin_name, impl.function))
+            out.append((impl.plugin_name, cast(Callable[..., "Block | None"], impl.function)))
         return out
 
 

@@ -8,6 +8,7 @@ never drift apart.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import attrs
 from attrs import field
@@ -24,30 +25,35 @@ SEXES = ("female", "male", "other")
 # problem at once, with positions) and the same limits as an attrs validator (a second net for code
 # that builds profiles directly).
 
-def _number_field(low: float, high: float, *, optional: bool = False, **kw):
-    validator = [v.instance_of((int, float)), v.ge(low), v.le(high)]
+def _default_none(optional: bool) -> dict[str, Any]:
+    return {"default": None} if optional else {}
+
+
+def _number_field(low: float, high: float, *, optional: bool = False, **kw: Any) -> Any:
+    validator: Any = [v.instance_of((int, float)), v.ge(low), v.le(high)]
     return field(
         validator=v.optional(validator) if optional else validator,
         metadata={"kind": "number", "check": checks.number(low, high), "range": (low, high)},
-        **({"default": None} if optional else {}),
+        **_default_none(optional),
         **kw,
     )
 
 
-def _int_field(low: int, high: int, *, optional: bool = False):
-    validator = [v.instance_of(int), v.ge(low), v.le(high)]
+def _int_field(low: int, high: int, *, optional: bool = False) -> Any:
+    validator: Any = [v.instance_of(int), v.ge(low), v.le(high)]
     return field(
         validator=v.optional(validator) if optional else validator,
         metadata={"kind": "number", "check": checks.integer(low, high), "range": (low, high)},
-        **({"default": None} if optional else {}),
+        **_default_none(optional),
     )
 
 
-def _choice_field(choices: tuple[str, ...], *, optional: bool = False):
+def _choice_field(choices: tuple[str, ...], *, optional: bool = False) -> Any:
+    validator: Any = v.optional(v.in_(choices)) if optional else v.in_(choices)
     return field(
-        validator=v.optional(v.in_(choices)) if optional else v.in_(choices),
+        validator=validator,
         metadata={"kind": "enum", "choices": choices, "check": checks.one_of(choices)},
-        **({"default": None} if optional else {}),
+        **_default_none(optional),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -78,7 +79,7 @@ def _rule_changes(x, y) -> list[dict[str, Any]]:
     return out
 
 
-def _mapping_changes(x: dict, y: dict) -> dict[str, Any]:
+def _mapping_changes(x: Mapping[str, Any], y: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "added": {k: y[k] for k in y if k not in x},
         "removed": {k: x[k] for k in x if k not in y},

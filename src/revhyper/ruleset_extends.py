@@ -135,8 +135,12 @@ def origin_of(origin: dict[Path, int], path: Path, default: int) -> int:
         path = path[:-1]
 
 
-def resolve(data: dict[str, Any], source: Source, load_base: Callable[[str, Source], tuple[dict, list[Source], dict]],
-            depth: int = 0, chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[Source], dict[Path, int], list]:
+Resolved = tuple[dict[str, Any], list["Source"], dict[Path, int], list[tuple[str, str, str]]]
+"""Merged data, the chain's sources, the origin of every key path, and the disabled rules (id, reason, file)."""
+
+
+def resolve(data: dict[str, Any], source: Source, load_base: Callable[[str, Source], Resolved],
+            depth: int = 0, chain: tuple[str, ...] = ()) -> Resolved:
     """Merge ``data`` (from ``source``) onto its base; returns merged data, the chain's sources, the origin
     of every key path (index into sources) and the disabled rules as (id, reason, file)."""
     base_name = data.get("extends")
@@ -370,7 +374,7 @@ def _disable(merged, value, rep, origin, index, disabled):
 def base_loader(default_text: Callable[[], str], plugin_rulesets: Callable[[], dict[str, str]], parse_toml, decode):
     """The function ``resolve`` uses to read a base: "default", "plugin:NAME" or a path relative to the child."""
 
-    def load(name: str, child: Source, chain: tuple[str, ...] = ()) -> tuple[dict, list[Source], dict, list]:
+    def load(name: str, child: Source, chain: tuple[str, ...] = ()) -> Resolved:
         rep = child.reporter
         if name == "default":
             source_name, text = "<default>", default_text()

@@ -226,7 +226,7 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter) -> RuleSet | None:
         _unused_parameters(rep, parameters, rules.values())
         _rules_that_never_fire(rep, rules.values(), fields, parameters)
 
-    if rep.errors:
+    if rep.errors or pain is None:
         return None
     return RuleSet(
         format=top["format"],
@@ -524,8 +524,8 @@ def _rule(rep, rule_id, value, path, fields, parameters, vocabularies, reference
         return None
     if action == "refuse" and referral is None:
         return None
-    return Rule(rule_id, got["title"], condition, action, got["reason"], got["source"], caps, referral, got.get("cues", ()),
-                got.get("deliberate", ""))
+    return Rule(rule_id, got["title"], condition, got["action"], got["reason"], got["source"], caps, referral,
+                got.get("cues", ()), got.get("deliberate", ""))
 
 
 def _referral(rep: Reporter, value: Any, path: Path) -> Referral | None:

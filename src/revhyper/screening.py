@@ -17,16 +17,16 @@ def profile_facts(profile: Profile) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     for section in SECTIONS:
         obj = getattr(profile, section)
-        for name, key, is_list in _fact_fields(section, type(obj)):
+        for name, key, is_list in _fact_fields(section):
             value = getattr(obj, name)
             facts[key] = frozenset(value) if is_list and isinstance(value, tuple) else value
     return facts
 
 
 @functools.cache
-def _fact_fields(section: str, cls: type) -> tuple[tuple[str, str, bool], ...]:
+def _fact_fields(section: str) -> tuple[tuple[str, str, bool], ...]:
     """(field name, fact key, is a list of words) for each field of a profile section's class; worked out once."""
-    return tuple((f.name, f"{section}.{f.name}", f.metadata.get("kind") == "list") for f in attrs.fields(cls))
+    return tuple((f.name, f"{section}.{f.name}", f.metadata.get("kind") == "list") for f in attrs.fields(SECTIONS[section]))
 
 
 class _SurgeryFacts(dict):

@@ -58,7 +58,8 @@ def run(args) -> int:
         return OutputError(f"cannot write {where}: {exc.strerror or exc}" + ("" if to_stdout else "; nothing was written"))
 
     try:
-        output = Output(sys.stdout.buffer, where) if to_stdout else AtomicOutput(args.output)
+        atomic = None if to_stdout else AtomicOutput(args.output)
+        output = Output(sys.stdout.buffer, where) if atomic is None else atomic
     except OSError as exc:
         source.close()
         raise failed(exc) from exc
@@ -93,13 +94,13 @@ def run(args) -> int:
     try:
         with source:
             process_stream(source, sink, ruleset=ruleset, rules_arg=args.rules, name=name, jobs=jobs, on_done=on_done,
-                           spill_dir=None if to_stdout else str(output.folder))
+                           spill_dir=None if atomic is None else str(atomic.folder))
         sink.finish()
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-        if not to_stdout:
-            output.discard()  # no-op after a commit
+        if atomic is not None:
+            atomic.discard()  # no-op after a commit
         if progress:
             progress.clear()
     seconds = time.perf_counter() - start
