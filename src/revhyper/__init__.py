@@ -44,17 +44,32 @@ _EXPORTS = {
 
 __all__ = ["__version__", *_EXPORTS]
 
-if TYPE_CHECKING:
-    from .block import Block
-    from .canonical import block_to_dict, block_to_json
-    from .errors import InputError, OutputError, Problem, ProfileError, RevhyperError, RulesetError
-    from .engine import generate
-    from .profile import Profile
-    from .profile_loader import load_profile, parse_profile, profile_from_data
-    from .ruleset import RuleSet
-    from .ruleset_loader import default_ruleset, load_ruleset, parse_ruleset
-    from .screening import screen
-    from .text_view import block_to_text
+if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
+    from .block import Block as Block
+    from .canonical import block_to_dict as block_to_dict, block_to_json as block_to_json
+    from .errors import (
+        InputError as InputError,
+        OutputError as OutputError,
+        Problem as Problem,
+        ProfileError as ProfileError,
+        RevhyperError as RevhyperError,
+        RulesetError as RulesetError,
+    )
+    from .engine import generate as generate
+    from .profile import Profile as Profile
+    from .profile_loader import (
+        load_profile as load_profile,
+        parse_profile as parse_profile,
+        profile_from_data as profile_from_data,
+    )
+    from .ruleset import RuleSet as RuleSet
+    from .ruleset_loader import (
+        default_ruleset as default_ruleset,
+        load_ruleset as load_ruleset,
+        parse_ruleset as parse_ruleset,
+    )
+    from .screening import screen as screen
+    from .text_view import block_to_text as block_to_text
 
 
 def __getattr__(name: str):
