@@ -154,3 +154,15 @@ def test_an_abbreviation_of_several_names_suggests_none():
     from revhyper.suggest import did_you_mean
 
     assert did_you_mean("spondyl", ["spondylolisthesis", "spondylolysis", "spinal_stenosis"]) is None
+
+
+def test_a_block_may_not_start_before_its_clearance(profile_data):
+    data = profile_data(person={"pregnant": True}, clearance={"cleared": True, "by": "A. Midwife", "date": "2026-12-10"},
+                        training={"start_date": "2026-12-07"})
+    (message,) = errors_of(json.dumps(data), name="client.json")
+    assert message.startswith("client.json:1:")
+    assert message.split(": error: ")[1] == (
+        "clearance.date: the clearance is dated 2026-12-10, after training.start_date 2026-12-07: the block may not "
+        "start before it is cleared; start on or after the clearance date")
+    data["clearance"]["date"] = "2026-12-07"  # cleared on the first day: fine
+    assert revhyper.parse_profile(json.dumps(data), name="client.json").clearance.cleared

@@ -61,9 +61,21 @@ def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: 
         obj = _build(rep, SECTIONS[section], value, (section,), vocabularies)
         if obj is not None:
             built[section] = obj
+    _check_clearance_date(rep, built)
     if rep.errors or len(built) < len(sections or ()):
         raise ProfileError(rep.errors or [Problem(name, "", "the profile could not be read")])
     return Profile(**built)
+
+
+def _check_clearance_date(rep: Reporter, built: dict[str, Any]) -> None:
+    """A block may not start before the clearance it depends on: its first weeks would not be cleared."""
+    clearance, training = built.get("clearance"), built.get("training")
+    if clearance is None or training is None or not clearance.cleared:
+        return
+    if clearance.date is not None and training.start_date is not None and clearance.date > training.start_date:
+        rep.error(("clearance", "date"), f"the clearance is dated {clearance.date.isoformat()}, after "
+                  f"training.start_date {training.start_date.isoformat()}: the block may not start before it is "
+                  "cleared; start on or after the clearance date")
 
 
 def _any(rep: Reporter, value: Any, path: Path) -> Any:
