@@ -148,3 +148,19 @@ def test_same_bytes_under_different_hash_seeds(tmp_path):
         result = subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile)], capture_output=True, env=env)
         outputs.add(result.stdout)
     assert len(outputs) == 1
+
+
+def test_a_profile_can_come_from_standard_input_as_json_or_toml(tmp_path):
+    from helpers import ROOT
+
+    toml_text = (ROOT / "examples" / "profiles" / "chronic-rehab.toml").read_bytes()
+    from_file = run("generate", str(ROOT / "examples" / "profiles" / "chronic-rehab.toml")).stdout
+    piped = {command: subprocess.run([sys.executable, "-m", "revhyper", command, "-"], input=toml_text,
+                                     capture_output=True, timeout=60) for command in ("generate", "explain")}
+    assert all(p.returncode == 0 for p in piped.values()), [p.stderr for p in piped.values()]
+    assert piped["generate"].stdout.decode() == from_file, "the same block as from the file"
+    assert piped["explain"].stdout.startswith(b"Rule set revhyper-default")
+    bad = subprocess.run([sys.executable, "-m", "revhyper", "generate", "-"], input=json.dumps(
+        merge(HEALTHY, {"pain": {"current": 11}})).encode(), capture_output=True, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.decode().startswith("<stdin>:1:") and "pain.current: expected a number from 0 to 10, got 11" in bad.stderr.decode()

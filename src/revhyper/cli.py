@@ -82,6 +82,15 @@ def load_ruleset_arg(path: str | None):
     return load_ruleset_named(path) if path else default_ruleset()
 
 
+def load_profile_arg(path: str, ruleset):
+    """The profile named on the command line: a file, or ``-`` for standard input (TOML or JSON, sniffed)."""
+    from .profile_loader import MAX_BYTES, load_profile, parse_profile
+
+    if path != "-":
+        return load_profile(path, ruleset)
+    return parse_profile(sys.stdin.buffer.read(MAX_BYTES + 1), name="<stdin>", ruleset=ruleset)
+
+
 def emit(data: bytes, output: str | None) -> None:
     """Write ``data`` to standard output, or atomically to ``output``."""
     from .errors import OutputError

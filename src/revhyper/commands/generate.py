@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..cli import STATUS_EXIT, emit, load_ruleset_arg
+from ..cli import STATUS_EXIT, emit, load_profile_arg, load_ruleset_arg
 
 
 def register(commands) -> None:
     gen = commands.add_parser("generate", help="screen a profile and write its block",
                               description="Screen a client profile with a rule set and write the periodized block.")
-    gen.add_argument("profile", metavar="PROFILE", help="the client's profile file (.toml or .json)")
+    gen.add_argument("profile", metavar="PROFILE", help="the client's profile file (.toml or .json), or - for standard input")
     gen.add_argument("--rules", metavar="FILE", help="rule set to use (default: the embedded default rule set)")
     gen.add_argument("--format", "-f", default="json", metavar="NAME",
                      help="output format (default json); `revhyper formats` lists them")
@@ -19,11 +19,10 @@ def register(commands) -> None:
 def run(args) -> int:
     from .. import exporters
     from ..engine import generate
-    from ..profile_loader import load_profile
 
     exporters.check_format(args.format)
     ruleset = load_ruleset_arg(args.rules)
-    profile = load_profile(args.profile, ruleset)
+    profile = load_profile_arg(args.profile, ruleset)
     block = generate(profile, ruleset)
     emit(exporters.render(block, args.format), args.output)
     return STATUS_EXIT[block.status]
