@@ -6,6 +6,11 @@ from __future__ import annotations
 import pytest
 
 import revhyper
+from revhyper.lint import never_fires
+from revhyper.profile import condition_fields
+from revhyper.ruleset_loader import parse_ruleset_reporting
+
+from helpers import ROOT
 
 FIRES = {
     "cauda_equina": [{"red_flags": {"saddle_anesthesia": True}}, {"red_flags": {"bladder_or_bowel_dysfunction": True}},
@@ -278,3 +283,12 @@ def test_every_rule_cites_a_reference_and_refusals_say_where_to_go(default_rules
 
 def test_decompression_is_presented_as_a_weak_claim(default_rules):
     assert any("decompress" in note and "weakly evidenced" in note for note in default_rules.notes)
+
+
+def test_every_default_rule_can_fire(default_rules):
+    """The embedded default is loaded without the can-it-fire proof (to keep start-up fast): prove it here."""
+    assert not [rule.id for rule in default_rules.rules
+                if never_fires(rule.when, condition_fields(), default_rules.parameters)]
+    rules, _ = parse_ruleset_reporting((ROOT / "rulesets" / "default.toml").read_text(),
+                                       name="default.toml")  # the full load, proof included
+    assert rules.sha256 == default_rules.sha256
