@@ -1,4 +1,4 @@
-"""The Python API is typed: the core type-checks, and a platform's code using it gets real types, not Any."""
+"""The Python API is typed: the core and the adapters type-check, and a platform's code using it gets real types, not Any."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def mypy(tmp_path, *args):
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
-def test_the_core_type_checks(tmp_path):
+def test_the_core_and_the_adapters_type_check(tmp_path):
     result = mypy(tmp_path)  # the files and settings in pyproject.toml's [tool.mypy]
     assert result.returncode == 0, result.stdout
     assert "Success: no issues found" in result.stdout

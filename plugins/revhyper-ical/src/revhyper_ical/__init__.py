@@ -86,6 +86,7 @@ def calendar_description(block: Block) -> str:
         head = "Needs clearance: a doctor or physiotherapist must assess and clear exercise before the block starts."
     else:
         plan = block.plan
+        assert plan is not None, "a generated block has a plan"
         when = f" from {plan.start_date.isoformat()}" if plan.start_date else " (no start date: nothing scheduled yet)"
         head = f"{plan.program_name}: {plan.weeks} weeks x {plan.days_per_week} sessions of {plan.variant_name}{when}."
     stamp = block.ruleset
@@ -112,11 +113,13 @@ def export(block: Block) -> bytes:
     dtstamp = _stamp(block)
     dated = [(w, s) for w in block.weeks for s in w.sessions if s.date is not None]
     for week, session in dated:
+        date = session.date
+        assert date is not None
         event = Event()
         event.add("uid", _uid(identity, f"session-{session.index}"))
         event.add("dtstamp", dtstamp)
-        event.add("dtstart", session.date)
-        event.add("dtend", session.date + dt.timedelta(days=1))
+        event.add("dtstart", date)
+        event.add("dtend", date + dt.timedelta(days=1))
         event.add("summary", summary(week, session))
         event.add("description", describe(block, week, session))
         event.add("categories", ["Exercise"])
@@ -149,6 +152,7 @@ def _todo(block: Block, uid: str, stamp: dt.datetime, Todo):
     else:
         todo.add("summary", "Choose a start date for the reverse hyper block")
         plan = block.plan
+        assert plan is not None, "a generated block has a plan"
         todo.add("description", f"{plan.weeks} weeks x {plan.days_per_week} sessions of {plan.variant_name}. Add "
                                 "training.start_date to the profile to put every session in the calendar.")
     return todo
