@@ -12,7 +12,7 @@ from typing import Any
 
 from .canonical import caps_to_dict
 from .engine import choose_variant, generate
-from .periodization import allocate_weeks, floor_to, number
+from .periodization import allocate_weeks, derive_load, number
 from .profile import Profile
 from .ruleset import Progression, RuleSet
 from .screening import facts_for
@@ -142,22 +142,17 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
         else:
             working = training.working_load_kg
             assert working is not None, "loaded only with a working load"
-            percent = phase.load_percent.at(k)
-            load_steps = [_progression_text("load_percent", phase.load_percent, k, percent)]
-            limited = min(percent, level.max_load_percent, caps.max_load_percent if caps.max_load_percent is not None else percent)
-            if limited != percent:
-                load_steps.append(f"limited to {number(limited)} % (experience max {level.max_load_percent:g} %"
+            load = derive_load(phase.load_percent.at(k), level, caps, working, increment)
+            load_steps = [_progression_text("load_percent", phase.load_percent, k, load.percent)]
+            if load.limited != load.percent:
+                load_steps.append(f"limited to {number(load.limited)} % (experience max {level.max_load_percent:g} %"
                                   + (f", cap max_load_percent {caps.max_load_percent:g} %)" if caps.max_load_percent is not None else ")"))
-            percent = limited
-            kg = floor_to(working * percent / 100, increment)
-            load_steps.append(f"{working:g} kg x {number(percent)} % = "
-                              f"{working * percent / 100:.3f} kg, down to a {increment:g} kg step -> {kg:g} kg")
-            if caps.max_load_kg is not None and kg > floor_to(caps.max_load_kg, increment):
-                kg = floor_to(caps.max_load_kg, increment)
-                load_steps.append(f"cap max_load_kg -> {kg:g} kg")
-            if kg >= increment and percent > 0:
-                load_kg, load_percent = number(kg, 3), number(percent)
-            else:
+            load_steps.append(f"{working:g} kg x {number(load.limited)} % = "
+                              f"{working * load.limited / 100:.3f} kg, down to a {increment:g} kg step -> {load.kg:g} kg")
+            if load.capped_kg != load.kg:
+                load_steps.append(f"cap max_load_kg -> {load.capped_kg:g} kg")
+            load_kg, load_percent = load.load_kg, load.load_percent
+            if load_kg is None:
                 load_steps.append("less than one load step: bodyweight")
         week_traces.append({
             "week": number_, "phase": phase.id, "training_week_in_phase": k + 1, "deload": deload,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 from .block import Exercise, Session, Week
 from .ruleset import Caps, ExperienceLevel, Phase, Program, Variant
@@ -55,6 +56,29 @@ def number(value: float, places: int = 2) -> float | int:
     scale = 10**places
     floored = math.floor(value * scale + 1e-9) / scale
     return int(floored) if floored.is_integer() else floored
+
+
+class Load(NamedTuple):
+    """How one week's load is worked out (``revhyper explain`` prints each step)."""
+
+    percent: float  # the phase's load percent this week
+    limited: float  # after the experience level's limit and any max_load_percent cap
+    kg: float  # working load x limited %, down to a whole load step
+    capped_kg: float  # after any max_load_kg cap
+    load_kg: float | int | None  # what the block prescribes; None when under one step (bodyweight)
+    load_percent: float | int | None
+
+
+def derive_load(percent: float, experience: ExperienceLevel, caps: Caps, working_load_kg: float,
+                increment: float) -> Load:
+    limited = min(percent, experience.max_load_percent)
+    if caps.max_load_percent is not None:
+        limited = min(limited, caps.max_load_percent)
+    kg = floor_to(working_load_kg * limited / 100, increment)
+    capped = kg if caps.max_load_kg is None else min(kg, floor_to(caps.max_load_kg, increment))
+    if capped >= increment and limited > 0:
+        return Load(percent, limited, kg, capped, number(capped, 3), number(limited))
+    return Load(percent, limited, kg, capped, None, None)
 
 
 def plan_weeks(
@@ -114,12 +138,6 @@ def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: 
         rest = max(rest, caps.min_rest_seconds)
     load_kg = load_percent = None
     if loaded and working_load_kg is not None and phase.load == "percent" and phase.load_percent is not None:
-        percent = min(phase.load_percent.at(k), experience.max_load_percent)
-        if caps.max_load_percent is not None:
-            percent = min(percent, caps.max_load_percent)
-        kg = floor_to(working_load_kg * percent / 100, increment)
-        if caps.max_load_kg is not None:
-            kg = min(kg, floor_to(caps.max_load_kg, increment))
-        if kg >= increment and percent > 0:
-            load_kg, load_percent = number(kg, 3), number(percent)
+        load = derive_load(phase.load_percent.at(k), experience, caps, working_load_kg, increment)
+        load_kg, load_percent = load.load_kg, load.load_percent
     return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues)
