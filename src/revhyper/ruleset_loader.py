@@ -38,12 +38,7 @@ def default_ruleset() -> RuleSet:
 
     Its rules are not proven able to fire again on every start (that imports the analysis): the test suite
     proves it for the shipped file (tests/test_default_rules.py), and ``revhyper check default`` does too."""
-    text = default_ruleset_text()
-    rep = Reporter(DEFAULT_NAME, text, "toml")
-    ruleset = build_ruleset(parse_toml(text, DEFAULT_NAME, RulesetError), rep, prove=False)
-    if rep.errors or ruleset is None:
-        raise RulesetError(rep.errors)
-    return ruleset
+    return parse_ruleset_reporting(default_ruleset_text(), name=DEFAULT_NAME, prove=False)[0]
 
 
 def default_ruleset_text() -> str:
@@ -65,14 +60,16 @@ def parse_ruleset(source: str | bytes, *, name: str = "<string>") -> RuleSet:
     return parse_ruleset_reporting(source, name=name)[0]
 
 
-def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>") -> tuple[RuleSet, Reporter]:
-    """Like parse_ruleset, and also the reporter that places problems in the files (for `revhyper check`)."""
+def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>",
+                            prove: bool = True) -> tuple[RuleSet, Reporter]:
+    """Like parse_ruleset, and also the reporter that places problems in the files (for `revhyper check`).
+    ``prove=False`` (the embedded default only) skips proving that every rule can fire; see build_ruleset."""
     text = decode(source, name, RulesetError)
     data = parse_toml(text, name, RulesetError)
     if "extends" in data:
         return _parse_extending(data, text, name)
     rep = Reporter(name, text, "toml")
-    ruleset = build_ruleset(data, rep)
+    ruleset = build_ruleset(data, rep, prove=prove)
     if rep.errors or ruleset is None:
         raise RulesetError(rep.errors)
     return ruleset, rep
