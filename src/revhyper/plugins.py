@@ -2,8 +2,13 @@
 
 ``exporter("ical")`` loads only the entry points named ``ical`` (the convention in hookspecs.py: an entry point
 is named after a format its plugin provides or adjusts), and only if neither they nor the built-ins provide it,
-every entry point. A plugin that fails to import, or
-whose hook raises, is remembered and reported by name; the other plugins keep working.
+every entry point. A plugin that fails to import, or whose hook raises (even ``SystemExit``), is remembered
+and reported by name; the other plugins keep working.
+
+Which exporter a format name means (docs/plugins.md, "Precedence"): a built-in format is always revhyper's;
+otherwise, of the plugins claiming it, one whose entry point is named after the format wins over one whose
+is not, then the first by distribution name, then by plugin name. Every exporter stays reachable by its
+qualified name ``DISTRIBUTION:FORMAT``, and every conflict is reported by ``revhyper formats``.
 """
 
 from __future__ import annotations
@@ -18,11 +23,36 @@ import pluggy
 from . import hookspecs
 from .block import Block
 from .errors import InputError, OutputError, Problem
-from .exporters import Exporter
+from .exporters import PASS_THROUGH, Exporter, TimeLimitExceeded, describe_failure, time_limited
 from .suggest import did_you_mean
 
 GROUP = "revhyper"
 BUILTIN = "revhyper.builtin_exporters"
+BUILTIN_PROVIDER = "revhyper"
+WHY = {0: "built-in formats are always revhyper's", 1: "its entry point is named after the format",
+       2: "first by distribution name"}
+
+
+@attrs.frozen
+class Conflict:
+    """Several exporters claim one format name: ``chosen`` (a qualified name) is the one the name means."""
+
+    format: str
+    chosen: str
+    others: tuple[str, ...]
+    reason: str
+
+    def __str__(self) -> str:
+        return f"format '{self.format}' is claimed by {len(self.others) + 1}: it means {self.chosen} ({self.reason}); " \
+               f"the others: {', '.join(self.others)}"
+
+
+@attrs.frozen(hash=False)
+class FormatTable:
+    chosen: dict[str, Exporter]  # format name -> the exporter it means
+    qualified: dict[str, Exporter]  # DISTRIBUTION:FORMAT -> exporter
+    tiers: dict[str, int]  # format name -> 0 built-in, 1 named entry point, 2 other plugin (see WHY)
+    conflicts: tuple[Conflict, ...]
 
 
 class Plugins:
@@ -34,10 +64,11 @@ class Plugins:
         from . import builtin_exporters
 
         self.pm.register(builtin_exporters, name=BUILTIN)
-        self.providers: dict[str, str] = {BUILTIN: "revhyper"}
+        self.providers: dict[str, str] = {BUILTIN: BUILTIN_PROVIDER}
+        self.entry_names: dict[str, set[str]] = {}  # plugin name -> the entry-point names behind it
         self.failures: dict[str, str] = {}
         self.loaded_all = False
-        self._exporters: dict[str, Exporter] | None = None
+        self._table: FormatTable | None = None
         self._seen: set[tuple[str, str]] = set()  # entry points already tried: (name, value)
         self._entry_points: list[importlib.metadata.EntryPoint] | None = None
 
@@ -61,22 +92,30 @@ class Plugins:
             return
         self._seen.add((name, entry_point.value))
         dist = entry_point.dist.name if entry_point.dist else "unknown distribution"
+        key = name if name not in self.failures else f"{name} ({dist})"
         try:
-            module = entry_point.load()
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-            key = name if name not in self.failures else f"{name} ({dist})"
-            self.failures[key] = f"plugin '{name}' (from {dist}) failed to load: {type(exc).__name__}: {exc}"
+            with time_limited():
+                module = entry_point.load()
+        except TimeLimitExceeded as exc:
+            self.failures[key] = f"plugin '{name}' (from {dist}) did not finish loading within {exc.seconds:g} s"
             return
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a broken plugin (even one calling sys.exit) must not break the others
+            self.failures[key] = f"plugin '{name}' (from {dist}) failed to load: {describe_failure(exc)}"
+            return
+        self._table = None
         if self.pm.is_registered(module):
+            self.entry_names.setdefault(cast(str, self.pm.get_name(module)), set()).add(name)
             return
         if self.pm.has_plugin(name) or name in self.providers:
             name = f"{name} ({dist})"
         self.providers[name] = dist
+        self.entry_names.setdefault(name, set()).add(entry_point.name)
         try:
             self.pm.register(module, name=name)
         except Exception as exc:  # noqa: BLE001 - pluggy refuses hooks that match no spec
             self.failures[name] = f"plugin '{name}' (from {dist}) failed to load: {type(exc).__name__}: {exc}"
-        self._exporters = None
 
     def load_named(self, name: str) -> None:
         for entry_point in self.entry_points():
@@ -90,43 +129,90 @@ class Plugins:
             self.loaded_all = True
 
     def register(self, plugin: object, name: str, provider: str = "local") -> None:
-        """Register a plugin object directly (tests, or an application embedding revhyper)."""
+        """Register a plugin object directly (tests, or an application embedding revhyper); ``name`` plays the
+        part of its entry point's name."""
         self.pm.register(plugin, name=name)
         self.providers[name] = provider
-        self._exporters = None
+        self.entry_names.setdefault(name, set()).add(name)
+        self._table = None
+
+    def failure_for(self, format_name: str) -> str | None:
+        """Why the plugin whose entry point is named ``format_name`` is broken, if it is."""
+        for key, message in sorted(self.failures.items()):
+            if key == format_name or key.startswith(f"{format_name} (") or format_name in self.entry_names.get(key, ()):
+                return message
+        return None
 
     # -- contributions ------------------------------------------------------------------------
     def _call_each(self, hook_name: str, **kwargs) -> list[tuple[str, Any]]:
         results = []
-        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):  # registration order
+        for impl in self._ordered(getattr(self.pm.hook, hook_name).get_hookimpls()):
             try:
-                results.append((impl.plugin_name, impl.function(**kwargs)))
-            except Exception as exc:  # noqa: BLE001
+                with time_limited():
+                    results.append((impl.plugin_name, impl.function(**kwargs)))
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001
                 provider = self.providers.get(impl.plugin_name, "unknown distribution")
                 self.failures[impl.plugin_name] = (f"plugin '{impl.plugin_name}' (from {provider}) failed in {hook_name}: "
-                                                   f"{type(exc).__name__}: {exc}")
+                                                   f"{_why(exc)}")
         return results
 
+    def _ordered(self, impls: list[Any]) -> list[Any]:
+        """Hook implementations in a fixed order, whatever order the plugins loaded in: the built-ins, then by
+        distribution name, then by plugin name."""
+        return sorted(impls, key=lambda impl: (impl.plugin_name != BUILTIN, self.providers.get(impl.plugin_name, "local"),
+                                               impl.plugin_name))
+
+    def formats(self) -> FormatTable:
+        """Every exporter, by format name and by qualified name, with the conflicts (computed once per loading)."""
+        if self._table is None:
+            self._table = self._build_table()
+        return self._table
+
+    def _build_table(self) -> FormatTable:
+        claims: list[tuple[tuple[int, str, str, int], Exporter]] = []
+        for impl in self._ordered(self.pm.hook.revhyper_register_exporters.get_hookimpls()):
+            plugin = impl.plugin_name
+            provider = self.providers.get(plugin, "local")
+            mine: list[Exporter] = []
+            try:
+                with time_limited():
+                    impl.function(register=_collector(mine))
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a plugin that fails to register offers no formats at all
+                self.failures[plugin] = f"plugin '{plugin}' (from {provider}) failed to register its exporters: {_why(exc)}"
+                continue
+            for position, exporter in enumerate(mine):
+                tier = 0 if plugin == BUILTIN else 1 if exporter.name in self.entry_names.get(plugin, ()) else 2
+                claims.append(((tier, provider, plugin, position), attrs.evolve(exporter, provider=provider)))
+        claims.sort(key=lambda claim: claim[0])
+        by_name: dict[str, list[tuple[tuple[int, str, str, int], Exporter]]] = {}
+        for rank, exporter in claims:
+            by_name.setdefault(exporter.name, []).append((rank, exporter))
+        chosen: dict[str, Exporter] = {}
+        qualified: dict[str, Exporter] = {}
+        tiers: dict[str, int] = {}
+        conflicts = []
+        for name in sorted(by_name):
+            group = by_name[name]
+            chosen[name], tiers[name] = group[0][1], group[0][0][0]
+            others = []
+            for rank, exporter in group:
+                label = f"{exporter.provider}:{name}"
+                if label in qualified:
+                    label = f"{label} of plugin '{rank[2]}' (unreachable: its distribution claims the name twice)"
+                else:
+                    qualified[label] = exporter
+                if exporter is not chosen[name]:
+                    others.append(label)
+            if others:
+                conflicts.append(Conflict(name, f"{chosen[name].provider}:{name}", tuple(others), WHY[tiers[name]]))
+        return FormatTable(chosen, qualified, tiers, tuple(conflicts))
+
     def exporters(self) -> dict[str, Exporter]:
-        if self._exporters is None:
-            found: dict[str, Exporter] = {}
-            for impl in reversed(self.pm.hook.revhyper_register_exporters.get_hookimpls()):
-                provider = self.providers.get(impl.plugin_name, "local")
-
-                def register(exporter: Exporter, _plugin=impl.plugin_name, _provider=provider) -> None:
-                    if not isinstance(exporter, Exporter):
-                        raise TypeError(f"register() takes an Exporter, not {type(exporter).__name__}")
-                    if exporter.name in found:
-                        raise ValueError(f"format '{exporter.name}' is already provided by {found[exporter.name].provider}")
-                    found[exporter.name] = attrs.evolve(exporter, provider=_provider)
-
-                try:
-                    impl.function(register=register)
-                except Exception as exc:  # noqa: BLE001
-                    self.failures[impl.plugin_name] = (f"plugin '{impl.plugin_name}' (from {provider}) failed to register "
-                                                       f"its exporters: {type(exc).__name__}: {exc}")
-            self._exporters = found
-        return self._exporters
+        return self.formats().chosen
 
     def rulesets(self) -> dict[str, str]:
         self.load_all()
@@ -136,10 +222,27 @@ class Plugins:
         return shipped
 
     def adjusters(self) -> list[tuple[str, Callable[..., Block | None]]]:
-        out: list[tuple[str, Callable[..., Block | None]]] = []
-        for impl in reversed(self.pm.hook.revhyper_adjust_block.get_hookimpls()):
-            out.append((impl.plugin_name, cast(Callable[..., "Block | None"], impl.function)))
-        return out
+        """Every adjuster in a fixed order: by distribution name, then plugin name."""
+        return [(impl.plugin_name, cast(Callable[..., "Block | None"], impl.function))
+                for impl in self._ordered(self.pm.hook.revhyper_adjust_block.get_hookimpls())]
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, TimeLimitExceeded):
+        return f"it did not finish within {exc.seconds:g} s"
+    return describe_failure(exc)
+
+
+def _collector(into: list[Exporter]) -> Callable[[Exporter], None]:
+    def register(exporter: Exporter) -> None:
+        if not isinstance(exporter, Exporter):
+            raise TypeError(f"register() takes an Exporter, not {type(exporter).__name__}")
+        if not isinstance(exporter.name, str) or not exporter.name or ":" in exporter.name:
+            raise ValueError(f"format name {exporter.name!r}: give a non-empty name without ':' (revhyper uses "
+                             f"DISTRIBUTION:FORMAT for qualified names)")
+        into.append(exporter)
+
+    return register
 
 
 _PLUGINS: Plugins | None = None
@@ -168,64 +271,60 @@ def get_rulesets() -> dict[str, str]:
 
 
 def all_exporters() -> dict[str, Exporter]:
+    """Every format name and the exporter it means (qualified names and conflicts: ``get_plugins().formats()``)."""
     plugins = get_plugins()
     plugins.load_all()
     return dict(sorted(plugins.exporters().items()))
 
 
 def exporter(name: str) -> Exporter:
-    """The exporter of format ``name``, loading as few plugins as possible."""
+    """The exporter of format ``name`` (or of a qualified ``DISTRIBUTION:FORMAT``), loading as few plugins as possible."""
     plugins = get_plugins()
-    plugins.load_named(name)  # the adapter of that name, and any plugin that adjusts blocks for the format
-    found = plugins.exporters()
-    if name not in found:
-        plugins.load_all()
-        found = plugins.exporters()
-    if name in found:
-        return found[name]
-    if name in plugins.failures:
-        raise OutputError(plugins.failures[name])
-    message = f"unknown format '{name}'; installed: {', '.join(sorted(found))}"
+    bare = name.split(":", 1)[1] if ":" in name else name
+    plugins.load_named(bare)  # the adapter of that name, and any plugin that adjusts blocks for the format
+    found = _lookup(plugins, name)
+    if found is None or (":" not in name and plugins.formats().tiers[name] == 2 and not plugins.loaded_all):
+        plugins.load_all()  # a format offered by no plugin named after it: which one it means needs them all
+        found = _lookup(plugins, name)
+    if found is not None:
+        return found
+    failure = plugins.failure_for(bare)
+    if failure:
+        raise OutputError(failure)
+    names = plugins.formats().qualified if ":" in name else plugins.exporters()
+    message = f"unknown format '{name}'; installed: {', '.join(sorted(names))}"
     if plugins.failures:
         message += "; plugins that failed: " + "; ".join(plugins.failures.values())
-    raise InputError([Problem("--format", "", message, suggestion=did_you_mean(name, found))])
+    raise InputError([Problem("--format", "", message, suggestion=did_you_mean(name, names))])
+
+
+def _lookup(plugins: Plugins, name: str) -> Exporter | None:
+    table = plugins.formats()
+    return (table.qualified if ":" in name else table.chosen).get(name)
 
 
 def adjust(block: Block, format_name: str) -> Block:
-    """Run every plugin's adjust hook in order; refuse an adjustment that loosens the prescription."""
-    for plugin, function in get_plugins().adjusters():
+    """Run every plugin's adjust hook in order; refuse an adjustment that changes more than a platform may map
+    (revhyper.adjustment.MAPPABLE) or writes a number that is not finite."""
+    from .adjustment import problems
+
+    plugins = get_plugins()
+    for plugin, function in plugins.adjusters():
+        who = f"plugin '{plugin}' (from {plugins.providers.get(plugin, 'local')})"
         try:
             result = function(block=block, format_name=format_name)
-        except Exception as exc:  # noqa: BLE001
-            raise OutputError(f"plugin '{plugin}' failed to adjust the block: {type(exc).__name__}: {exc}") from exc
+        except TimeLimitExceeded as exc:
+            exc.who = f"{who}, adjusting the block,"
+            raise
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - even sys.exit in an adjuster is the plugin's failure
+            raise OutputError(f"{who} failed to adjust the block: {describe_failure(exc)}; nothing was written") from exc
         if result is None:
             continue
-        problem = _loosened(block, result)
-        if problem:
-            raise OutputError(f"plugin '{plugin}' adjusted the block in a way revhyper does not allow: {problem}")
+        found = problems(block, result)
+        if found:
+            raise OutputError(f"{who} adjusted the block in a way revhyper does not allow, so nothing was written: "
+                              + "; ".join(found))
         block = result
     return block
-
-
-def _loosened(before: Block, after: Any) -> str | None:
-    if not isinstance(after, Block):
-        return f"it returned {type(after).__name__}, not a Block"
-    if after.status != before.status or after.screening != before.screening or after.ruleset != before.ruleset:
-        return "it changed the status, the screening or the rule set"
-    if len(after.weeks) != len(before.weeks):
-        return "it changed the number of weeks"
-    for week_a, week_b in zip(before.weeks, after.weeks):
-        if len(week_b.sessions) > len(week_a.sessions):
-            return f"it added sessions to week {week_a.number}"
-        for s_a, s_b in zip(week_a.sessions, week_b.sessions):
-            if len(s_b.exercises) != len(s_a.exercises):
-                return f"it changed the exercises of week {week_a.number}, session {s_a.number}"
-            for e_a, e_b in zip(s_a.exercises, s_b.exercises):
-                for field in ("sets", "reps", "rom_percent"):
-                    if getattr(e_b, field) > getattr(e_a, field):
-                        return f"it raised {field} in week {week_a.number}, session {s_a.number}"
-                if (e_b.load_kg or 0) > (e_a.load_kg or 0) or (e_b.load_percent or 0) > (e_a.load_percent or 0):
-                    return f"it raised the load in week {week_a.number}, session {s_a.number}"
-                if e_b.rest_seconds < e_a.rest_seconds:
-                    return f"it shortened the rest in week {week_a.number}, session {s_a.number}"
-    return None

@@ -10,28 +10,53 @@ from ..cli import EXIT_GENERATED
 
 def register(commands) -> None:
     formats = commands.add_parser("formats", help="list every installed output format and who provides it",
-                                  description="List every output format: built-in and from installed adapter plugins.")
+                                  description="List every output format: built-in and from installed adapter plugins, "
+                                              "with conflicts between plugins and plugins that failed to load.")
     formats.add_argument("--format", "-f", choices=("text", "json"), default="text")
     formats.set_defaults(run=run)
 
 
 def run(args) -> int:
+    """Exit 0 even when a plugin is broken: the listing names it and why (docs/plugins.md)."""
+    from .. import exporters as exporters_module
     from ..plugins import all_exporters, get_plugins
 
-    exporters = all_exporters()
-    failures = get_plugins().failures
+    exporters_module.set_time_limit(exporters_module.time_limit_from_env(), hard_stop=True)
+    chosen = all_exporters()
+    plugins = get_plugins()
+    table = plugins.formats()
+    # an exporter that a format name does not mean (a built-in's name, or a conflict's loser): by qualified name
+    shadowed = {name: x for name, x in table.qualified.items() if chosen.get(x.name) is not x}
+    listed = [(name, x) for name, x in chosen.items()] + sorted(shadowed.items())
+    failures = sorted(plugins.failures.values())
     if args.format == "json":
         sys.stdout.write(json.dumps({
-            "formats": [{"name": x.name, "suffix": x.suffix, "media_type": x.media_type, "provider": x.provider,
-                         "description": x.description, "statuses": list(x.statuses)} for x in exporters.values()],
-            "failed_plugins": sorted(failures.values()),
-        }, indent=2) + "\n")
+            "formats": [{"name": name, "format": x.name, "suffix": x.suffix, "media_type": x.media_type,
+                         "provider": x.provider, "description": x.description, "statuses": list(x.statuses)}
+                        for name, x in listed],
+            "conflicts": [{"format": c.format, "chosen": c.chosen, "others": list(c.others), "reason": c.reason}
+                          for c in table.conflicts],
+            "failed_plugins": failures,
+        }, indent=2, ensure_ascii=True) + "\n")
     else:
         rows = [("format", "suffix", "media type", "provided by", "description")]
-        rows += [(x.name, x.suffix, x.media_type, x.provider, x.description) for x in exporters.values()]
+        rows += [(name, x.suffix, x.media_type, x.provider, x.description) for name, x in listed]
+        rows = [tuple(_escaped(cell) for cell in row) for row in rows]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         for row in rows:
             print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
-        for failure in sorted(failures.values()):
-            print(f"warning: {failure}", file=sys.stderr)
+        if table.conflicts:
+            print("\nconflicts (each format name means one exporter; the others by DISTRIBUTION:FORMAT):")
+            for conflict in table.conflicts:
+                print(f"  {_escaped(str(conflict))}")
+        if failures:
+            print("\nbroken plugins (their formats are not available):")
+            for failure in failures:
+                print(f"  {_escaped(failure)}")
+        for failure in failures:
+            print(f"warning: {_escaped(failure)}", file=sys.stderr)
     return EXIT_GENERATED
+
+
+def _escaped(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

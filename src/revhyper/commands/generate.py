@@ -11,7 +11,7 @@ def register(commands) -> None:
     gen.add_argument("profile", metavar="PROFILE", help="the client's profile file (.toml or .json), or - for standard input")
     gen.add_argument("--rules", metavar="FILE", help="rule set to use (default: the embedded default rule set)")
     gen.add_argument("--format", "-f", default="json", metavar="NAME",
-                     help="output format (default json); `revhyper formats` lists them")
+                     help="output format (default json; DISTRIBUTION:NAME for one plugin's); `revhyper formats` lists them")
     gen.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     gen.set_defaults(run=run)
 
@@ -20,6 +20,8 @@ def run(args) -> int:
     from .. import exporters
     from ..engine import generate
 
+    if args.format not in exporters.FAST:  # plugin code runs under the time limit (REVHYPER_EXPORT_TIMEOUT)
+        exporters.set_time_limit(exporters.time_limit_from_env(), hard_stop=True)
     exporters.check_format(args.format)
     ruleset = load_ruleset_arg(args.rules)
     profile = load_profile_arg(args.profile, ruleset)
