@@ -72,11 +72,14 @@ _hard_stop = False
 _running = False  # a limit is armed: an inner guard leaves it alone
 
 
-def set_time_limit(seconds: float | None, hard_stop: bool = False) -> None:
-    """Limit every later run of plugin code to ``seconds`` (None: no limit). With ``hard_stop`` (the command
-    line), plugin code that swallows the stop ends the process with exit 5 ``GRACE_SECONDS`` later."""
+def set_time_limit(seconds: float | None, hard_stop: bool = False) -> tuple[float | None, bool]:
+    """Limit every later run of plugin code to ``seconds`` (None: no limit); returns the previous setting. With
+    ``hard_stop`` (the command line), plugin code that swallows the stop ends the process with exit 5
+    ``GRACE_SECONDS`` later."""
     global _time_limit, _hard_stop
+    previous = _time_limit, _hard_stop
     _time_limit, _hard_stop = seconds, hard_stop
+    return previous
 
 
 def time_limit_from_env(environ: dict[str, str] | None = None) -> float:

@@ -15,6 +15,10 @@ or, for one pytest test per check::
     def test_contract(check):
         run_check(check, MY_EXPORTER)
 
+For a plugin that adjusts blocks for a platform, ``check_adjuster(my_plugin.revhyper_adjust_block, "myformat")``
+checks that it changes nothing but what a platform may map (revhyper.adjustment.MAPPABLE) and writes only
+finite numbers, as revhyper checks at export time.
+
 The kit builds its own blocks (generated with and without load and dates, needs clearance, refused) from
 profiles it carries, so it needs no files. A check fails with an AssertionError saying what broke.
 """
@@ -26,7 +30,7 @@ import re
 from collections.abc import Callable
 
 from .block import Block
-from .exporters import Exporter, export_with
+from .exporters import DEFAULT_TIME_LIMIT, Exporter, TimeLimitExceeded, export_with, set_time_limit, time_limited
 
 PROFILES = {
     "generated": {
@@ -83,6 +87,33 @@ def check_describes_itself(exporter: Exporter) -> None:
     assert "generated" in exporter.statuses, "an exporter must at least export generated blocks"
 
 
+def check_name_is_its_own(exporter: Exporter) -> None:
+    """A plugin's format may not reuse a built-in's name: the built-in would win, and the plugin's exporter be
+    reachable only as DISTRIBUTION:NAME (docs/plugins.md, "Precedence")."""
+    assert ":" not in exporter.name, "':' is kept for qualified names (DISTRIBUTION:FORMAT)"
+    if not getattr(exporter.export, "__module__", "").startswith("revhyper."):
+        from .builtin_exporters import revhyper_register_exporters
+
+        builtins: list[Exporter] = []
+        revhyper_register_exporters(register=builtins.append)
+        assert exporter.name not in {x.name for x in builtins}, \
+            f"'{exporter.name}' is a built-in format: revhyper's own would be used; choose another name"
+
+
+def check_finishes_within_the_time_limit(exporter: Exporter) -> None:
+    """Each export finishes within the command line's default limit (REVHYPER_EXPORT_TIMEOUT, 30 s)."""
+    previous = set_time_limit(DEFAULT_TIME_LIMIT)
+    try:
+        for name, block in _supported(exporter).items():
+            try:
+                with time_limited():
+                    exporter.export(block)
+            except TimeLimitExceeded:
+                raise AssertionError(f"{name}: the export did not finish within {DEFAULT_TIME_LIMIT:g} s") from None
+    finally:
+        set_time_limit(*previous)
+
+
 def check_exports_bytes_for_every_status_it_claims(exporter: Exporter) -> None:
     blocks = _supported(exporter)
     for name, block in blocks.items():
@@ -127,11 +158,13 @@ def check_writes_no_files(exporter: Exporter) -> None:
 
 CONTRACT: tuple[Callable[[Exporter], None], ...] = (
     check_describes_itself,
+    check_name_is_its_own,
     check_exports_bytes_for_every_status_it_claims,
     check_refuses_unsupported_statuses_clearly,
     check_is_deterministic,
     check_different_blocks_give_different_files,
     check_writes_no_files,
+    check_finishes_within_the_time_limit,
 )
 
 
@@ -146,3 +179,16 @@ def check_exporter(exporter: Exporter) -> None:
             check(exporter)
         except AssertionError as exc:
             raise AssertionError(f"{exporter.name}: {check.__name__}: {exc}") from None
+
+
+def check_adjuster(adjust: Callable[..., Block | None], format_name: str) -> None:
+    """Run a plugin's ``revhyper_adjust_block`` on every contract block for ``format_name``; AssertionError if it
+    changes anything but the fields a platform may map, or writes a number that is not finite."""
+    from .adjustment import problems
+
+    for name, block in contract_blocks().items():
+        result = adjust(block=block, format_name=format_name)
+        if result is None:
+            continue
+        found = problems(block, result)
+        assert not found, f"{name}: the adjuster changed what revhyper does not allow: " + "; ".join(found)
