@@ -8,6 +8,7 @@ adjusted block must be finite.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -109,7 +110,7 @@ def problems(before: Any, after: Any, limit: int = 5) -> list[str]:
         if path not in seen:
             report("removed", pattern, f"it removed {path} ({_shown(leaf)})")
     for pattern, mapping in maps.items():
-        report_mapping(pattern, mapping, lambda message, _p=pattern: report("mapping", _p, message))
+        report_mapping(pattern, mapping, functools.partial(report, "mapping", pattern))
     found = [message + (f" (and {alike[key]} more like it)" if key in alike else "") for key, message in first.items()]
     return found[:limit] + ([f"and {len(found) - limit} more kinds of change"] if len(found) > limit else [])
 

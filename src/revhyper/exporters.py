@@ -113,7 +113,7 @@ def time_limited() -> Iterator[None]:
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
-    fired = []
+    fired: list[bool] = []
 
     def on_alarm(signum, frame):
         if fired and _hard_stop:

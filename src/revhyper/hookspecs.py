@@ -25,7 +25,10 @@ def revhyper_register_exporters(register):
 
     Call ``register(Exporter(name=..., suffix=..., media_type=..., export=..., description=...))`` once per
     format; ``export`` takes a :class:`revhyper.block.Block` and returns the file's bytes. It must be
-    deterministic (same block, same bytes) and must not write files itself.
+    deterministic (same block, same bytes), must not write files itself, and must finish within the time
+    limit (``REVHYPER_EXPORT_TIMEOUT``, 30 s by default). A built-in format's name stays revhyper's; when
+    plugins claim one name, docs/plugins.md ("Precedence") says which exporter it means; each is reachable
+    as ``DISTRIBUTION:NAME``.
     """
 
 
@@ -43,7 +46,9 @@ def revhyper_adjust_block(block, format_name):
     """Adjust a generated block for a platform before it is exported.
 
     Return a new :class:`~revhyper.block.Block` (e.g. with exercise ids mapped to the platform's own, with
-    ``attrs.evolve``) or ``None`` to leave it alone. Adjusters run in plugin order, each on the previous
-    one's result. An adjuster may not change the status, the screening or any number past a cap:
-    revhyper checks this and reports the plugin by name.
+    ``attrs.evolve``) or ``None`` to leave it alone. Adjusters run in a fixed order (by distribution name,
+    then plugin name), each on the previous one's result. An adjuster may change only the fields in
+    :data:`revhyper.adjustment.MAPPABLE` (an exercise's id and display name, mapped consistently), and every
+    number must stay finite: revhyper compares every other field and otherwise refuses the export (exit 5),
+    naming the plugin and the field.
     """

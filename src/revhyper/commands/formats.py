@@ -39,9 +39,8 @@ def run(args) -> int:
             "failed_plugins": failures,
         }, indent=2, ensure_ascii=True) + "\n")
     else:
-        rows = [("format", "suffix", "media type", "provided by", "description")]
-        rows += [(name, x.suffix, x.media_type, x.provider, x.description) for name, x in listed]
-        rows = [tuple(_escaped(cell) for cell in row) for row in rows]
+        rows = [["format", "suffix", "media type", "provided by", "description"]]
+        rows += [[_escaped(cell) for cell in (name, x.suffix, x.media_type, x.provider, x.description)] for name, x in listed]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         for row in rows:
             print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
