@@ -466,3 +466,18 @@ def test_a_library_caller_gets_no_time_limit_unless_it_asks(make_block):
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert render(make_block(), "slowish") == b"done"
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_command_line_leaves_no_time_limit_behind(tmp_path, capsys):
+    from revhyper import exporters
+
+    (tmp_path / "p.json").write_text(json.dumps(HEALTHY))
+    assert cli.main(["generate", str(tmp_path / "p.json"), "--format", "csv"]) == 0
+    assert cli.main(["formats"]) == 0
+    assert exporters.set_time_limit(None) == (None, False)
+
+
+def test_the_qualified_name_of_canonical_json_is_never_adjusted_either(make_block):
+    block = make_block()
+    assert render_adjusted(block, lambda b: exercises_mapped(b, variant="acme:X")) == b"acme:X"
+    assert render(block, "revhyper:json") == render(block, "json") and b"acme:" not in render(block, "revhyper:json")

@@ -134,8 +134,15 @@ def time_limited() -> Iterator[None]:
         _running = False
 
 
+def _fast(format_name: str) -> str:
+    """``revhyper:json`` is ``json`` (and so never adjusted)."""
+    bare = format_name.removeprefix("revhyper:")
+    return bare if bare in FAST else format_name
+
+
 def render(block: Block, format_name: str) -> bytes:
     """The block in format ``format_name``; InputError for an unknown format, OutputError when the exporter fails."""
+    format_name = _fast(format_name)
     if format_name == "json":
         from .canonical import block_to_json
 
@@ -158,7 +165,7 @@ def render(block: Block, format_name: str) -> bytes:
 
 def check_format(format_name: str) -> None:
     """Raise InputError now for an unknown format (before any work is done)."""
-    if format_name not in FAST:
+    if _fast(format_name) not in FAST:
         from .plugins import exporter
 
         exporter(format_name)

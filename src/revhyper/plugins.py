@@ -114,8 +114,10 @@ class Plugins:
         self.entry_names.setdefault(name, set()).add(entry_point.name)
         try:
             self.pm.register(module, name=name)
-        except Exception as exc:  # noqa: BLE001 - pluggy refuses hooks that match no spec
-            self.failures[name] = f"plugin '{name}' (from {dist}) failed to load: {type(exc).__name__}: {exc}"
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - pluggy refuses hooks that match no spec
+            self.failures[name] = f"plugin '{name}' (from {dist}) failed to load: {describe_failure(exc)}"
 
     def load_named(self, name: str) -> None:
         for entry_point in self.entry_points():

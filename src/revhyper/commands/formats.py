@@ -21,10 +21,13 @@ def run(args) -> int:
     from .. import exporters as exporters_module
     from ..plugins import all_exporters, get_plugins
 
-    exporters_module.set_time_limit(exporters_module.time_limit_from_env(), hard_stop=True)
-    chosen = all_exporters()
-    plugins = get_plugins()
-    table = plugins.formats()
+    previous = exporters_module.set_time_limit(exporters_module.time_limit_from_env(), hard_stop=True)
+    try:
+        chosen = all_exporters()
+        plugins = get_plugins()
+        table = plugins.formats()
+    finally:
+        exporters_module.set_time_limit(*previous)
     # an exporter that a format name does not mean (a built-in's name, or a conflict's loser): by qualified name
     shadowed = {name: x for name, x in table.qualified.items() if chosen.get(x.name) is not x}
     listed = [(name, x) for name, x in chosen.items()] + sorted(shadowed.items())

@@ -20,11 +20,15 @@ def run(args) -> int:
     from .. import exporters
     from ..engine import generate
 
-    if args.format not in exporters.FAST:  # plugin code runs under the time limit (REVHYPER_EXPORT_TIMEOUT)
-        exporters.set_time_limit(exporters.time_limit_from_env(), hard_stop=True)
-    exporters.check_format(args.format)
-    ruleset = load_ruleset_arg(args.rules)
-    profile = load_profile_arg(args.profile, ruleset)
-    block = generate(profile, ruleset)
-    emit(exporters.render(block, args.format), args.output)
+    # plugin code (loading, rule sets, adjusters, the exporter) runs under REVHYPER_EXPORT_TIMEOUT
+    previous = exporters.set_time_limit(exporters.time_limit_from_env(), hard_stop=True)
+    try:
+        exporters.check_format(args.format)
+        ruleset = load_ruleset_arg(args.rules)
+        profile = load_profile_arg(args.profile, ruleset)
+        block = generate(profile, ruleset)
+        data = exporters.render(block, args.format)
+    finally:
+        exporters.set_time_limit(*previous)
+    emit(data, args.output)
     return STATUS_EXIT[block.status]
