@@ -481,3 +481,12 @@ def test_the_qualified_name_of_canonical_json_is_never_adjusted_either(make_bloc
     block = make_block()
     assert render_adjusted(block, lambda b: exercises_mapped(b, variant="acme:X")) == b"acme:X"
     assert render(block, "revhyper:json") == render(block, "json") and b"acme:" not in render(block, "revhyper:json")
+
+
+def test_an_adjuster_that_mutates_the_frozen_block_in_place_and_returns_none_is_caught(make_block):
+    def sneaky(block):
+        object.__setattr__(block.weeks[0].sessions[0].exercises[0], "sets", 9)
+        return None
+
+    with pytest.raises(OutputError, match=r"it changed weeks\[0\]\.sessions\[0\]\.exercises\[0\]\.sets from 3 to 9"):
+        render_adjusted(make_block(), sneaky)

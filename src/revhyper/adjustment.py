@@ -31,7 +31,7 @@ _NODE = object()  # marks an attrs instance or a sequence in the flattened form:
 def _walk(value: Any, path: str, pattern: str) -> Iterator[tuple[str, str, Any]]:
     """(path, pattern, leaf) for every leaf; attrs instances and sequences give a (_NODE, shape) leaf too."""
     if attrs.has(type(value)):
-        yield path, pattern, (_NODE, type(value).__qualname__)
+        yield path, pattern, (_NODE, f"{type(value).__module__}.{type(value).__qualname__}")
         for field in attrs.fields(type(value)):
             sub = f"{path}.{field.name}" if path else field.name
             sub_pattern = f"{pattern}.{field.name}" if pattern else field.name
@@ -50,7 +50,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _shown(value: Any) -> str:
     if isinstance(value, tuple) and value and value[0] is _NODE:
-        return f"a {value[1]}" if len(value) == 2 else f"{value[2]} items"
+        return f"a {value[1].rsplit('.', 1)[-1]}" if len(value) == 2 else f"{value[2]} items"
     text = ascii(value)  # escapes control characters and anything else unusual
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -63,14 +63,28 @@ def _non_finite(value: Any) -> bool:
     return False
 
 
+Snapshot = dict[str, tuple[str, Any]]
+"""A block flattened: field path -> (its pattern, its leaf value). Leaves are immutable, so a snapshot taken
+before plugin code runs still says what the block was, even if the plugin mutates the block in place."""
+
+
+def snapshot(block: Any) -> Snapshot:
+    return {path: (pattern, leaf) for path, pattern, leaf in _walk(block, "", "")}
+
+
 def problems(before: Any, after: Any, limit: int = 5) -> list[str]:
     """What ``after`` (an adjuster's result) changed in ``before`` beyond :data:`MAPPABLE`; empty if nothing.
 
     Each problem names the field's path (``weeks[0].sessions[1].exercises[0].tempo``) and the two values.
     """
-    if type(after) is not type(before):
-        return [f"it returned {type(after).__name__}, not a {type(before).__name__}"]
-    old = {path: (pattern, leaf) for path, pattern, leaf in _walk(before, "", "")}
+    return problems_since(snapshot(before), after, limit)
+
+
+def problems_since(old: Snapshot, after: Any, limit: int = 5) -> list[str]:
+    """:func:`problems`, against a :func:`snapshot` of the block before."""
+    was_type = old[""][1][1]
+    if f"{type(after).__module__}.{type(after).__qualname__}" != was_type or not attrs.has(type(after)):
+        return [f"it returned {type(after).__name__}, not a {was_type.rsplit('.', 1)[-1]}"]
     first: dict[tuple[str, str], str] = {}  # (kind, pattern) -> the first such problem
     alike: dict[tuple[str, str], int] = {}  # how many more of the same kind at the same pattern
     maps: dict[str, dict[Any, Any]] = {}

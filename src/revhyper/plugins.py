@@ -308,10 +308,12 @@ def _lookup(plugins: Plugins, name: str) -> Exporter | None:
 def adjust(block: Block, format_name: str) -> Block:
     """Run every plugin's adjust hook in order; refuse an adjustment that changes more than a platform may map
     (revhyper.adjustment.MAPPABLE) or writes a number that is not finite."""
-    from .adjustment import problems
+    from .adjustment import problems_since, snapshot
 
     plugins = get_plugins()
-    for plugin, function in plugins.adjusters():
+    adjusters = plugins.adjusters()
+    before = snapshot(block) if adjusters else {}  # taken before any plugin code runs: a plugin may mutate in place
+    for plugin, function in adjusters:
         who = f"plugin '{plugin}' (from {plugins.providers.get(plugin, 'local')})"
         try:
             result = function(block=block, format_name=format_name)
@@ -322,11 +324,10 @@ def adjust(block: Block, format_name: str) -> Block:
             raise
         except BaseException as exc:  # noqa: BLE001 - even sys.exit in an adjuster is the plugin's failure
             raise OutputError(f"{who} failed to adjust the block: {describe_failure(exc)}; nothing was written") from exc
-        if result is None:
-            continue
-        found = problems(block, result)
+        found = problems_since(before, block if result is None else result)
         if found:
             raise OutputError(f"{who} adjusted the block in a way revhyper does not allow, so nothing was written: "
                               + "; ".join(found))
-        block = result
+        if result is not None:
+            block, before = result, snapshot(result)
     return block
