@@ -490,3 +490,19 @@ def test_an_adjuster_that_mutates_the_frozen_block_in_place_and_returns_none_is_
 
     with pytest.raises(OutputError, match=r"it changed weeks\[0\]\.sessions\[0\]\.exercises\[0\]\.sets from 3 to 9"):
         render_adjusted(make_block(), sneaky)
+
+
+def test_a_plugin_that_hangs_while_loading_is_reported_as_broken_and_the_others_load(installed):
+    from revhyper import exporters
+
+    installed({"hangs": "import time\ntime.sleep(10**6)\n", "fine": WORKS})
+    previous = exporters.set_time_limit(0.3)
+    try:
+        found = plugins.all_exporters()
+    finally:
+        exporters.set_time_limit(*previous)
+    assert "fine" in found
+    assert plugins.get_plugins().failures == {
+        "hangs": "plugin 'hangs' (from unknown distribution) did not finish loading within 0.3 s"}
+    with pytest.raises(OutputError, match="plugin 'hangs' .* did not finish loading"):
+        plugins.exporter("hangs")
