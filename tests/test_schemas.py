@@ -285,7 +285,8 @@ def test_every_record_in_the_block_schema_lists_all_its_keys_as_required():
 @pytest.mark.parametrize("where", ["caps", "fired"])
 def test_block_schema_caps_match_cap_specs(where):
     schema = load_schema("block")
-    caps = schema["properties"]["caps"]["properties"] if where == "caps" else schema["$defs"]["fired_rule"]["properties"]["caps"]["properties"]
+    caps = schema["properties"]["caps"]["properties"] if where == "caps" else schema["$defs"]["caps"]["properties"]
+    assert schema["$defs"]["fired_rule"]["properties"]["caps"]["$ref"] == "#/$defs/caps"
     assert list(caps) == list(CAP_SPECS)
     types = {"int": "integer", "number": "number", "bool": "boolean", "tags": "array"}
     for name, spec in CAP_SPECS.items():
@@ -391,7 +392,7 @@ def _check_table(schema: dict, node: dict, cls, where: str):
     for f in attrs.fields(cls):
         prop = resolve(schema, node["properties"][f.name])
         kind = f.metadata.get("kind")
-        if kind == "surgeries":
+        if kind == "events":
             _check_table(schema, resolve(schema, prop["items"]), f.metadata["items"], f"{where}.{f.name}[]")
             continue
         if kind is None:  # Surgery.procedure: a vocabulary word
