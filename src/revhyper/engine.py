@@ -8,7 +8,6 @@ from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import number, plan_weeks
 from .profile import Profile
-from .conditions import TIME_DEPENDENT
 from .ruleset import Caps, Phase, Rule, RuleSet, Variant
 from .screening import facts_for, profile_facts, screen
 from .timeline import week_date
@@ -53,7 +52,7 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
     planned = training.weeks or ruleset.default_weeks
     by_week, changes = screen_weeks(profile, ruleset, screening, planned, variant)
     weeks = len(by_week)
-    distinct = list({id(s): s for s in by_week}.values())
+    distinct = list({id(s): s for s in by_week}.values()) if changes else [screening]
 
     experience = ruleset.experience[training.experience]
     days = min(max(training.days_per_week, experience.min_days), experience.max_days)
@@ -73,7 +72,8 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
     increment = training.load_increment_kg or ruleset.load_increment_kg
     uses_load = any(p.load == "percent" for p in program.phases)
     if uses_load:
-        bodyweight = [n for n, s in enumerate(by_week, start=1) if s.merged_caps.bodyweight_only]
+        bodyweight = ([n for n, s in enumerate(by_week, start=1) if s.merged_caps.bodyweight_only] if changes
+                      else list(range(1, weeks + 1)) if caps.bodyweight_only else [])
         if bodyweight:
             who = _who(by_week[bodyweight[0] - 1], "bodyweight_only")
             if len(bodyweight) == weeks:
@@ -95,21 +95,25 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
     def cues_for(phase: Phase, deload: bool, week: int) -> tuple[str, ...]:
         screened = by_week[week - 1]
         key = (phase.id, deload, id(screened))
-        if key not in cache:
+        cues = cache.get(key)
+        if cues is None:
             if id(screened) not in week_cues:
                 week_cues[id(screened)] = (
                     tuple(dict.fromkeys(cue for f in screened.fired for cue in ruleset.rule(f.id).cues)),
                     _cap_cues(screened.merged_caps))
             rule_cues, cap_cues = week_cues[id(screened)]
             lighter = ("Lighter week: fewer sets, same careful technique.",) if deload else ()
-            cache[key] = tuple(dict.fromkeys(
+            cues = cache[key] = tuple(dict.fromkeys(
                 lighter + variant.cues + phase.cues + rule_cues + cap_cues + (pain.during, pain.if_exceeded)))
-        return cache[key]
+        return cues
 
-    rules_of = {id(s): tuple(f.id for f in s.fired) for s in distinct}
+    if changes:
+        rules_of = {id(s): tuple(f.id for f in s.fired) for s in distinct}
+        week_caps, week_rules = [s.merged_caps for s in by_week], [rules_of[id(s)] for s in by_week]
+    else:
+        week_caps, week_rules = [caps] * weeks, [tuple(f.id for f in screening.fired)] * weeks
     plan_weeks_ = plan_weeks(
-        program=program, experience=experience, caps=[s.merged_caps for s in by_week],
-        rules=[rules_of[id(s)] for s in by_week], variant=variant, weeks=planned, days_per_week=days,
+        program=program, experience=experience, caps=week_caps, rules=week_rules, variant=variant, weeks=planned, days_per_week=days,
         start_date=training.start_date, working_load_kg=training.working_load_kg, load_increment_kg=increment,
         cues_for=cues_for,
     )
@@ -129,16 +133,17 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
     give, or excludes the block's variant ends the block before it, and the line says why.
     """
     by_week = [start]
-    history = profile.history
-    timed = _timed_rules(ruleset) if history.surgeries or history.injections else ()
+    timed = _timed_rules(profile, ruleset)
     if not timed or planned == 1:
         return by_week * planned, []
     base = profile_facts(profile)
-    fired = tuple(r.id for r in timed if r.when(facts_for(profile, 1, base)))
+    facts = facts_for(profile, 1, base)
+    fired = tuple(r.id for r in timed if r.when(facts))
     seen = {fired: start}
     changes: list[str] = []
     for week in range(2, planned + 1):
-        now = tuple(r.id for r in timed if r.when(facts_for(profile, week, base)))
+        facts = facts_for(profile, week, base)
+        now = tuple(r.id for r in timed if r.when(facts))
         if now == fired:
             by_week.append(by_week[-1])
             continue
@@ -165,8 +170,16 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
     return by_week, changes
 
 
-def _timed_rules(ruleset: RuleSet) -> tuple[Rule, ...]:
-    return tuple(r for r in ruleset.rules if any(name.startswith(TIME_DEPENDENT) for name in r.when.reads))
+def _timed_rules(profile: Profile, ruleset: RuleSet) -> tuple[Rule, ...]:
+    """The rules that read weeks since a surgery or an injection this profile has: the only ones whose outcome can
+    change from week to week (weeks since an operation the client never had are missing in every week)."""
+    history = profile.history
+    if not history.surgeries and not history.injections:
+        return ()
+    has = {f'weeks_since_surgery("{s.procedure}")' for s in history.surgeries}
+    if history.injections:
+        has.add("weeks_since_injection()")
+    return tuple(r for r in ruleset.rules if any(name in has for name in r.when.reads))
 
 
 def _stops(screened: Screening, variant: Variant) -> str | None:

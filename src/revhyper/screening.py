@@ -34,23 +34,19 @@ class _TimeFacts(dict):
     """Facts with the surgery and injection functions answered on demand, at one week of the block (a profile has
     few surgeries; rules ask about many). Everything else is a snapshot of the profile."""
 
-    def __init__(self, base: dict[str, Any], profile: Profile, week: int):
-        super().__init__(base)
-        self._history = profile.history
-        self._start = profile.training.start_date
-        self._week = week
+    __slots__ = ("_history", "_start", "_week")
 
     def __missing__(self, key: str) -> Any:
         function, _, procedure = key.partition(":")
+        start, week = self._start, self._week
         if function == "weeks_since_injection":
             injections = self._history.injections
-            value = min(weeks_since(i, self._start, self._week) for i in injections) if injections else None
-        elif function in ("weeks_since_surgery", "had_surgery"):
-            weeks = [weeks_since(s, self._start, self._week) for s in self._history.surgeries if s.procedure == procedure]
-            if function == "weeks_since_surgery":
-                value = min(weeks) if weeks else None
-            else:
-                value = bool(weeks)
+            value = min([weeks_since(i, start, week) for i in injections]) if injections else None
+        elif function == "weeks_since_surgery":
+            weeks = [weeks_since(s, start, week) for s in self._history.surgeries if s.procedure == procedure]
+            value = min(weeks) if weeks else None
+        elif function == "had_surgery":
+            value = any(s.procedure == procedure for s in self._history.surgeries)
         else:
             raise KeyError(key)
         self[key] = value
@@ -61,7 +57,11 @@ def facts_for(profile: Profile, week: int = 1, base: dict[str, Any] | None = Non
     """What conditions read, at block week ``week`` (week 1 = the start date): ``weeks_since_surgery`` and
     ``weeks_since_injection`` are counted to that week's first day; pain and every other field are a snapshot.
     ``base`` is ``profile_facts(profile)`` when the caller already has it."""
-    return _TimeFacts(profile_facts(profile) if base is None else base, profile, week)
+    facts = _TimeFacts(profile_facts(profile) if base is None else base)
+    facts._history = profile.history
+    facts._start = profile.training.start_date
+    facts._week = week
+    return facts
 
 
 def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
