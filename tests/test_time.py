@@ -11,6 +11,7 @@ import pytest
 
 import revhyper
 from revhyper import engine
+from revhyper.exporters import render
 
 from helpers import EXAMPLES, HEALTHY, merge
 
@@ -137,3 +138,15 @@ def test_explain_shows_week_by_week_the_rules_that_applied_and_the_caps_lifting(
                                       capture_output=True, text=True, timeout=60).stdout)
     block = revhyper.generate(revhyper.load_profile(path))
     assert [w["rules"] for w in trace["week_by_week"]] == [list(w.rules) for w in block.weeks]
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_readable_formats_say_the_caps_change_and_from_which_week(fmt):
+    path = EXAMPLES / "profiles" / "post-microdiscectomy-graded.toml"
+    out = render(revhyper.generate(revhyper.load_profile(path)), fmt).decode()
+    assert "they change during the block" in out
+    assert out.count("from this week: none (rules: none)") == 1
+    week4 = out.index("Week 4: Base")
+    assert out.index("from this week", week4) < out.index("Week 5: Base"), "shown under the week the caps lift"
+    steady = render(revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / "chronic-rehab.toml")), fmt)
+    assert b"from this week" not in steady and b"change during the block" not in steady
