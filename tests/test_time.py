@@ -147,6 +147,6 @@ def test_readable_formats_say_the_caps_change_and_from_which_week(fmt):
     assert "they change during the block" in out
     assert out.count("from this week: none (rules: none)") == 1
     week4 = out.index("Week 4: Base")
-    assert out.index("from this week", week4) < out.index("Week 5: Base"), "shown under the week the caps lift"
+    assert out.index("from this week", week4) < out.index("Week 5: Build"), "shown under the week the caps lift"
     steady = render(revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / "chronic-rehab.toml")), fmt)
     assert b"from this week" not in steady and b"change during the block" not in steady
