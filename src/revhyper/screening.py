@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
 import attrs
 
 from .block import AppliedCap, FiredRule, Screening
-from .profile import SECTIONS, Profile
+from .profile import SECTIONS, History, Profile
 from .ruleset import ACTIONS, CAP_SPECS, URGENCIES, Caps, RuleSet
 from .timeline import weeks_since
 
@@ -35,6 +36,9 @@ class _TimeFacts(dict):
     few surgeries; rules ask about many). Everything else is a snapshot of the profile."""
 
     __slots__ = ("_history", "_start", "_week")
+    _history: History
+    _start: dt.date | None
+    _week: int
 
     def __missing__(self, key: str) -> Any:
         function, _, procedure = key.partition(":")
