@@ -150,3 +150,12 @@ def test_readable_formats_say_the_caps_change_and_from_which_week(fmt):
     assert out.index("from this week", week4) < out.index("Week 5: Build"), "shown under the week the caps lift"
     steady = render(revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / "chronic-rehab.toml")), fmt)
     assert b"from this week" not in steady and b"change during the block" not in steady
+
+
+def test_batch_writes_the_weeks_rules_and_caps_as_the_canonical_json_does():
+    from revhyper.batch import block_json
+
+    for name in ("post-microdiscectomy-graded.toml", "post-microdiscectomy.toml", "chronic-rehab.toml"):
+        block = revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / name))
+        expected = json.dumps(revhyper.block_to_dict(block), separators=(",", ":"), ensure_ascii=False)
+        assert block_json(block) == expected, name
