@@ -113,8 +113,8 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
     else:
         week_caps, week_rules = [caps] * weeks, [tuple(f.id for f in screening.fired)] * weeks
     plan_weeks_ = plan_weeks(
-        program=program, experience=experience, caps=week_caps, rules=week_rules, variant=variant, weeks=planned, days_per_week=days,
-        start_date=training.start_date, working_load_kg=training.working_load_kg, load_increment_kg=increment,
+        program=program, experience=experience, caps=week_caps, rules=week_rules, variant=variant, weeks=planned,
+        days_per_week=days, start_date=training.start_date, working_load_kg=training.working_load_kg, load_increment_kg=increment,
         cues_for=cues_for,
     )
     plan = Plan(training.goal, program.name, training.experience, variant.id, variant.name, weeks, days,
