@@ -45,7 +45,8 @@ def profile_dicts(rules=None):
         "red_flags": st.fixed_dictionaries({}, optional={flag: rarely_true() for flag in RED_FLAGS}),
         "history": st.fixed_dictionaries({}, optional={
             "conditions": st.lists(st.sampled_from(vocab["conditions"]), unique=True, max_size=3),
-            "surgeries": st.lists(surgery, max_size=2)}),
+            "surgeries": st.lists(surgery, max_size=2),
+            "injections": st.lists(st.fixed_dictionaries({"weeks_ago": numbers(0, 8)}), max_size=1)}),
         "clearance": st.fixed_dictionaries({}, optional={
             "cleared": st.booleans(),
             "restrictions": st.lists(st.sampled_from(tuple(rules.restrictions)), unique=True, max_size=2)}),

@@ -36,10 +36,16 @@ FIRES = {
     "lumbar_fusion_early": [{"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 11.9}]}}],
     "lumbar_fusion_recovery": [{"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 12}]}},
                                {"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 51.9}]}}],
-    "other_surgery_early": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 2}]}},
-                            {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 5.9}]}}],
-    "other_surgery_recovery": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 6}]}},
-                               {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 11.9}]}}],
+    "microdiscectomy_graded": [{"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 12}]}}, {"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 25.9}]}}],
+    "other_surgery_early": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 2}]}}, {"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 5.9}]}}],
+    "other_surgery_recovery": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 6}]}}, {"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 11.9}]}}],
+    "other_surgery_graded": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 12}]}}, {"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 25.9}]}}],
+    "lumbar_disc_replacement_early": [{"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 5.9}]}}],
+    "lumbar_disc_replacement_recovery": [{"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 6}]}}, {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 11.9}]}}],
+    "lumbar_disc_replacement_graded": [{"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 12}]}}, {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 25.9}]}}],
+    "lumbar_disc_replacement_extension": [{"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 26}]}}, {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 51.9}]}}],
+    "recent_spinal_injection": [{"history": {"injections": [{"weeks_ago": 0}]}},
+                                {"history": {"injections": [{"date": "2026-11-24"}]}, "training": {"start_date": "2026-12-07"}}],
     "extension_sensitive_diagnosis": [{"history": {"conditions": ["spondylolisthesis"]}},
                                       {"history": {"conditions": ["spondylolysis"]}},
                                       {"history": {"conditions": ["spinal_stenosis"]}}],
@@ -73,9 +79,16 @@ DOES_NOT_FIRE = {
     "lumbar_fusion_early": [{"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 12}]}}],
     "lumbar_fusion_recovery": [{"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 11.9}]}},
                                {"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 52}]}}],
-    "other_surgery_early": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 6}]}}],
-    "other_surgery_recovery": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 12}]}},
-                               {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 5}]}}],
+    "microdiscectomy_graded": [{"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 26}]}}, {"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 12}]}}],
+    "other_surgery_early": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 6}]}}, {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 2}]}}],
+    "other_surgery_recovery": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 12}]}}, {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 8}]}}],
+    "other_surgery_graded": [{"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 26}]}}, {"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 20}]}}],
+    "lumbar_disc_replacement_early": [{"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 6}]}}, {"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 2}]}}],
+    "lumbar_disc_replacement_recovery": [{"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 12}]}}, {"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 5}]}}],
+    "lumbar_disc_replacement_graded": [{"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 26}]}}],
+    "lumbar_disc_replacement_extension": [{"history": {"surgeries": [{"procedure": "lumbar_disc_replacement", "weeks_ago": 52}]}}, {"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 30}]}}],
+    "recent_spinal_injection": [{"history": {"injections": [{"weeks_ago": 2}]}},
+                                {"history": {"injections": [{"date": "2026-11-23"}]}, "training": {"start_date": "2026-12-07"}}],
     "extension_sensitive_diagnosis": [{"history": {"conditions": ["disc_herniation"]}}],
     "extension_aggravates": [{"history": {"conditions": ["spinal_stenosis"]}}],
     "vertebral_fracture_history": [{"history": {"conditions": ["osteoporosis"]}}],
@@ -106,7 +119,7 @@ def rules_with(action):
 
 def test_every_default_rule_has_tests_for_firing_and_not_firing(default_rules):
     ids = {rule.id for rule in default_rules.rules}
-    assert len(ids) == 26
+    assert len(ids) == 33
     assert set(FIRES) == ids, "a rule without a firing test, or a test for a rule that is gone"
     assert set(DOES_NOT_FIRE) == ids, "a rule without a not-firing test"
     assert {rule.action for rule in default_rules.rules} == ACTIONS
@@ -141,7 +154,7 @@ def test_rule_fires_and_has_its_effect(rule_id, changes, make_block, default_rul
         assert block.referral is None
     elif rule.action == "modify":
         assert block.status == "generated" and block.weeks
-        assert_caps_visible(block, rule.caps, default_rules)
+        assert_caps_visible(block, rule.caps, default_rules, rule_id)
         assert_cues_visible(block, rule.cues)
         assert exercises(block) != exercises(make_block()), "the caps change what the coach sees"
     elif rule.action == "warn":
@@ -170,7 +183,7 @@ def test_clearance_lets_the_block_go_ahead_within_the_rules_caps(rule_id, make_b
     assert block.weeks and block.screening.clearance_given
     assert rule_id in block.screening.clearance_required_by and rule_id in {f.id for f in block.screening.fired}
     if rule.caps is not None:
-        assert_caps_visible(block, rule.caps, default_rules)
+        assert_caps_visible(block, rule.caps, default_rules, rule_id)
         assert exercises(block) != exercises(make_block(training={"days_per_week": 4})), "the caps change the block"
     assert_cues_visible(block, rule.cues)
 
@@ -185,10 +198,14 @@ def exercises(block):
     return [(len(week.sessions), week.sessions[0].exercises) for week in block.weeks]
 
 
-def assert_caps_visible(block, caps, rules):
-    """The caps show in every exercise of the block (the strictest may be stricter still)."""
+def assert_caps_visible(block, caps, rules, rule_id=None):
+    """The caps show in every exercise of every week the rule applied (the strictest may be stricter still); a rule
+    on weeks since a surgery may stop applying during the block, and its caps lift then."""
     assert block.weeks
+    assert rule_id is None or rule_id in block.weeks[0].rules
     for week in block.weeks:
+        if rule_id is not None and rule_id not in week.rules:
+            continue
         assert caps.max_sessions_per_week is None or len(week.sessions) <= caps.max_sessions_per_week
         for session in week.sessions:
             for e in session.exercises:

@@ -18,12 +18,15 @@ EXPECTED = {
     "chronic-rehab.toml": dict(status="generated", fired=[], caps={}, variant="machine_reverse_hyper", days=3, weeks=12),
     "healthy-strength.toml": dict(status="generated", fired=[], caps={}, variant="machine_reverse_hyper", days=4, weeks=12),
     "post-microdiscectomy.toml": dict(
-        status="generated", fired=["microdiscectomy_recovery", "disc_herniation"],
-        caps={"bodyweight_only": True, "max_rom_percent": 100, "max_sessions_per_week": 3},
+        status="generated", fired=["microdiscectomy_recovery", "microdiscectomy_graded", "disc_herniation"],
+        caps={"max_load_percent": 60, "bodyweight_only": True, "max_rom_percent": 100, "max_sessions_per_week": 3},
         variant="machine_reverse_hyper", days=3, weeks=12),
     "post-microdiscectomy-not-cleared.toml": dict(
-        status="needs_clearance", fired=["microdiscectomy_recovery"],
-        caps={"bodyweight_only": True, "max_rom_percent": 100, "max_sessions_per_week": 3}),
+        status="needs_clearance", fired=["microdiscectomy_recovery", "microdiscectomy_graded"],
+        caps={"max_load_percent": 60, "bodyweight_only": True, "max_rom_percent": 100, "max_sessions_per_week": 3}),
+    "post-microdiscectomy-graded.toml": dict(
+        status="generated", fired=["microdiscectomy_graded"], caps={"max_load_percent": 60, "max_rom_percent": 100},
+        variant="machine_reverse_hyper", days=3, weeks=12),
     "spondylolisthesis.toml": dict(
         status="needs_clearance", fired=["extension_sensitive_diagnosis", "extension_aggravates"],
         caps={"max_load_percent": 50, "max_rom_percent": 100}),
@@ -102,3 +105,26 @@ def test_the_cli_exit_code_matches_the_outcome(name, tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == EXIT[EXPECTED[name]["status"]], result.stderr
     assert json.loads(out.read_text())["status"] == EXPECTED[name]["status"]
+
+
+def test_caps_lift_mid_block_after_a_surgery_given_by_date():
+    """The graded-return caps hold while the operation is under 26 weeks old, at each week's date, then lift."""
+    block = revhyper.generate(revhyper.load_profile(PROFILES / "post-microdiscectomy-graded.toml"))
+    data = revhyper.block_to_dict(block)
+    assert [w["rules"] for w in data["weeks"]] == [["microdiscectomy_graded"]] * 3 + [[]] * 9
+    assert [w["caps"] for w in data["weeks"]] == [None] * 3 + [{}] * 9  # null: the block's caps; {}: none
+    first = [w.sessions[0].exercises[0] for w in block.weeks]
+    assert all(e.load_percent <= 60 and e.rom_percent <= 100 for e in first[:3])
+    assert first[3].rom_percent > 100 and first[3].load_percent > 60
+    assert "From week 4 (2026-12-28): microdiscectomy_graded no longer applies; caps from then: none." in block.adjustments
+
+
+def test_caps_lift_when_the_recovery_stage_ends_and_the_graded_stage_goes_on():
+    block = revhyper.generate(revhyper.load_profile(PROFILES / "post-microdiscectomy.toml"))
+    assert [w.rules for w in block.weeks] == (
+        [("microdiscectomy_recovery", "microdiscectomy_graded", "disc_herniation")] * 4
+        + [("microdiscectomy_graded", "disc_herniation")] * 8)
+    assert all(w.caps.bodyweight_only for w in block.weeks[:4])
+    assert not any(w.caps.bodyweight_only for w in block.weeks[4:])
+    assert block.weeks[-1].sessions[0].exercises[0].load_kg is not None  # the light-strength phase loads, <= 60 %
+    assert all(len(w.sessions) == 3 for w in block.weeks), "sessions a week: the strictest of any week"

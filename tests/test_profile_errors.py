@@ -166,3 +166,65 @@ def test_a_block_may_not_start_before_its_clearance(profile_data):
         "start before it is cleared; start on or after the clearance date")
     data["clearance"]["date"] = "2026-12-07"  # cleared on the first day: fine
     assert revhyper.parse_profile(json.dumps(data), name="client.json").clearance.cleared
+
+
+SURGERY_TOML = """\
+[person]
+age = 41
+
+[pain]
+current = 2
+duration_weeks = 20
+
+[[history.surgeries]]
+procedure = "microdiscectomy"
+{surgery}
+
+[[history.injections]]
+{injection}
+
+[training]
+experience = "novice"
+goal = "rehabilitation"
+days_per_week = 3
+{start}
+"""
+
+
+@pytest.mark.parametrize(("surgery", "injection", "start", "expected"), [
+    ("date = 2026-12-08", "weeks_ago = 1", "start_date = 2026-12-07",
+     ["client.toml:10:8: error: history.surgeries[0].date: 2026-12-08 is after training.start_date 2026-12-07: "
+      "record only what happened before the block starts"]),
+    ("date = 2026-08-31", "date = 2026-11-30", "",
+     ["client.toml:10:8: error: history.surgeries[0].date: a dated event needs training.start_date: weeks since it are "
+      "counted to each week's date; add start_date or give weeks_ago instead",
+      "client.toml:13:8: error: history.injections[0].date: a dated event needs training.start_date: weeks since it are "
+      "counted to each week's date; add start_date or give weeks_ago instead"]),
+    ("date = 2026-08-31\nweeks_ago = 14", "weeks_ago = 1", "start_date = 2026-12-07",
+     ["client.toml:11:13: error: history.surgeries[0].weeks_ago: give date or weeks_ago, not both: weeks_ago is "
+      "counted back from training.start_date, so the two could disagree"]),
+    ("", "", "start_date = 2026-12-07",
+     ["client.toml:8:1: error: history.surgeries[0]: give the date it happened (date = 2026-08-31) or weeks_ago "
+      "(weeks before training.start_date)",
+      "client.toml:12:1: error: history.injections[0]: give the date it happened (date = 2026-08-31) or weeks_ago "
+      "(weeks before training.start_date)"]),
+    ("dat = 2026-08-31", "weeks_ago = 1", "start_date = 2026-12-07",
+     ["client.toml:10:1: error: history.surgeries[0].dat: unknown key 'dat' in history.surgeries[0]; expected one of "
+      "procedure, date, weeks_ago (did you mean 'date'?)"]),
+])
+def test_a_surgery_or_injection_gives_exactly_one_of_date_and_weeks_ago(surgery, injection, start, expected):
+    assert errors_of(SURGERY_TOML.format(surgery=surgery, injection=injection, start=start)) == expected
+
+
+def test_a_surgery_date_counts_weeks_to_each_week_of_the_block():
+    from revhyper.timeline import event_date, weeks_since
+
+    profile = revhyper.parse_profile(SURGERY_TOML.format(surgery="date = 2026-08-31", injection="weeks_ago = 1.5",
+                                                         start="start_date = 2026-12-07"))
+    surgery, injection = profile.history.surgeries[0], profile.history.injections[0]
+    start = profile.training.start_date
+    assert weeks_since(surgery, start) == 14 and weeks_since(surgery, start, week=3) == 16
+    assert weeks_since(injection, start) == 1.5 and weeks_since(injection, start, week=2) == 2.5
+    assert event_date(surgery, start).isoformat() == "2026-08-31"
+    assert event_date(injection, start).isoformat() == "2026-11-27"  # 10.5 days before the start
+    assert event_date(injection, None) is None and weeks_since(injection, None, week=4) == 4.5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 import revhyper
 from revhyper.canonical import block_to_json
+from revhyper.conditions import TIME_DEPENDENT
 from revhyper.ruleset import CAP_SPECS
 
 from helpers import merge
@@ -24,16 +26,17 @@ def generate(data, rules=DEFAULT):
     return revhyper.generate(revhyper.profile_from_data(data, ruleset=rules), rules)
 
 
-def asked_caps(block, rules):
-    """Every (who, Caps) that asked for a limit: fired rules and clearance restrictions."""
-    asked = [(f.id, f.caps) for f in block.screening.fired if f.caps is not None]
+def asked_caps(block, rules, week=None):
+    """Every (who, Caps) that asked for a limit: fired rules (at the start, or in ``week``) and clearance restrictions."""
+    fired = block.screening.fired if week is None else [rules.rule(r) for r in week.rules]
+    asked = [(f.id, f.caps) for f in fired if f.caps is not None]
     asked += [(f"restriction:{r}", rules.restrictions[r].caps) for r in block.screening.restrictions]
     return asked
 
 
 def assert_respects(block, rules):
-    for who, caps in asked_caps(block, rules):
-        for week in block.weeks:
+    for week in block.weeks:  # rules on weeks since a surgery are screened at each week: their caps may lift
+        for who, caps in asked_caps(block, rules, week):
             assert caps.max_sessions_per_week is None or len(week.sessions) <= caps.max_sessions_per_week, who
             for session in week.sessions:
                 for e in session.exercises:
@@ -150,6 +153,63 @@ def test_fewer_weeks_since_surgery_never_gives_more(rules_data, draw, earlier):
     recent = [dict(s, weeks_ago=max(0, s["weeks_ago"] - earlier)) for s in surgeries]
     sooner = merge(data, {"history": {"surgeries": recent}})
     assert_no_more(generate(sooner, rules), generate(data, rules))
+
+
+def time_rules(rules):
+    return {r.id for r in rules.rules if any(name.startswith(TIME_DEPENDENT) for name in r.when.reads)}
+
+
+def limits(caps):
+    """(load, range) a set of caps allows: bodyweight only is no load; None is no limit."""
+    load = 0 if caps.bodyweight_only else (math.inf if caps.max_load_percent is None else caps.max_load_percent)
+    return load, math.inf if caps.max_rom_percent is None else caps.max_rom_percent
+
+
+@SETTINGS
+@given(ruleset_data() | st.just(None), st.data())
+def test_within_one_stage_of_a_surgery_rule_caps_never_loosen_from_one_week_to_the_next(rules_data, draw):
+    rules = build(rules_data) if rules_data else DEFAULT
+    data = draw.draw(profile_dicts(rules))
+    assume(data.get("history", {}).get("surgeries") or data.get("history", {}).get("injections"))
+    block = generate(data, rules)
+    timed = time_rules(rules)
+    assert not block.weeks or block.weeks[0].rules == tuple(f.id for f in block.screening.fired)
+    for before, after in zip(block.weeks, block.weeks[1:]):
+        if {r for r in before.rules if r in timed} == {r for r in after.rules if r in timed}:  # the same stage
+            assert after.rules == before.rules and after.caps == before.caps, (before.number, after.number)
+        # and a later stage never has less load or range than an earlier one (the graded return only lifts)
+        assert all(b >= a for a, b in zip(limits(before.caps), limits(after.caps))), (before.caps, after.caps)
+
+
+@SETTINGS
+@given(ruleset_data() | st.just(None), st.data(), st.floats(0.1, 60))
+def test_the_earliest_surgery_stage_never_has_more_load_or_range_than_the_later_ones(rules_data, draw, earlier):
+    rules = build(rules_data) if rules_data else DEFAULT
+    data = draw.draw(profile_dicts(rules))
+    procedure = draw.draw(st.sampled_from(rules.vocabulary["surgeries"]))
+    weeks = draw.draw(st.floats(0, 120))
+    data = merge(data, {"history": {"surgeries": [{"procedure": procedure, "weeks_ago": weeks + earlier}]}})
+    sooner = merge(data, {"history": {"surgeries": [{"procedure": procedure, "weeks_ago": weeks}]}})
+    early = revhyper.screen(revhyper.profile_from_data(sooner, ruleset=rules), rules)
+    late = revhyper.screen(revhyper.profile_from_data(data, ruleset=rules), rules)
+    assert STATUS_RANK[early.status] <= STATUS_RANK[late.status]
+    if early.status == "refused":
+        return  # no load and no range at all
+    assert all(a <= b for a, b in zip(limits(early.merged_caps), limits(late.merged_caps))), (early.caps, late.caps)
+
+
+@SETTINGS
+@given(profile_dicts(), st.integers(0, 3000))
+def test_a_surgery_date_gives_the_block_of_the_same_weeks_ago(data, days):
+    start = data["training"].get("start_date") or "2026-12-07"
+    when = dt.date.fromisoformat(start) - dt.timedelta(days=days)
+    dated = merge(data, {"training": {"start_date": start},
+                         "history": {"surgeries": [{"procedure": "microdiscectomy", "date": when.isoformat()}],
+                                     "injections": [{"date": when.isoformat()}]}})
+    counted = merge(dated, {"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": round(days / 7, 2)}],
+                                        "injections": [{"weeks_ago": round(days / 7, 2)}]}})
+    a, b = generate(dated), generate(counted)
+    assert (a.status, [w.rules for w in a.weeks], a.weeks) == (b.status, [w.rules for w in b.weeks], b.weeks)
 
 
 @SETTINGS

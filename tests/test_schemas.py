@@ -81,7 +81,9 @@ FULL = {
              "extension_aggravates": False},
     "red_flags": {name: False for name in (f.name for f in attrs.fields(SECTIONS["red_flags"]))},
     "history": {"conditions": ["nonspecific_low_back_pain", "hypertension"],
-                "surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 40}]},
+                "surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 40},
+                              {"procedure": "laminectomy", "date": "2025-01-10"}],
+                "injections": [{"weeks_ago": 30}]},
     "clearance": {"cleared": True, "by": "J. Okafor, physiotherapist", "date": "2026-11-20",
                   "restrictions": ["no_hyperextension"]},
     "training": {"experience": "novice", "goal": "rehabilitation", "days_per_week": 2, "weeks": 10,
@@ -285,7 +287,8 @@ def test_every_record_in_the_block_schema_lists_all_its_keys_as_required():
 @pytest.mark.parametrize("where", ["caps", "fired"])
 def test_block_schema_caps_match_cap_specs(where):
     schema = load_schema("block")
-    caps = schema["properties"]["caps"]["properties"] if where == "caps" else schema["$defs"]["fired_rule"]["properties"]["caps"]["properties"]
+    caps = schema["properties"]["caps"]["properties"] if where == "caps" else schema["$defs"]["caps"]["properties"]
+    assert schema["$defs"]["fired_rule"]["properties"]["caps"]["$ref"] == "#/$defs/caps"
     assert list(caps) == list(CAP_SPECS)
     types = {"int": "integer", "number": "number", "bool": "boolean", "tags": "array"}
     for name, spec in CAP_SPECS.items():
@@ -309,7 +312,10 @@ BAD_PROFILES = {
     "unknown key in a surgery": lambda p: with_value(p, ("history", "surgeries"), [{"procedure": "microdiscectomy", "weeks_ago": 9, "side": "left"}]),
     "missing required section": lambda p: without(p, ("training",)),
     "missing required key": lambda p: without(p, ("pain", "duration_weeks")),
-    "surgery without weeks_ago": lambda p: with_value(p, ("history", "surgeries"), [{"procedure": "microdiscectomy"}]),
+    "surgery without date or weeks_ago": lambda p: with_value(p, ("history", "surgeries"), [{"procedure": "microdiscectomy"}]),
+    "surgery with date and weeks_ago": lambda p: with_value(p, ("history", "surgeries"),
+                                                          [{"procedure": "microdiscectomy", "weeks_ago": 9, "date": "2026-10-01"}]),
+    "injection without date or weeks_ago": lambda p: with_value(p, ("history", "injections"), [{}]),
     "text for a number": lambda p: with_value(p, ("training", "days_per_week"), "three"),
     "true for a number": lambda p: with_value(p, ("pain", "current"), True),
     "fraction for a whole number": lambda p: with_value(p, ("training", "days_per_week"), 2.5),
@@ -391,7 +397,7 @@ def _check_table(schema: dict, node: dict, cls, where: str):
     for f in attrs.fields(cls):
         prop = resolve(schema, node["properties"][f.name])
         kind = f.metadata.get("kind")
-        if kind == "surgeries":
+        if kind == "events":
             _check_table(schema, resolve(schema, prop["items"]), f.metadata["items"], f"{where}.{f.name}[]")
             continue
         if kind is None:  # Surgery.procedure: a vocabulary word

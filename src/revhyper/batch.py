@@ -32,11 +32,11 @@ from typing import IO, Any, Protocol
 import attrs
 
 from .block import Block, Exercise, Week
-from .canonical import block_to_dict
+from .canonical import block_to_dict, caps_to_dict
 from .errors import OutputError, Problem, ProfileError
 from .engine import generate
 from .profile_loader import MAX_BYTES, parse_profile
-from .ruleset import RuleSet
+from .ruleset import Caps, RuleSet
 
 CHUNK_LINES = 64
 """Lines per chunk sent to a worker: large enough to make the hand-over cheap, small enough to keep memory flat."""
@@ -117,18 +117,20 @@ def block_json(block: Block) -> str:
     at = keys.index("weeks")
     head = _encode({k: data[k] for k in keys[:at]})
     tail = _encode({k: data[k] for k in keys[at + 1:]})
-    weeks = '"weeks":[' + ",".join(_week_json(week) for week in block.weeks) + "]"
+    start = block.screening.merged_caps
+    weeks = '"weeks":[' + ",".join(_week_json(week, start) for week in block.weeks) + "]"
     return (head[:-1] + "," if len(head) > 2 else "{") + weeks + ("," + tail[1:] if len(tail) > 2 else "}")
 
 
 _EXERCISES: dict[Exercise, str] = {}
 _DATES: dict[Any, str] = {}
 _PHASES: dict[tuple[str, str], str] = {}
+_RULES: dict[tuple[str, ...], str] = {}
 _CACHE_MAX = 4_096
 """Pieces of JSON shared between blocks; each cache is emptied when it reaches this many entries."""
 
 
-def _week_json(week: Week) -> str:
+def _week_json(week: Week, start_caps: Caps) -> str:
     pieces: dict[int, str] = {}  # the sessions of a week share one exercise object
     sessions = []
     for session in week.sessions:
@@ -145,7 +147,12 @@ def _week_json(week: Week) -> str:
     if phase is None:
         phase = _cached(_PHASES, (week.phase, week.phase_name), _encode({"id": week.phase, "name": week.phase_name}))
     deload = "true" if week.deload else "false"
-    return f'{{"number":{week.number},"phase":{phase},"deload":{deload},"sessions":[{",".join(sessions)}]}}'
+    rules = _RULES.get(week.rules)
+    if rules is None:
+        rules = _cached(_RULES, week.rules, _encode(list(week.rules)))
+    caps = "null" if week.caps is start_caps or week.caps == start_caps else _encode(caps_to_dict(week.caps))
+    return (f'{{"number":{week.number},"phase":{phase},"deload":{deload},"rules":{rules},"caps":{caps},'
+            f'"sessions":[{",".join(sessions)}]}}')
 
 
 def _date_json(date) -> str:

@@ -84,6 +84,8 @@ class Week:
     phase_name: str
     deload: bool
     sessions: tuple[Session, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that fired this week, strictest action first
+    caps: Caps = Caps()  # the merged caps in force this week (they may lift during a block)
 
 
 @attrs.frozen

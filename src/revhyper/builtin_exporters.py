@@ -11,7 +11,7 @@ from .block import Block
 from .canonical import block_to_dict, block_to_json
 from .exporters import Exporter
 from .hookspecs import hookimpl
-from .text_view import STATUS_WORDS, block_to_text, shows_limits, shows_training_advice
+from .text_view import STATUS_WORDS, block_to_text, caps_change, caps_text, shows_limits, shows_training_advice
 
 
 @hookimpl
@@ -127,7 +127,8 @@ def to_markdown(block: Block) -> bytes:
             add(f"| {_md(f.title)} | {f.action} | {_md(f.reason)} | {_md(f.citation)} |")
         add("")
     if shows_limits(block):
-        add("## Limits" + ("" if block.status == "generated" else " once cleared"))
+        add("## Limits" + ("" if block.status == "generated" else " once cleared")
+            + (" at the start (they change during the block: see the weeks)" if caps_change(block) else ""))
         add("")
         for cap in block.screening.caps:
             value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
@@ -143,9 +144,14 @@ def to_markdown(block: Block) -> bytes:
         add("")
         add(f"{plan.weeks} weeks, {plan.days_per_week} sessions a week{start}.")
         add("")
+        last_caps = block.screening.merged_caps
         for week in block.weeks:
             add(f"### Week {week.number}: {_md(week.phase_name)}" + (" (lighter week)" if week.deload else ""))
             add("")
+            if week.caps != last_caps:
+                add(f"Limits from this week: {_md(caps_text(week.caps))} (rules: {_md(', '.join(week.rules) or 'none')})")
+                add("")
+                last_caps = week.caps
             add("| session | date | sets x reps | load | range | tempo | rest |")
             add("| --- | --- | --- | --- | --- | --- | --- |")
             for session in week.sessions:
@@ -264,7 +270,8 @@ def to_html(block: Block) -> bytes:
             out.append(f"<tr><td>{e(f.title)}</td><td>{e(f.action)}</td><td>{e(f.reason)}</td><td>{e(f.citation)}</td></tr>")
         out.append("</table>")
     if shows_limits(block):
-        out.append(f"<h2>Limits{'' if block.status == 'generated' else ' once cleared'}</h2><ul>")
+        changing = " at the start (they change during the block: see the weeks)" if caps_change(block) else ""
+        out.append(f"<h2>Limits{'' if block.status == 'generated' else ' once cleared'}{changing}</h2><ul>")
         for cap in block.screening.caps:
             value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
             out.append(f"<li><strong>{e(cap.name)} = {e(str(value))}</strong>: {e(cap.meaning)} "
@@ -277,8 +284,13 @@ def to_html(block: Block) -> bytes:
         out.append(f"<h2>The plan: {e(plan.variant_name)}</h2><p>{plan.weeks} weeks, {plan.days_per_week} sessions a "
                    f"week{e(start)}.</p>")
         out.append(f'<div class="chart">{chart_svg(block)}</div>')
+        last_caps = block.screening.merged_caps
         for week in block.weeks:
             out.append(f"<h3>Week {week.number}: {e(week.phase_name)}{' (lighter week)' if week.deload else ''}</h3>")
+            if week.caps != last_caps:
+                out.append(f"<p>Limits from this week: {e(caps_text(week.caps))} "
+                           f"(rules: {e(', '.join(week.rules) or 'none')})</p>")
+                last_caps = week.caps
             out.append("<table><tr><th>session</th><th>date</th><th>sets x reps</th><th>load</th><th>range</th>"
                        "<th>tempo</th><th>rest</th></tr>")
             for session in week.sessions:

@@ -29,7 +29,7 @@ def block_to_dict(block: Block) -> dict[str, Any]:
         },
         "caps": {cap.name: _cap(cap) for cap in screening.caps},
         "plan": _plan(block.plan),
-        "weeks": [_week(w) for w in block.weeks],
+        "weeks": [_week(w, screening.merged_caps) for w in block.weeks],
         "adjustments": list(block.adjustments),
         "warnings": list(block.warnings),
         "notes": list(block.notes),
@@ -110,12 +110,14 @@ def _plan(plan: Plan | None) -> dict[str, Any] | None:
     }
 
 
-def _week(week: Week) -> dict[str, Any]:
+def _week(week: Week, start_caps: Caps) -> dict[str, Any]:
     exercise_dicts: dict[int, dict[str, Any]] = {}
     return {
         "number": week.number,
         "phase": {"id": week.phase, "name": week.phase_name},
         "deload": week.deload,
+        "rules": list(week.rules),
+        "caps": None if week.caps is start_caps or week.caps == start_caps else caps_to_dict(week.caps),
         "sessions": [_session(s, exercise_dicts) for s in week.sessions],
     }
 

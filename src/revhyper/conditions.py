@@ -37,11 +37,16 @@ MAX_NODES = 400
 MAX_DEPTH = 40
 MAX_NUMBER = 1_000_000
 
-FUNCTIONS = {
+FUNCTIONS: dict[str, tuple[str | None, str, bool]] = {
     "weeks_since_surgery": ("surgeries", "number", True),
     "had_surgery": ("surgeries", "bool", False),
+    "weeks_since_injection": (None, "number", True),
 }
-"""Function name -> (vocabulary of its one string argument, result kind, result may be missing)."""
+"""Function name -> (vocabulary of its one string argument, or None for no argument; result kind; result may be
+missing). ``weeks_since_*`` are time-dependent: the engine reads them at each week of the block."""
+
+TIME_DEPENDENT = ("weeks_since_surgery(", "weeks_since_injection(")
+"""How a condition's ``reads`` name a time-dependent fact (see screening.facts_for's ``week``)."""
 
 _ORDER = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
 _EQUALITY = {ast.Eq: operator.eq, ast.NotEq: operator.ne}
@@ -282,6 +287,12 @@ class _Compiler:
                              did_you_mean(name, FUNCTIONS))
         name = node.func.id
         vocabulary, result, optional = FUNCTIONS[name]
+        if vocabulary is None:
+            if node.keywords or node.args:
+                return self.fail(node, f"{name} takes nothing between its brackets: {name}()")
+            self.reads.append(f"{name}()")
+            key = f"{name}:"
+            return (lambda f: f[key]), Type(result, optional=optional, label=f"{name}()")
         if node.keywords or len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
             return self.fail(node, f'{name} takes one quoted name, e.g. {name}("microdiscectomy")')
         word = node.args[0].value

@@ -8,8 +8,9 @@ from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import number, plan_weeks
 from .profile import Profile
-from .ruleset import Caps, Phase, RuleSet, Variant
-from .screening import screen
+from .ruleset import Caps, Phase, Rule, RuleSet, Variant
+from .screening import facts_for, profile_facts, screen
+from .timeline import week_date
 
 
 def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
@@ -48,50 +49,172 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         why = _variant_reason(preferred, training.equipment, caps)
         adjustments.append(f"Variant: {variant.name} ({why}).")
 
+    planned = training.weeks or ruleset.default_weeks
+    by_week, changes = screen_weeks(profile, ruleset, screening, planned, variant)
+    weeks = len(by_week)
+    distinct = list({id(s): s for s in by_week}.values()) if changes else [screening]
+
     experience = ruleset.experience[training.experience]
     days = min(max(training.days_per_week, experience.min_days), experience.max_days)
     if days != training.days_per_week:
         adjustments.append(f"Sessions a week: {days}, not {training.days_per_week}: {training.experience} lifters train "
                            f"{experience.min_days}-{experience.max_days} days a week in this rule set.")
-    if caps.max_sessions_per_week is not None and days > caps.max_sessions_per_week:
-        days = caps.max_sessions_per_week
-        adjustments.append(f"Sessions a week: {days}, capped by {_who(screening, 'max_sessions_per_week')}.")
+    session_caps = [s for s in distinct if s.merged_caps.max_sessions_per_week is not None]
+    if session_caps:  # one number of sessions for the whole block: the strictest of any week
+        strictest = min(session_caps, key=lambda s: s.merged_caps.max_sessions_per_week or 0)
+        most = strictest.merged_caps.max_sessions_per_week or 0
+        if days > most:
+            days = most
+            adjustments.append(f"Sessions a week: {days}, capped by {_who(strictest, 'max_sessions_per_week')}"
+                               + ("." if strictest is screening else f" (from week {by_week.index(strictest) + 1})."))
 
     program = ruleset.programs[training.goal]
-    weeks = training.weeks or ruleset.default_weeks
     increment = training.load_increment_kg or ruleset.load_increment_kg
     uses_load = any(p.load == "percent" for p in program.phases)
     if uses_load:
-        if caps.bodyweight_only:
-            adjustments.append(f"Bodyweight only throughout, capped by {_who(screening, 'bodyweight_only')}.")
-        elif not variant.loadable:
-            adjustments.append(f"Bodyweight only: the {variant.name.lower()} takes no added load here.")
-        elif training.working_load_kg is None:
-            adjustments.append("Bodyweight only: no working load was given. Measure the client's 10-repetition load on "
-                               "the machine and add training.working_load_kg to prescribe load.")
+        bodyweight = ([n for n, s in enumerate(by_week, start=1) if s.merged_caps.bodyweight_only] if changes
+                      else list(range(1, weeks + 1)) if caps.bodyweight_only else [])
+        if bodyweight:
+            who = _who(by_week[bodyweight[0] - 1], "bodyweight_only")
+            if len(bodyweight) == weeks:
+                adjustments.append(f"Bodyweight only throughout, capped by {who}.")
+            else:
+                adjustments.append(f"Bodyweight only in weeks {_weeks_text(bodyweight)}, capped by {who}.")
+        if len(bodyweight) < weeks:
+            if not variant.loadable:
+                adjustments.append(f"Bodyweight only: the {variant.name.lower()} takes no added load here.")
+            elif training.working_load_kg is None:
+                adjustments.append("Bodyweight only: no working load was given. Measure the client's 10-repetition load "
+                                   "on the machine and add training.working_load_kg to prescribe load.")
+    adjustments.extend(changes)
 
     pain = ruleset.pain_monitoring
-    rule_cues = tuple(dict.fromkeys(cue for f in screening.fired for cue in ruleset.rule(f.id).cues))
-    cap_cues = _cap_cues(caps)
-    cache: dict[tuple[str, bool], tuple[str, ...]] = {}
+    cache: dict[tuple[str, bool, int], tuple[str, ...]] = {}
+    week_cues: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
-    def cues_for(phase: Phase, deload: bool) -> tuple[str, ...]:
-        key = (phase.id, deload)
-        if key not in cache:
+    def cues_for(phase: Phase, deload: bool, week: int) -> tuple[str, ...]:
+        screened = by_week[week - 1]
+        key = (phase.id, deload, id(screened))
+        cues = cache.get(key)
+        if cues is None:
+            if id(screened) not in week_cues:
+                week_cues[id(screened)] = (
+                    tuple(dict.fromkeys(cue for f in screened.fired for cue in ruleset.rule(f.id).cues)),
+                    _cap_cues(screened.merged_caps))
+            rule_cues, cap_cues = week_cues[id(screened)]
             lighter = ("Lighter week: fewer sets, same careful technique.",) if deload else ()
-            cache[key] = tuple(dict.fromkeys(
+            cues = cache[key] = tuple(dict.fromkeys(
                 lighter + variant.cues + phase.cues + rule_cues + cap_cues + (pain.during, pain.if_exceeded)))
-        return cache[key]
+        return cues
 
+    if changes:
+        rules_of = {id(s): tuple(f.id for f in s.fired) for s in distinct}
+        week_caps, week_rules = [s.merged_caps for s in by_week], [rules_of[id(s)] for s in by_week]
+    else:
+        week_caps, week_rules = [caps] * weeks, [tuple(f.id for f in screening.fired)] * weeks
     plan_weeks_ = plan_weeks(
-        program=program, experience=experience, caps=caps, variant=variant, weeks=weeks, days_per_week=days,
-        start_date=training.start_date, working_load_kg=training.working_load_kg, load_increment_kg=increment,
+        program=program, experience=experience, caps=week_caps, rules=week_rules, variant=variant, weeks=planned,
+        days_per_week=days, start_date=training.start_date, working_load_kg=training.working_load_kg, load_increment_kg=increment,
         cues_for=cues_for,
     )
     plan = Plan(training.goal, program.name, training.experience, variant.id, variant.name, weeks, days,
                 training.start_date, training.working_load_kg, number(increment, 3))
     return Block(status="generated", screening=screening, plan=plan, weeks=plan_weeks_,
                  adjustments=tuple(adjustments), **base)
+
+
+def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: int,
+                 variant: Variant) -> tuple[list[Screening], list[str]]:
+    """The screening in force in each week of the block, and a line for each change.
+
+    Week 1 is ``start``. Only rules that read a time-dependent fact (weeks since a surgery or an injection) can
+    change from week to week, so only they are evaluated each week, and the profile is screened again only when
+    the set of them that fires changes. A week whose screening refuses, needs a clearance the profile does not
+    give, or excludes the block's variant ends the block before it, and the line says why.
+    """
+    by_week = [start]
+    timed = _timed_rules(profile, ruleset)
+    if not timed or planned == 1:
+        return by_week * planned, []
+    base = profile_facts(profile)
+    facts = facts_for(profile, 1, base)
+    fired = tuple(r.id for r in timed if r.when(facts))
+    seen = {fired: start}
+    changes: list[str] = []
+    for week in range(2, planned + 1):
+        facts = facts_for(profile, week, base)
+        now = tuple(r.id for r in timed if r.when(facts))
+        if now == fired:
+            by_week.append(by_week[-1])
+            continue
+        screened = seen.get(now) or screen(profile, ruleset, week)
+        seen[now] = screened
+        when = _week_text(profile, week)
+        stop = _stops(screened, variant)
+        if stop:
+            changes.append(f"The block ends after week {week - 1}: from {when}, {stop}. Screen the client again "
+                           "before planning on.")
+            break
+        before, after = set(fired), set(now)
+        parts = []
+        if before - after:
+            parts.append(f"{', '.join(r for r in fired if r not in after)} no longer "
+                         + ("applies" if len(before - after) == 1 else "apply"))
+        if after - before:
+            parts.append(f"{', '.join(r for r in now if r not in before)} "
+                         + ("applies" if len(after - before) == 1 else "apply"))
+        caps_text = ", ".join(f"{name} {_value_text(value)}" for name, value in screened.merged_caps.items())
+        changes.append(f"From {when}: {'; '.join(parts)}; caps from then: {caps_text or 'none'}.")
+        by_week.append(screened)
+        fired = now
+    return by_week, changes
+
+
+def _timed_rules(profile: Profile, ruleset: RuleSet) -> tuple[Rule, ...]:
+    """The rules that read weeks since a surgery or an injection this profile has: the only ones whose outcome can
+    change from week to week (weeks since an operation the client never had are missing in every week)."""
+    history = profile.history
+    if not history.surgeries and not history.injections:
+        return ()
+    has = {f'weeks_since_surgery("{s.procedure}")' for s in history.surgeries}
+    if history.injections:
+        has.add("weeks_since_injection()")
+    return tuple(r for r in ruleset.rules if any(name in has for name in r.when.reads))
+
+
+def _stops(screened: Screening, variant: Variant) -> str | None:
+    if screened.status == "refused":
+        refusing = [f for f in screened.fired if f.action == "refuse"]
+        return "; ".join(f"{f.id} refuses ({f.title}: {f.reason})" for f in refusing)
+    if screened.status == "needs_clearance":
+        return f"{', '.join(screened.clearance_required_by)} needs a clinician's clearance the profile does not give"
+    if variant.tags & screened.merged_caps.avoid_tags:
+        return f"the caps exclude {', '.join(sorted(variant.tags & screened.merged_caps.avoid_tags))} exercises"
+    return None
+
+
+def _week_text(profile: Profile, week: int) -> str:
+    day = week_date(profile.training.start_date, week)
+    return f"week {week}" + (f" ({day.isoformat()})" if day else "")
+
+
+def _weeks_text(numbers: list[int]) -> str:
+    """[1, 2, 3, 6] -> "1-3, 6"."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(sorted(value)) + "]"
+    return f"{number(value)}"
 
 
 def choose_variant(ruleset: RuleSet, equipment: tuple[str, ...], caps: Caps) -> Variant | None:

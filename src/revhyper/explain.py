@@ -94,18 +94,26 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
     days = min(max(training.days_per_week, level.min_days), level.max_days)
     days_steps = [f"requested {training.days_per_week}",
                   f"{training.experience} range {level.min_days}-{level.max_days} -> {days}"]
-    if caps.max_sessions_per_week is not None and days > caps.max_sessions_per_week:
-        days = caps.max_sessions_per_week
-        days_steps.append(f"cap max_sessions_per_week {caps.max_sessions_per_week} -> {days}")
+    session_caps = [w.caps.max_sessions_per_week for w in block.weeks if w.caps.max_sessions_per_week is not None]
+    if session_caps and days > min(session_caps):
+        days = min(session_caps)
+        days_steps.append(f"cap max_sessions_per_week {days} (the strictest of any week: one number for the block) "
+                          f"-> {days}")
+    assert days == block.plan.days_per_week, "explain follows the engine"
     program = ruleset.programs[training.goal]
     weeks = training.weeks or ruleset.default_weeks
     allocation = allocate_weeks([p.weeks for p in program.phases], weeks)
     increment = training.load_increment_kg or ruleset.load_increment_kg
-    loaded = training.working_load_kg is not None and chosen.loadable and not caps.bodyweight_only
     week_traces = []
     done: dict[str, int] = {}
     phases = [phase for phase, n in zip(program.phases, allocation) for _ in range(n)]
-    for number_, phase in enumerate(phases, start=1):
+    previous = block.weeks[0]
+    for number_, phase in enumerate(phases[:len(block.weeks)], start=1):
+        week = block.weeks[number_ - 1]
+        caps = week.caps  # the engine's caps of this week (they may lift during the block)
+        loaded = training.working_load_kg is not None and chosen.loadable and not caps.bodyweight_only
+        rules_steps = _rules_text(previous, week, number_)
+        previous = week
         deload = program.deload_every > 0 and number_ % program.deload_every == 0
         k = max(done.get(phase.id, 0) - 1, 0) if deload else done.get(phase.id, 0)
         if not deload:
@@ -156,6 +164,8 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
                 load_steps.append("less than one load step: bodyweight")
         week_traces.append({
             "week": number_, "phase": phase.id, "training_week_in_phase": k + 1, "deload": deload,
+            "rules": list(week.rules), "rules_changed": rules_steps,
+            "caps": {name: sorted(v) if isinstance(v, frozenset) else v for name, v in caps.items()},
             "sets": sets, "reps": reps, "rom_percent": number(rom), "rest_seconds": rest,
             "load_kg": load_kg, "load_percent": load_percent,
             "derivation": {"sets": sets_steps, "reps": reps_steps, "rom_percent": rom_steps, "load": load_steps},
@@ -163,11 +173,32 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
     return {
         "variant": {"chosen": chosen.id, "considered": variants},
         "days_per_week": {"value": days, "steps": days_steps},
-        "weeks": {"value": weeks, "from": "training.weeks" if training.weeks else "rule set default_weeks",
+        "weeks": {"value": len(block.weeks), "planned": weeks,
+                  "from": "training.weeks" if training.weeks else "rule set default_weeks",
                   "phases": [{"phase": p.id, "share": p.weeks, "weeks": n} for p, n in zip(program.phases, allocation)],
                   "deload_every": program.deload_every},
         "week_by_week": week_traces,
+        "adjustments": list(block.adjustments),
     }
+
+
+def _rules_text(previous, week, number_: int) -> list[str]:
+    """What changed in the rules that apply, from the week before (the engine's per-week screening)."""
+    if number_ == 1:
+        return []
+    before, now = set(previous.rules), set(week.rules)
+    steps = [f"{r} stops applying" for r in previous.rules if r not in now]
+    steps += [f"{r} starts applying" for r in week.rules if r not in before]
+    if previous.caps != week.caps:
+        lifted = [name for name, _ in previous.caps.items() if getattr(week.caps, name) in (None, False, frozenset())]
+        changed = [f"{name} {_show(_plain(getattr(previous.caps, name)))} -> {_show(_plain(value))}"
+                   for name, value in week.caps.items() if getattr(previous.caps, name) != value]
+        steps += [f"cap {name} lifted" for name in lifted] + [f"cap {c}" for c in changed]
+    return steps
+
+
+def _plain(value: Any) -> Any:
+    return sorted(value) if isinstance(value, frozenset) else value
 
 
 def _progression_text(name: str, progression: Progression, k: int, value: float) -> str:
@@ -211,12 +242,20 @@ def explain_to_text(trace: dict[str, Any]) -> str:
         add("Variant: " + "; ".join(f"{v['variant']} {v['verdict']}" for v in trace["variant"]["considered"]))
         add("Sessions a week: " + "; ".join(trace["days_per_week"]["steps"]))
         w = trace["weeks"]
-        add(f"Weeks: {w['value']} ({w['from']}); phases " + ", ".join(f"{p['phase']} {p['weeks']}" for p in w["phases"])
+        add(f"Weeks: {w['value']}" + (f" of {w['planned']} planned (the block ends early, see adjustments)"
+                                      if w["value"] != w["planned"] else "")
+            + f" ({w['from']}); phases " + ", ".join(f"{p['phase']} {p['weeks']}" for p in w["phases"])
             + (f"; every {w['deload_every']}th week lighter" if w["deload_every"] else ""))
+        for adjustment in trace["adjustments"]:
+            add(f"  {adjustment}")
         add("")
         for week in trace["week_by_week"]:
             add(f"Week {week['week']}: {week['phase']}, training week {week['training_week_in_phase']} of the phase"
                 + (" (deload)" if week["deload"] else ""))
+            if week["week"] == 1 or week["rules_changed"]:
+                add("  rules: " + (", ".join(week["rules"]) or "none")
+                    + (f" ({'; '.join(week['rules_changed'])})" if week["rules_changed"] else ""))
+                add("  caps: " + (", ".join(f"{k} = {_show(v)}" for k, v in week["caps"].items()) or "none"))
             for key in ("sets", "reps", "rom_percent", "load"):
                 add(f"  {key}: " + "; ".join(week["derivation"][key]))
     return "\n".join(lines) + "\n"

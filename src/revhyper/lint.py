@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from .conditions import Condition, dotted_name
+from .conditions import FUNCTIONS, Condition, dotted_name
 from .profile import condition_fields
 from .report import Reporter
 from .ruleset import ACTIONS, CAP_SPECS, Rule, RuleSet
@@ -129,9 +129,12 @@ def _value(node, fields, params):
         return ("const", node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
         return ("const", -node.operand.value)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args and isinstance(node.args[0], ast.Constant):
-        kind = "number" if node.func.id == "weeks_since_surgery" else "bool"
-        return ("field", f"{node.func.id}:{node.args[0].value}", {"kind": kind, "optional": kind == "number"})
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
+        _, kind, optional = FUNCTIONS[node.func.id]
+        if not node.args:
+            return ("field", f"{node.func.id}:", {"kind": kind, "optional": optional})
+        if isinstance(node.args[0], ast.Constant):
+            return ("field", f"{node.func.id}:{node.args[0].value}", {"kind": kind, "optional": optional})
     if isinstance(node, (ast.List, ast.Tuple)):
         return ("const", frozenset(e.value for e in node.elts if isinstance(e, ast.Constant)))
     raise _Unknown()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from .block import Exercise, Session, Week
@@ -85,38 +85,42 @@ def plan_weeks(
     *,
     program: Program,
     experience: ExperienceLevel,
-    caps: Caps,
+    caps: Sequence[Caps],
+    rules: Sequence[tuple[str, ...]],
     variant: Variant,
     weeks: int,
     days_per_week: int,
     start_date: dt.date | None,
     working_load_kg: float | None,
     load_increment_kg: float,
-    cues_for: Callable[[Phase, bool], tuple[str, ...]],
+    cues_for: Callable[[Phase, bool, int], tuple[str, ...]],
 ) -> tuple[Week, ...]:
-    """Every week of the block. ``cues_for(phase, deload)`` gives the cue list for an exercise."""
+    """The block's weeks. Phases share out ``weeks`` (the block as planned); ``caps[i]`` and ``rules[i]`` are what
+    applied in week i + 1, and there are as many weeks as ``caps`` (fewer than ``weeks`` when the block ends early).
+    ``cues_for(phase, deload, week)`` gives the cue list for an exercise."""
     allocation = allocate_weeks([p.weeks for p in program.phases], weeks)
     phase_of_week: list[Phase] = [phase for phase, n in zip(program.phases, allocation) for _ in range(n)]
-    loaded = working_load_kg is not None and variant.loadable and not caps.bodyweight_only
     days = SESSION_DAYS[days_per_week]
     offsets = [(n, dt.timedelta(days=offset)) for n, offset in enumerate(days, start=1)]
     out: list[Week] = []
     trained_in_phase: dict[str, int] = {}
     session_index = 0
-    for number_, phase in enumerate(phase_of_week, start=1):
+    for number_, phase in enumerate(phase_of_week[:len(caps)], start=1):
+        week_caps = caps[number_ - 1]
+        loaded = working_load_kg is not None and variant.loadable and not week_caps.bodyweight_only
         deload = program.deload_every > 0 and number_ % program.deload_every == 0
         done = trained_in_phase.get(phase.id, 0)
         k = max(done - 1, 0) if deload else done
         if not deload:
             trained_in_phase[phase.id] = done + 1
-        exercise = _exercise(phase, k, deload, program, experience, caps, variant, loaded, working_load_kg,
-                             load_increment_kg, cues_for(phase, deload))
+        exercise = _exercise(phase, k, deload, program, experience, week_caps, variant, loaded, working_load_kg,
+                             load_increment_kg, cues_for(phase, deload, number_))
         sessions = []
         first_day = start_date + dt.timedelta(days=7 * (number_ - 1)) if start_date else None
         for n, offset in offsets:
             session_index += 1
             sessions.append(Session(n, session_index, first_day + offset if first_day else None, (exercise,)))
-        out.append(Week(number_, phase.id, phase.name, deload, tuple(sessions)))
+        out.append(Week(number_, phase.id, phase.name, deload, tuple(sessions), rules[number_ - 1], week_caps))
     return tuple(out)
 
 

@@ -115,16 +115,30 @@ class RedFlags:
     night_pain_unrelieved_by_rest: bool = _flag()
 
 
+# A surgery or an injection gives exactly one of ``date`` and ``weeks_ago`` (counted back from
+# training.start_date); the loader checks that, and timeline.py turns either into weeks at any week of the block.
+
 @attrs.frozen
 class Surgery:
     procedure: str = field(validator=v.instance_of(str), metadata={"vocabulary": "surgeries", "check": checks.text})
-    weeks_ago: float = _number_field(0, 5200)
+    date: dt.date | None = _date_field()
+    weeks_ago: float | None = _number_field(0, 5200, optional=True)
+
+
+@attrs.frozen
+class Injection:
+    """A spinal injection (epidural, facet or nerve-root): read by rules through ``weeks_since_injection()``."""
+
+    date: dt.date | None = _date_field()
+    weeks_ago: float | None = _number_field(0, 5200, optional=True)
 
 
 @attrs.frozen
 class History:
     conditions: tuple[str, ...] = _words("conditions")
-    surgeries: tuple[Surgery, ...] = field(factory=tuple, converter=_as_tuple, metadata={"kind": "surgeries", "items": Surgery})
+    surgeries: tuple[Surgery, ...] = field(factory=tuple, converter=_as_tuple, metadata={"kind": "events", "items": Surgery})
+    injections: tuple[Injection, ...] = field(factory=tuple, converter=_as_tuple,
+                                              metadata={"kind": "events", "items": Injection})
 
 
 @attrs.frozen
@@ -176,8 +190,8 @@ def condition_fields() -> dict[str, dict]:
     for section, cls in SECTIONS.items():
         for f in attrs.fields(cls):
             kind = f.metadata.get("kind")
-            if kind in (None, "surgeries", "str", "date"):
-                continue  # free text, dates and the surgery list are read through functions, not compared
+            if kind in (None, "events", "str", "date"):
+                continue  # free text, dates, surgeries and injections are read through functions, not compared
             info = dict(f.metadata)
             info["optional"] = f.default is None
             catalog[f"{section}.{f.name}"] = info

@@ -16,7 +16,7 @@ import attrs
 from . import checks as c
 from .errors import Problem, ProfileError
 from .locate import Path
-from .profile import SECTIONS, Profile, Surgery
+from .profile import SECTIONS, Profile
 from .report import Reporter
 from .ruleset import RuleSet
 from .ruleset_loader import decode, default_ruleset, parse_toml
@@ -62,6 +62,7 @@ def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: 
         if obj is not None:
             built[section] = obj
     _check_clearance_date(rep, built)
+    _check_event_dates(rep, built)
     if rep.errors or len(built) < len(sections or ()):
         raise ProfileError(rep.errors or [Problem(name, "", "the profile could not be read")])
     return Profile(**built)
@@ -76,6 +77,30 @@ def _check_clearance_date(rep: Reporter, built: dict[str, Any]) -> None:
         rep.error(("clearance", "date"), f"the clearance is dated {clearance.date.isoformat()}, after "
                   f"training.start_date {training.start_date.isoformat()}: the block may not start before it is "
                   "cleared; start on or after the clearance date")
+
+
+def _check_event_dates(rep: Reporter, built: dict[str, Any]) -> None:
+    """Each surgery and injection gives a date or weeks_ago (exactly one); a date lies on or before the start date
+    and needs one: weeks are counted from it, and a block computed from the day it runs would change by the day."""
+    history, training = built.get("history"), built.get("training")
+    if history is None:
+        return
+    start = training.start_date if training is not None else None
+    for name in ("surgeries", "injections"):
+        for index, event in enumerate(getattr(history, name)):
+            path = ("history", name, index)
+            if event.date is None and event.weeks_ago is None:
+                rep.error(path, "give the date it happened (date = 2026-08-31) or weeks_ago (weeks before "
+                                "training.start_date)")
+            elif event.date is not None and event.weeks_ago is not None:
+                rep.error(path + ("weeks_ago",), "give date or weeks_ago, not both: weeks_ago is counted back from "
+                                                 "training.start_date, so the two could disagree")
+            elif event.date is not None and training is not None and start is None:
+                rep.error(path + ("date",), "a dated event needs training.start_date: weeks since it are counted "
+                                            "to each week's date; add start_date or give weeks_ago instead")
+            elif event.date is not None and start is not None and event.date > start:
+                rep.error(path + ("date",), f"{event.date.isoformat()} is after training.start_date "
+                                            f"{start.isoformat()}: record only what happened before the block starts")
 
 
 def _any(rep: Reporter, value: Any, path: Path) -> Any:
@@ -101,8 +126,8 @@ def _build(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> An
         if f.name not in got:
             continue
         vocabulary = f.metadata.get("vocabulary")
-        if f.metadata.get("kind") == "surgeries":
-            got[f.name] = _surgeries(rep, got[f.name], path + (f.name,), vocabularies)
+        if f.metadata.get("kind") == "events":
+            got[f.name] = _events(rep, f.metadata["items"], got[f.name], path + (f.name,), vocabularies)
             ok = ok and got[f.name] is not None
         elif vocabulary:
             words = vocabularies.get(vocabulary, ())
@@ -122,11 +147,12 @@ def _build(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> An
         return None
 
 
-def _surgeries(rep: Reporter, value: Any, path: Path, vocabularies) -> tuple[Surgery, ...] | None:
+def _events(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> tuple[Any, ...] | None:
     if not isinstance(value, list):
-        rep.error(path, "expected a list of surgeries ([[history.surgeries]] tables with procedure and weeks_ago)")
+        what = "procedure and date or weeks_ago" if "procedure" in attrs.fields_dict(cls) else "date or weeks_ago"
+        rep.error(path, f"expected a list of {path[-1]} ([[history.{path[-1]}]] tables with {what})")
         return None
-    out = [_build(rep, Surgery, item, path + (index,), vocabularies) for index, item in enumerate(value)]
+    out = [_build(rep, cls, item, path + (index,), vocabularies) for index, item in enumerate(value)]
     return None if None in out else tuple(out)
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
 import attrs
 
 from .block import AppliedCap, FiredRule, Screening
-from .profile import SECTIONS, Profile
+from .profile import SECTIONS, History, Profile
 from .ruleset import ACTIONS, CAP_SPECS, URGENCIES, Caps, RuleSet
+from .timeline import weeks_since
 
 
 def profile_facts(profile: Profile) -> dict[str, Any]:
@@ -29,33 +31,47 @@ def _fact_fields(section: str) -> tuple[tuple[str, str, bool], ...]:
     return tuple((f.name, f"{section}.{f.name}", f.metadata.get("kind") == "list") for f in attrs.fields(SECTIONS[section]))
 
 
-class _SurgeryFacts(dict):
-    """Facts with surgery functions answered on demand (a profile has few surgeries; rules ask about many)."""
+class _TimeFacts(dict):
+    """Facts with the surgery and injection functions answered on demand, at one week of the block (a profile has
+    few surgeries; rules ask about many). Everything else is a snapshot of the profile."""
 
-    def __init__(self, base: dict[str, Any], profile: Profile):
-        super().__init__(base)
-        self._surgeries = profile.history.surgeries
+    __slots__ = ("_history", "_start", "_week")
+    _history: History
+    _start: dt.date | None
+    _week: int
 
     def __missing__(self, key: str) -> Any:
         function, _, procedure = key.partition(":")
-        weeks = [s.weeks_ago for s in self._surgeries if s.procedure == procedure]
-        if function == "weeks_since_surgery":
+        start, week = self._start, self._week
+        if function == "weeks_since_injection":
+            injections = self._history.injections
+            value = min([weeks_since(i, start, week) for i in injections]) if injections else None
+        elif function == "weeks_since_surgery":
+            weeks = [weeks_since(s, start, week) for s in self._history.surgeries if s.procedure == procedure]
             value = min(weeks) if weeks else None
         elif function == "had_surgery":
-            value = bool(weeks)
+            value = any(s.procedure == procedure for s in self._history.surgeries)
         else:
             raise KeyError(key)
         self[key] = value
         return value
 
 
-def facts_for(profile: Profile) -> dict[str, Any]:
-    return _SurgeryFacts(profile_facts(profile), profile)
+def facts_for(profile: Profile, week: int = 1, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What conditions read, at block week ``week`` (week 1 = the start date): ``weeks_since_surgery`` and
+    ``weeks_since_injection`` are counted to that week's first day; pain and every other field are a snapshot.
+    ``base`` is ``profile_facts(profile)`` when the caller already has it."""
+    facts = _TimeFacts(profile_facts(profile) if base is None else base)
+    facts._history = profile.history
+    facts._start = profile.training.start_date
+    facts._week = week
+    return facts
 
 
-def screen(profile: Profile, ruleset: RuleSet) -> Screening:
-    """Fire every rule, then decide the status, the referral and the caps. Pure."""
-    facts = facts_for(profile)
+def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
+    """Fire every rule, then decide the status, the referral and the caps. Pure. ``week`` > 1 screens the profile as
+    it stands at that week of the block (engine.py does, when a time-dependent rule changes)."""
+    facts = facts_for(profile, week)
     fired: list[FiredRule] = []
     for rule in ruleset.rules:
         if rule.when(facts):

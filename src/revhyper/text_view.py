@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .block import Block, Exercise
+from .ruleset import Caps
 
 STATUS_WORDS = {
     "generated": "GENERATED",
@@ -15,6 +16,16 @@ def shows_limits(block: Block) -> bool:
     """Caps are shown for a block with sessions, or one that will have them once cleared. A refused block has no
     programme: its caps, pain rule and training notes would only read as if there were one."""
     return block.status != "refused" and bool(block.screening.caps)
+
+
+def caps_change(block: Block) -> bool:
+    """Whether the caps in force change during the block (rules on weeks since a surgery lift them)."""
+    start = block.screening.merged_caps
+    return any(week.caps != start for week in block.weeks)
+
+
+def caps_text(caps: Caps) -> str:
+    return ", ".join(f"{name} = {', '.join(sorted(v)) if isinstance(v, frozenset) else v}" for name, v in caps.items()) or "none"
 
 
 def shows_training_advice(block: Block) -> bool:
@@ -51,7 +62,8 @@ def block_to_text(block: Block) -> str:
     add("")
     if shows_limits(block):
         when = "applied" if block.status == "generated" else "that will apply once cleared"
-        add(f"Caps {when} (the strictest of each kind)")
+        changing = "; at the start: they change during the block, see the weeks" if caps_change(block) else ""
+        add(f"Caps {when} (the strictest of each kind{changing})")
         for cap in screening.caps:
             value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
             add(f"  {cap.name} = {value}  ({cap.meaning}; set by {', '.join(cap.set_by)})")
@@ -69,10 +81,14 @@ def block_to_text(block: Block) -> str:
         add(f"  {plan.weeks} weeks x {plan.days_per_week} sessions a week{start}")
         add("")
         last_cues: tuple[str, ...] = ()
+        last_caps = block.screening.merged_caps
         for week in block.weeks:
             title = f"Week {week.number}: {week.phase_name}" + (" (lighter week)" if week.deload else "")
             add(title)
             add("  " + "-" * (len(title)))
+            if week.caps != last_caps:
+                add(f"  Caps from this week: {caps_text(week.caps)} (rules: {', '.join(week.rules) or 'none'})")
+                last_caps = week.caps
             rows = [("Session", "Date", "Sets x reps", "Load", "Range", "Tempo", "Rest")]
             for session in week.sessions:
                 e = session.exercises[0]
