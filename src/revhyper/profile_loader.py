@@ -62,6 +62,7 @@ def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: 
         if obj is not None:
             built[section] = obj
     _check_clearance_date(rep, built)
+    _check_gestation(rep, built)
     if rep.errors or len(built) < len(sections or ()):
         raise ProfileError(rep.errors or [Problem(name, "", "the profile could not be read")])
     return Profile(**built)
@@ -76,6 +77,14 @@ def _check_clearance_date(rep: Reporter, built: dict[str, Any]) -> None:
         rep.error(("clearance", "date"), f"the clearance is dated {clearance.date.isoformat()}, after "
                   f"training.start_date {training.start_date.isoformat()}: the block may not start before it is "
                   "cleared; start on or after the clearance date")
+
+
+def _check_gestation(rep: Reporter, built: dict[str, Any]) -> None:
+    """Weeks of gestation without ``pregnant = true`` is a contradiction; the pregnancy rules read ``pregnant``."""
+    person = built.get("person")
+    if person is not None and person.gestation_weeks is not None and not person.pregnant:
+        rep.error(("person", "gestation_weeks"), f"gestation_weeks is {person.gestation_weeks:g} but person.pregnant is "
+                  "not true; set pregnant = true (or remove gestation_weeks)", at="key")
 
 
 def _any(rep: Reporter, value: Any, path: Path) -> Any:

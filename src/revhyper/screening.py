@@ -9,7 +9,7 @@ import attrs
 
 from .block import AppliedCap, FiredRule, Screening
 from .profile import SECTIONS, Profile
-from .ruleset import ACTIONS, CAP_SPECS, URGENCIES, Caps, RuleSet
+from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, RuleSet
 
 
 def profile_facts(profile: Profile) -> dict[str, Any]:
@@ -103,6 +103,8 @@ def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], C
                 winner = min(v for _, v in values)
             elif spec.wins == "max":
                 winner = max(v for _, v in values)
+            elif spec.wins == "first":  # the most conservative programme
+                winner = min((v for _, v in values), key=PROGRAM_ORDER.index)
             else:  # any: a true flag wins
                 winner = any(v for _, v in values)
             set_by = tuple(who for who, v in values if v == winner)
