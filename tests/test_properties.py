@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import revhyper
 from revhyper.canonical import block_to_json
-from revhyper.ruleset import CAP_SPECS
+from revhyper.ruleset import CAP_SPECS, PROGRAM_ORDER
 
 from helpers import merge
 from strategies import build, profile_dicts, ruleset_data
@@ -111,6 +111,9 @@ def test_the_strictest_cap_of_each_kind_wins_and_every_asker_is_reported(rules_d
             assert cap.value == max(v for _, v in values)
         elif spec.wins == "any":
             assert cap.value == any(v for _, v in values)
+        elif spec.wins == "first":
+            assert cap.value == min((v for _, v in values), key=PROGRAM_ORDER.index)
+            assert block.plan is None or block.plan.goal == cap.value
         else:
             assert cap.value == frozenset().union(*(v for _, v in values))
 
