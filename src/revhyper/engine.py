@@ -147,7 +147,8 @@ def _mass_warnings(ruleset: RuleSet, equipment: tuple[str, ...], caps: Caps, bod
             break
         if excluded_because(variant, have, caps, body_mass_kg) == "body_mass":
             instead = f"the {chosen.name.lower()} is used instead" if chosen else "no other variant suits"
-            out.append(f"Body mass: {mass_reason(variant, body_mass_kg)}; {instead}.")
+            reason = mass_reason(variant, body_mass_kg)
+            out.append(f"{reason[0].upper()}{reason[1:]} in this rule set; {instead}.")
     return tuple(out)
 
 
