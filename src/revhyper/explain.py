@@ -101,7 +101,9 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
     if caps.max_sessions_per_week is not None and days > caps.max_sessions_per_week:
         days = caps.max_sessions_per_week
         days_steps.append(f"cap max_sessions_per_week {caps.max_sessions_per_week} -> {days}")
-    program = ruleset.programs[program_goal(training.goal, caps)]
+    goal = program_goal(training.goal, caps)
+    program = ruleset.programs[goal]
+    program_set_by = next((list(c.set_by) for c in block.screening.caps if c.name == "program"), [])
     weeks = training.weeks or ruleset.default_weeks
     allocation = allocate_weeks([p.weeks for p in program.phases], weeks)
     increment = training.load_increment_kg or ruleset.load_increment_kg
@@ -165,6 +167,8 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
             "derivation": {"sets": sets_steps, "reps": reps_steps, "rom_percent": rom_steps, "load": load_steps},
         })
     return {
+        "program": {"goal": goal, "name": program.name, "requested": training.goal,
+                    "forced_by": program_set_by if goal != training.goal else []},
         "variant": {"chosen": chosen.id, "considered": variants},
         "days_per_week": {"value": days, "steps": days_steps},
         "weeks": {"value": weeks, "from": "training.weeks" if training.weeks else "rule set default_weeks",
@@ -212,6 +216,9 @@ def explain_to_text(trace: dict[str, Any]) -> str:
             add(f"  {cap['name']} = {_show(cap['value'])} from {', '.join(cap['set_by'])}{weaker}")
     if "week_by_week" in trace:
         add("")
+        p = trace["program"]
+        add(f"Programme: {p['name']} ({p['goal']})" + (f", not the goal {p['requested']}: the cap program from "
+                                                       f"{', '.join(p['forced_by'])}" if p["forced_by"] else ""))
         add("Variant: " + "; ".join(f"{v['variant']} {v['verdict']}" for v in trace["variant"]["considered"]))
         add("Sessions a week: " + "; ".join(trace["days_per_week"]["steps"]))
         w = trace["weeks"]
