@@ -78,6 +78,8 @@ def test_every_exercise_respects_every_cap_of_any_valid_rule_set(rules_data, dra
     assert_respects(block, rules)
     if block.status == "generated":
         plan = block.plan
+        mass, rated = data["person"].get("body_mass_kg"), rules.variants[plan.variant].max_user_mass_kg
+        assert mass is None or rated is None or mass <= rated, "never a set-up the client is too heavy for"
         level = rules.experience[plan.experience]
         for week in block.weeks:
             assert len(week.sessions) <= level.max_days
