@@ -29,6 +29,16 @@ def rarely_true():
     return st.sampled_from((False, False, False, False, True))
 
 
+def _gestation_only_when_pregnant(person: dict) -> dict:
+    """Weeks of gestation go with pregnant = true (otherwise the profile is rejected); drawn rarely."""
+    person = dict(person)
+    if person.get("gestation_weeks") is None:
+        person.pop("gestation_weeks", None)
+    else:
+        person["pregnant"] = True
+    return person
+
+
 def profile_dicts(rules=None):
     rules = rules or revhyper.default_ruleset()
     vocab = rules.vocabulary
@@ -37,7 +47,8 @@ def profile_dicts(rules=None):
         "person": st.fixed_dictionaries(
             {"age": st.integers(16, 110)},
             optional={"id": st.text("abcdefghij-0123456789", min_size=1, max_size=12), "sex": st.sampled_from(SEXES),
-                      "pregnant": rarely_true(), "body_mass_kg": numbers(40, 200)}),
+                      "pregnant": rarely_true(), "body_mass_kg": numbers(40, 200),
+                      "gestation_weeks": st.sampled_from((None, None, None, 8, 20, 36.5))}).map(_gestation_only_when_pregnant),
         "pain": st.fixed_dictionaries(
             {"current": numbers(0, 10), "duration_weeks": numbers(0, 520)},
             optional={"worst_last_week": numbers(0, 10), "radiating_below_knee": rarely_true(),
@@ -86,13 +97,17 @@ def caps_tables(draw, tags):
             caps[name] = draw(numbers(spec.low, spec.high))
         elif spec.kind == "bool":
             caps[name] = draw(st.booleans())
+        elif spec.kind == "program":
+            caps[name] = draw(st.sampled_from(GOALS))
         else:
             caps[name] = draw(st.lists(st.sampled_from(tags), unique=True, min_size=1, max_size=2))
     return caps or {"max_sets": draw(st.integers(1, 10))}
 
 
-PAIN_THRESHOLDS = ("high_pain", "moderate_pain")
-AGES = ("older_age", "fracture_risk_age")
+PAIN_THRESHOLDS = ("high_pain", "moderate_pain", "irritable_worst_pain")
+AGES = {"older_age": (16, 109), "fracture_risk_age": (16, 110), "advanced_age": (16, 110), "young_age": (17, 110)}
+"""Each age parameter's range that keeps its rule able to fire: age > older_age needs older_age <= 109; age < young_age
+needs young_age >= 17 (the youngest client is 16)."""
 
 
 @st.composite
@@ -104,7 +119,7 @@ def parameters(draw, defaults):
         if name in PAIN_THRESHOLDS:
             out[name] = draw(st.integers(0, 10))
         elif name in AGES:
-            out[name] = draw(st.integers(16, 109))  # person.age > older_age needs an age above it (at most 110)
+            out[name] = draw(st.integers(*AGES[name]))
         elif name.endswith("_clearance_weeks"):
             continue  # after its no-loading window, below
         else:

@@ -31,14 +31,24 @@ EXPECTED = {
         status="needs_clearance", fired=["extension_sensitive_diagnosis", "extension_aggravates"],
         caps={"max_load_percent": 50, "max_rom_percent": 100}),
     "red-flag-cauda-equina.toml": dict(
-        status="refused", fired=["cauda_equina", "older_new_pain", "radiating_pain", "moderate_pain"],
-        caps={"max_load_percent": 50, "bodyweight_only": True, "max_rom_percent": 80, "max_sets": 2},
+        status="refused", fired=["cauda_equina", "older_new_pain", "radiating_pain", "moderate_pain", "acute_episode",
+                                 "acute_irritable_pain"],
+        caps={"max_load_percent": 50, "bodyweight_only": True, "max_rom_percent": 80, "max_sets": 2,
+              "program": "rehabilitation"},
         referral="emergency"),
     "home-no-machine.toml": dict(status="generated", fired=["hypertension"], caps={}, variant="bench_reverse_hyper",
                                  days=2, weeks=8),
     "pregnant-cleared.toml": dict(status="generated", fired=["pregnancy"],
-                                  caps={"max_load_percent": 60, "avoid_tags": ["prone"]},
+                                  caps={"max_load_percent": 60, "max_rom_percent": 100, "avoid_tags": ["prone"]},
                                   variant="quadruped_hip_extension", days=3, weeks=8),
+    "teen-new-pain.toml": dict(
+        status="needs_clearance", fired=["young_new_or_extension_pain", "extension_aggravates", "acute_episode"],
+        caps={"max_load_percent": 50, "max_rom_percent": 100}),
+    "acute-irritable.toml": dict(
+        status="generated", fired=["moderate_pain", "acute_episode", "acute_irritable_pain"],
+        caps={"max_load_percent": 50, "max_rom_percent": 100, "max_sets": 2, "program": "rehabilitation"},
+        variant="machine_reverse_hyper", days=3, weeks=12),
+    "heavy-home-ball.toml": dict(status="generated", fired=[], caps={}, variant="prone_hip_extension", days=3, weeks=12),
     "endurance-runner.json": dict(status="generated", fired=[], caps={}, variant="machine_reverse_hyper", days=3, weeks=10),
 }
 EXIT = {"generated": 0, "needs_clearance": 3, "refused": 4}

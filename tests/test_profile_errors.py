@@ -52,7 +52,8 @@ def test_every_mistake_in_a_toml_profile_is_reported_at_once_with_its_place():
         "client.toml:12:15: error: history.conditions[0]: 'spondylolistesis' is not in the rule set's conditions vocabulary "
         "(nonspecific_low_back_pain, disc_herniation, spondylolisthesis, spondylolysis, spinal_stenosis, osteopenia, "
         "osteoporosis, previous_vertebral_fracture, long_term_steroids, hypertension, uncontrolled_hypertension, hernia, "
-        "immunosuppression, iv_drug_use) (did you mean 'spondylolisthesis'?)",
+        "immunosuppression, iv_drug_use, ankylosing_spondylitis, anticoagulants, hip_replacement) "
+        "(did you mean 'spondylolisthesis'?)",
         "client.toml:15:13: error: history.surgeries[0].procedure: 'microdiscetomy' is not in the rule set's surgeries "
         "vocabulary (microdiscectomy, lumbar_fusion, laminectomy, lumbar_disc_replacement) (did you mean 'microdiscectomy'?)",
         "client.toml:16:13: error: history.surgeries[0].weeks_ago: expected a number from 0 to 5200, got -1",

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import revhyper
 from revhyper.canonical import block_to_json
 from revhyper.conditions import TIME_DEPENDENT
-from revhyper.ruleset import CAP_SPECS
+from revhyper.ruleset import CAP_SPECS, PROGRAM_ORDER
 
 from helpers import merge
 from strategies import build, profile_dicts, ruleset_data
@@ -81,6 +81,8 @@ def test_every_exercise_respects_every_cap_of_any_valid_rule_set(rules_data, dra
     assert_respects(block, rules)
     if block.status == "generated":
         plan = block.plan
+        mass, rated = data["person"].get("body_mass_kg"), rules.variants[plan.variant].max_user_mass_kg
+        assert mass is None or rated is None or mass <= rated, "never a set-up the client is too heavy for"
         level = rules.experience[plan.experience]
         for week in block.weeks:
             assert len(week.sessions) <= level.max_days
@@ -114,6 +116,9 @@ def test_the_strictest_cap_of_each_kind_wins_and_every_asker_is_reported(rules_d
             assert cap.value == max(v for _, v in values)
         elif spec.wins == "any":
             assert cap.value == any(v for _, v in values)
+        elif spec.wins == "first":
+            assert cap.value == min((v for _, v in values), key=PROGRAM_ORDER.index)
+            assert block.plan is None or block.plan.goal == cap.value
         else:
             assert cap.value == frozenset().union(*(v for _, v in values))
 

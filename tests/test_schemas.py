@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 import revhyper
 from revhyper.cli import main
 from revhyper.commands.schema import SCHEMAS, schema_bytes
-from revhyper.profile import SECTIONS, Surgery
+from revhyper.profile import GOALS, SECTIONS, Surgery
 from revhyper.ruleset import CAP_SPECS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +76,7 @@ def resolve(schema: dict, node: dict) -> dict:
 
 # A profile with every section and every field set, all valid: the base for the boundary tests.
 FULL = {
-    "person": {"id": "client-001", "age": 48, "sex": "female", "body_mass_kg": 68.5, "pregnant": False},
+    "person": {"id": "client-001", "age": 38, "sex": "female", "body_mass_kg": 68.5, "pregnant": True, "gestation_weeks": 20},
     "pain": {"current": 3, "duration_weeks": 14, "worst_last_week": 5, "radiating_below_knee": False,
              "extension_aggravates": False},
     "red_flags": {name: False for name in (f.name for f in attrs.fields(SECTIONS["red_flags"]))},
@@ -293,6 +293,9 @@ def test_block_schema_caps_match_cap_specs(where):
     types = {"int": "integer", "number": "number", "bool": "boolean", "tags": "array"}
     for name, spec in CAP_SPECS.items():
         value = caps[name]["properties"]["value"] if where == "caps" else caps[name]
+        if spec.kind == "program":
+            assert value["enum"] == list(GOALS), name
+            continue
         assert value["type"] == types[spec.kind], name
         if spec.kind in ("int", "number"):
             assert (value["minimum"], value["maximum"]) == (spec.low, spec.high), name

@@ -20,7 +20,13 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
 
         ruleset = default_ruleset()
     screening = screen(profile, ruleset)
+    caps = screening.merged_caps
+    training = profile.training
+    body_mass = profile.person.body_mass_kg
+    variant = choose_variant(ruleset, training.equipment, caps, body_mass)
     warnings = tuple(f"{f.title}: {f.reason}" for f in screening.fired if f.action == "warn")
+    if screening.status != "refused":
+        warnings += _mass_warnings(ruleset, training.equipment, caps, body_mass, variant)
     stamp = RulesetStamp(ruleset.id, ruleset.version, ruleset.sha256)
     base: dict[str, Any] = dict(
         generator_version=__version__,
@@ -34,10 +40,7 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
     if screening.status == "refused":
         return Block(status="refused", screening=screening, plan=None, weeks=(), adjustments=(), **base)
 
-    caps = screening.merged_caps
-    training = profile.training
     adjustments: list[str] = []
-    variant = choose_variant(ruleset, training.equipment, caps)
     if variant is None:  # before clearance: a clinician's clearance would not make a variant appear
         adjustments.append("No exercise variant suits the equipment listed and the caps that apply; no block was made. "
                            "Ask a clinician or coach for an alternative.")
@@ -46,7 +49,7 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         return Block(status="needs_clearance", screening=screening, plan=None, weeks=(), adjustments=(), **base)
     preferred = ruleset.variants[ruleset.variant_preference[0]]
     if variant.id != preferred.id:
-        why = _variant_reason(preferred, training.equipment, caps)
+        why = _variant_reason(preferred, training.equipment, caps, body_mass)
         adjustments.append(f"Variant: {variant.name} ({why}).")
 
     planned = training.weeks or ruleset.default_weeks
@@ -68,7 +71,11 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
             adjustments.append(f"Sessions a week: {days}, capped by {_who(strictest, 'max_sessions_per_week')}"
                                + ("." if strictest is screening else f" (from week {by_week.index(strictest) + 1})."))
 
-    program = ruleset.programs[training.goal]
+    goal = program_goal(training.goal, caps)  # the start's caps: time-dependent rules only lift as weeks pass
+    program = ruleset.programs[goal]
+    if goal != training.goal:
+        adjustments.append(f"Programme: {program.name}, not {ruleset.programs[training.goal].name}, "
+                           f"because of {_who(screening, 'program')}.")
     increment = training.load_increment_kg or ruleset.load_increment_kg
     uses_load = any(p.load == "percent" for p in program.phases)
     if uses_load:
@@ -117,7 +124,7 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         days_per_week=days, start_date=training.start_date, working_load_kg=training.working_load_kg, load_increment_kg=increment,
         cues_for=cues_for,
     )
-    plan = Plan(training.goal, program.name, training.experience, variant.id, variant.name, weeks, days,
+    plan = Plan(goal, program.name, training.experience, variant.id, variant.name, weeks, days,
                 training.start_date, training.working_load_kg, number(increment, 3))
     return Block(status="generated", screening=screening, plan=plan, weeks=plan_weeks_,
                  adjustments=tuple(adjustments), **base)
@@ -217,22 +224,63 @@ def _value_text(value: Any) -> str:
     return f"{number(value)}"
 
 
-def choose_variant(ruleset: RuleSet, equipment: tuple[str, ...], caps: Caps) -> Variant | None:
-    """The first variant in the rule set's preference that the equipment allows and no cap excludes."""
+def program_goal(goal: str, caps: Caps) -> str:
+    """The goal whose program the block follows: the client's, unless a cap forces another."""
+    return caps.program or goal
+
+
+def choose_variant(ruleset: RuleSet, equipment: tuple[str, ...], caps: Caps,
+                   body_mass_kg: float | None = None) -> Variant | None:
+    """The first variant in the rule set's preference that the equipment allows, no cap excludes and the
+    client's body mass does not exceed."""
     have = set(equipment)
     for variant_id in ruleset.variant_preference:
         variant = ruleset.variants[variant_id]
-        if variant.tags & caps.avoid_tags:
-            continue
-        if variant.equipment_any and not have.intersection(variant.equipment_any):
-            continue
-        return variant
+        if excluded_because(variant, have, caps, body_mass_kg) is None:
+            return variant
     return None
 
 
-def _variant_reason(preferred: Variant, equipment: tuple[str, ...], caps: Caps) -> str:
-    if preferred.tags & caps.avoid_tags:
+def excluded_because(variant: Variant, have: set[str], caps: Caps, body_mass_kg: float | None) -> str | None:
+    """Why ``variant`` cannot be used: ``"caps"``, ``"equipment"`` or ``"body_mass"``; None if it can."""
+    if variant.tags & caps.avoid_tags:
+        return "caps"
+    if variant.equipment_any and not have.intersection(variant.equipment_any):
+        return "equipment"
+    if body_mass_kg is not None and variant.max_user_mass_kg is not None and body_mass_kg > variant.max_user_mass_kg:
+        return "body_mass"
+    return None
+
+
+def mass_reason(variant: Variant, body_mass_kg: float) -> str:
+    return (f"body mass {number(body_mass_kg)} kg is over the {number(variant.max_user_mass_kg or 0)} kg "
+            f"the {variant.name.lower()} is rated for")
+
+
+def _mass_warnings(ruleset: RuleSet, equipment: tuple[str, ...], caps: Caps, body_mass_kg: float | None,
+                   chosen: Variant | None) -> tuple[str, ...]:
+    """A warning for each variant the client would have had but for their body mass."""
+    if body_mass_kg is None:
+        return ()
+    have = set(equipment)
+    out = []
+    for variant_id in ruleset.variant_preference:
+        variant = ruleset.variants[variant_id]
+        if chosen is not None and variant.id == chosen.id:
+            break
+        if excluded_because(variant, have, caps, body_mass_kg) == "body_mass":
+            instead = f"the {chosen.name.lower()} is used instead" if chosen else "no other variant suits"
+            reason = mass_reason(variant, body_mass_kg)
+            out.append(f"{reason[0].upper()}{reason[1:]} in this rule set; {instead}.")
+    return tuple(out)
+
+
+def _variant_reason(preferred: Variant, equipment: tuple[str, ...], caps: Caps, body_mass_kg: float | None) -> str:
+    why = excluded_because(preferred, set(equipment), caps, body_mass_kg)
+    if why == "caps":
         return f"caps exclude {', '.join(sorted(preferred.tags & caps.avoid_tags))} exercises"
+    if why == "body_mass" and body_mass_kg is not None:
+        return mass_reason(preferred, body_mass_kg)
     return f"no {' or '.join(e.replace('_', ' ') for e in preferred.equipment_any)} listed in training.equipment"
 
 

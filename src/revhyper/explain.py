@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .canonical import caps_to_dict
-from .engine import choose_variant, generate
+from .engine import choose_variant, excluded_because, generate, mass_reason, program_goal
 from .periodization import allocate_weeks, derive_load, number
 from .profile import Profile
 from .ruleset import Progression, RuleSet
@@ -77,18 +77,22 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
     training = profile.training
     have = set(training.equipment)
     variants = []
+    body_mass = profile.person.body_mass_kg
     for variant_id in ruleset.variant_preference:
         variant = ruleset.variants[variant_id]
-        if variant.tags & caps.avoid_tags:
+        excluded = excluded_because(variant, have, caps, body_mass)
+        if excluded == "caps":
             why = f"excluded: caps avoid {', '.join(sorted(variant.tags & caps.avoid_tags))}"
-        elif variant.equipment_any and not have.intersection(variant.equipment_any):
+        elif excluded == "equipment":
             why = f"excluded: needs {' or '.join(variant.equipment_any)}, not in training.equipment"
+        elif excluded == "body_mass" and body_mass is not None:
+            why = f"excluded: {mass_reason(variant, body_mass)}"
         else:
-            why = "chosen: first in the rule set's preference that the equipment and caps allow"
+            why = "chosen: first in the rule set's preference that the equipment, caps and body mass allow"
         variants.append({"variant": variant_id, "verdict": why})
         if why.startswith("chosen"):
             break
-    chosen = choose_variant(ruleset, training.equipment, caps)
+    chosen = choose_variant(ruleset, training.equipment, caps, body_mass)
     assert chosen is not None, "only a generated block is traced, and it has a variant"
     level = ruleset.experience[training.experience]
     days = min(max(training.days_per_week, level.min_days), level.max_days)
@@ -100,7 +104,9 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
         days_steps.append(f"cap max_sessions_per_week {days} (the strictest of any week: one number for the block) "
                           f"-> {days}")
     assert days == block.plan.days_per_week, "explain follows the engine"
-    program = ruleset.programs[training.goal]
+    goal = program_goal(training.goal, caps)
+    program = ruleset.programs[goal]
+    program_set_by = next((list(c.set_by) for c in block.screening.caps if c.name == "program"), [])
     weeks = training.weeks or ruleset.default_weeks
     allocation = allocate_weeks([p.weeks for p in program.phases], weeks)
     increment = training.load_increment_kg or ruleset.load_increment_kg
@@ -171,6 +177,8 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
             "derivation": {"sets": sets_steps, "reps": reps_steps, "rom_percent": rom_steps, "load": load_steps},
         })
     return {
+        "program": {"goal": goal, "name": program.name, "requested": training.goal,
+                    "forced_by": program_set_by if goal != training.goal else []},
         "variant": {"chosen": chosen.id, "considered": variants},
         "days_per_week": {"value": days, "steps": days_steps},
         "weeks": {"value": len(block.weeks), "planned": weeks,
@@ -239,6 +247,9 @@ def explain_to_text(trace: dict[str, Any]) -> str:
             add(f"  {cap['name']} = {_show(cap['value'])} from {', '.join(cap['set_by'])}{weaker}")
     if "week_by_week" in trace:
         add("")
+        p = trace["program"]
+        add(f"Programme: {p['name']} ({p['goal']})" + (f", not the goal {p['requested']}: the cap program from "
+                                                       f"{', '.join(p['forced_by'])}" if p["forced_by"] else ""))
         add("Variant: " + "; ".join(f"{v['variant']} {v['verdict']}" for v in trace["variant"]["considered"]))
         add("Sessions a week: " + "; ".join(trace["days_per_week"]["steps"]))
         w = trace["weeks"]

@@ -26,7 +26,7 @@ import attrs
 from .conditions import FUNCTIONS, Condition, dotted_name
 from .profile import condition_fields
 from .report import Reporter
-from .ruleset import ACTIONS, CAP_SPECS, Rule, RuleSet
+from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, Rule, RuleSet
 
 MAX_TERMS = 64
 
@@ -307,6 +307,8 @@ def _caps_at_least(strong, weak) -> bool:
         if spec.wins == "any" and not theirs:
             return False
         if spec.wins == "union" and not mine <= theirs:
+            return False
+        if spec.wins == "first" and PROGRAM_ORDER.index(theirs) > PROGRAM_ORDER.index(mine):
             return False
     return True
 

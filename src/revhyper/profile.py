@@ -84,13 +84,28 @@ def _flag():
     return field(default=False, validator=v.instance_of(bool), metadata={"kind": "bool", "check": checks.boolean})
 
 
+MIN_AGE = 16
+"""The youngest client: the programmes are for adults (NICE NG59 covers low back pain from 16)."""
+
+
+def _check_age(rep, value, path):
+    if isinstance(value, int) and not isinstance(value, bool) and value < MIN_AGE:
+        rep.error(path, f"expected a whole number from {MIN_AGE} to 110, got {value}: revhyper's programmes are for "
+                        f"adults ({MIN_AGE} and over); for a younger client, ask their doctor or a paediatric "
+                        "physiotherapist for an exercise plan")
+        return checks.BAD
+    return checks.integer(MIN_AGE, 110)(rep, value, path)
+
+
 @attrs.frozen
 class Person:
-    age: int = _int_field(16, 110)
+    age: int = field(validator=[v.instance_of(int), v.ge(MIN_AGE), v.le(110)],
+                     metadata={"kind": "number", "check": _check_age, "range": (MIN_AGE, 110)})
     id: str | None = _text_field()
     sex: str | None = _choice_field(SEXES, optional=True)
     body_mass_kg: float | None = _number_field(20, 400, optional=True)
     pregnant: bool = _flag()
+    gestation_weeks: float | None = _number_field(0, 45, optional=True)
 
 
 @attrs.frozen
@@ -113,6 +128,12 @@ class RedFlags:
     recent_significant_trauma: bool = _flag()
     recent_minor_trauma: bool = _flag()
     night_pain_unrelieved_by_rest: bool = _flag()
+    bilateral_leg_symptoms: bool = _flag()
+    sexual_dysfunction: bool = _flag()
+    gait_disturbance: bool = _flag()
+    recent_bacterial_infection: bool = _flag()
+    penetrating_wound: bool = _flag()
+    not_improving_after_4_weeks_of_care: bool = _flag()
 
 
 # A surgery or an injection gives exactly one of ``date`` and ``weeks_ago`` (counted back from

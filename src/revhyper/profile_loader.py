@@ -63,6 +63,7 @@ def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: 
             built[section] = obj
     _check_clearance_date(rep, built)
     _check_event_dates(rep, built)
+    _check_gestation(rep, built)
     if rep.errors or len(built) < len(sections or ()):
         raise ProfileError(rep.errors or [Problem(name, "", "the profile could not be read")])
     return Profile(**built)
@@ -101,6 +102,14 @@ def _check_event_dates(rep: Reporter, built: dict[str, Any]) -> None:
             elif event.date is not None and start is not None and event.date > start:
                 rep.error(path + ("date",), f"{event.date.isoformat()} is after training.start_date "
                                             f"{start.isoformat()}: record only what happened before the block starts")
+
+
+def _check_gestation(rep: Reporter, built: dict[str, Any]) -> None:
+    """Weeks of gestation without ``pregnant = true`` is a contradiction; the pregnancy rules read ``pregnant``."""
+    person = built.get("person")
+    if person is not None and person.gestation_weeks is not None and not person.pregnant:
+        rep.error(("person", "gestation_weeks"), f"gestation_weeks is {person.gestation_weeks:g} but person.pregnant is "
+                  "not true; set pregnant = true (or remove gestation_weeks)", at="key")
 
 
 def _any(rep: Reporter, value: Any, path: Path) -> Any:

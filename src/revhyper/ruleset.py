@@ -20,14 +20,19 @@ URGENCIES = ("emergency", "urgent", "routine")
 
 LOAD_KINDS = ("bodyweight", "percent")
 
+PROGRAM_ORDER = ("rehabilitation", "endurance", "general", "strength")
+"""The programmes (one per goal) from most to least conservative (by their highest load): when several rules
+force a programme with the ``program`` cap, the first of these wins."""
+
 
 @attrs.frozen
 class CapSpec:
     name: str
-    kind: str  # int | number | bool | tags
+    kind: str  # int | number | bool | tags | program
     low: float = 0
     high: float = 0
-    wins: str = "min"  # min | max | any | union: how the strictest of several is chosen
+    wins: str = "min"  # min | max | any | union | first: how the strictest of several is chosen
+    # (first: the earliest in PROGRAM_ORDER, the most conservative programme)
     meaning: str = ""
 
 
@@ -44,6 +49,8 @@ CAP_SPECS: dict[str, CapSpec] = {
         CapSpec("max_sessions_per_week", "int", 1, 7, "min", "at most this many sessions a week"),
         CapSpec("min_rest_seconds", "int", 0, 600, "max", "rest at least this long between sets"),
         CapSpec("avoid_tags", "tags", wins="union", meaning="never use an exercise variant with these tags"),
+        CapSpec("program", "program", wins="first",
+                meaning="use this programme (a goal's program) whatever the client's goal"),
     )
 }
 
@@ -61,6 +68,7 @@ class Caps:
     max_sessions_per_week: int | None = None
     min_rest_seconds: int | None = None
     avoid_tags: frozenset[str] = frozenset()
+    program: str | None = None
 
     def items(self) -> list[tuple[str, Any]]:
         """The caps that are set, in a fixed order."""
@@ -118,6 +126,8 @@ class Variant:
     loadable: bool
     tags: frozenset[str]
     cues: tuple[str, ...]
+    max_user_mass_kg: float | None = None
+    """The heaviest client the set-up is rated for (a ball, a bench); heavier clients get the next variant."""
 
 
 @attrs.frozen

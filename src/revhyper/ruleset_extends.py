@@ -325,7 +325,7 @@ def _merge_rules(merged, value, rep, origin, index):
 
 def _warn_loosened(rep: Reporter, path: Path, base: dict, new: dict) -> None:
     """An override replaces the whole caps table: say when that drops or loosens a cap of the base."""
-    from .ruleset import CAP_SPECS
+    from .ruleset import CAP_SPECS, PROGRAM_ORDER
 
     for name, old in base.items():
         spec = CAP_SPECS.get(name)
@@ -338,12 +338,13 @@ def _warn_loosened(rep: Reporter, path: Path, base: dict, new: dict) -> None:
         value = new[name]
         looser = {"min": lambda: _num(value) > _num(old), "max": lambda: _num(value) < _num(old),
                   "any": lambda: bool(old) and not value,
-                  "union": lambda: not set(old) <= set(value if isinstance(value, list) else [])}[spec.wins]
+                  "union": lambda: not set(old) <= set(value if isinstance(value, list) else []),
+                  "first": lambda: PROGRAM_ORDER.index(value) > PROGRAM_ORDER.index(old)}[spec.wins]
         try:
             if looser():
                 rep.warn(path, f"this override loosens the base's cap {name} from {old!r} to {value!r}")
-        except TypeError:
-            pass  # a wrong type is reported as an error by the loader
+        except (TypeError, ValueError):
+            pass  # a wrong type or an unknown programme is reported as an error by the loader
 
 
 def _num(value):

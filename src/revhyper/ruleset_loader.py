@@ -363,6 +363,8 @@ def _caps(rep: Reporter, value: Any, path: Path, tags: tuple[str, ...]) -> Caps 
             checks[name] = c.number(spec.low, spec.high)
         elif spec.kind == "bool":
             checks[name] = c.boolean
+        elif spec.kind == "program":  # every goal has a program (checked with the programs), so these are its programs
+            checks[name] = c.one_of(GOALS, "a program of this rule set:")
         else:
             checks[name] = c.list_of(c.one_of(tags, "a variant tag:"), unique=True)
     got = c.table(rep, value, path, {}, checks, what="table of caps")
@@ -378,12 +380,13 @@ def _caps(rep: Reporter, value: Any, path: Path, tags: tuple[str, ...]) -> Caps 
 
 def _variant(rep, name, value, path, vocabulary) -> Variant | None:
     got = c.table(rep, value, path, {"name": c.text, "equipment_any": c.list_of(c.one_of(vocabulary["equipment"], "equipment in the vocabulary:"))},
-                  {"description": c.text, "loadable": c.boolean, "tags": c.list_of(c.identifier, unique=True), "cues": c.list_of(c.text)},
+                  {"description": c.text, "loadable": c.boolean, "tags": c.list_of(c.identifier, unique=True), "cues": c.list_of(c.text),
+                   "max_user_mass_kg": c.number(20, 400)},
                   what="variant")
     if got is None or len(got) < 2 or any(k not in got for k in ("name", "equipment_any")):
         return None
     return Variant(name, got["name"], got.get("description", ""), got["equipment_any"], got.get("loadable", False),
-                   frozenset(got.get("tags", ())), got.get("cues", ()))
+                   frozenset(got.get("tags", ())), got.get("cues", ()), got.get("max_user_mass_kg"))
 
 
 def _restriction(rep, name, value, path, tags) -> Restriction | None:

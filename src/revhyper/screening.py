@@ -10,7 +10,7 @@ import attrs
 
 from .block import AppliedCap, FiredRule, Screening
 from .profile import SECTIONS, History, Profile
-from .ruleset import ACTIONS, CAP_SPECS, URGENCIES, Caps, RuleSet
+from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, RuleSet
 from .timeline import weeks_since
 
 
@@ -119,6 +119,8 @@ def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], C
                 winner = min(v for _, v in values)
             elif spec.wins == "max":
                 winner = max(v for _, v in values)
+            elif spec.wins == "first":  # the most conservative programme
+                winner = min((v for _, v in values), key=PROGRAM_ORDER.index)
             else:  # any: a true flag wins
                 winner = any(v for _, v in values)
             set_by = tuple(who for who, v in values if v == winner)
