@@ -19,7 +19,8 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
 
         ruleset = default_ruleset()
     screening = screen(profile, ruleset)
-    warnings = tuple(f"{f.title}: {f.reason}" for f in screening.fired if f.action == "warn")
+    warnings = tuple(f"{f.title}: {f.reason}" for f in screening.fired if f.action == "warn") \
+        + screening.clearance_warnings
     stamp = RulesetStamp(ruleset.id, ruleset.version, ruleset.sha256)
     base: dict[str, Any] = dict(
         generator_version=__version__,

@@ -187,7 +187,7 @@ def _merge(merged: dict, child: dict, source: Source, origin: dict[Path, int], i
                 origin[path + (name,)] = index
         elif key == "vocabulary":
             _merge_vocabulary(merged, value, rep, origin, index)
-        elif key in ("experience", "pain_monitoring"):
+        elif key in ("experience", "pain_monitoring", "clearance"):
             _merge_fields(merged, key, value, rep, origin, index, nested=key == "experience")
         elif key == "programs":
             _merge_programs(merged, value, source, origin, index)
@@ -197,7 +197,7 @@ def _merge(merged: dict, child: dict, source: Source, origin: dict[Path, int], i
             _disable(merged, value, rep, origin, index, disabled)
         else:
             known = (*WHOLE_VALUES, *TABLES_BY_KEY, "parameters", "vocabulary", "experience", "pain_monitoring",
-                     "programs", "rules", *CHILD_ONLY)
+                     "clearance", "programs", "rules", *CHILD_ONLY)
             rep.error(path, f"unknown key '{key}' in the top level; expected one of {', '.join(known)}",
                       did_you_mean(key, known), at="key")
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import attrs
 
+from . import clearance
 from .block import AppliedCap, FiredRule, Screening
-from .profile import SECTIONS, Profile
+from .profile import LIST_SECTIONS, SECTIONS, Profile
 from .ruleset import ACTIONS, CAP_SPECS, URGENCIES, Caps, RuleSet
 
 
@@ -16,6 +17,8 @@ def profile_facts(profile: Profile) -> dict[str, Any]:
     """The flat view of a profile that conditions read: ``"pain.current" -> 4``, ``"had_surgery:x" -> True``."""
     facts: dict[str, Any] = {}
     for section in SECTIONS:
+        if section in LIST_SECTIONS:
+            continue
         obj = getattr(profile, section)
         for name, key, is_list in _fact_fields(section):
             value = getattr(obj, name)
@@ -64,16 +67,18 @@ def screen(profile: Profile, ruleset: RuleSet) -> Screening:
             fired.append(FiredRule(rule.id, rule.title, rule.action, rule.reason, rule.source, reference.citation,
                                    rule.when.text, values, rule.caps, rule.referral))
 
-    restrictions = profile.clearance.restrictions
+    restrictions = profile.restrictions  # every clearance's restrictions apply, whether or not it counts
     asked: list[tuple[str, Caps]] = [(f.id, f.caps) for f in fired if f.caps is not None]
     asked += [(f"restriction:{name}", ruleset.restrictions[name].caps) for name in restrictions]
     applied, merged = merge_caps(asked)
 
     actions = {f.action for f in fired}
     clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
+    decisions = clearance.assess(profile, tuple(ruleset.rule(r) for r in clearance_rules)) if clearance_rules else ()
+    cleared = bool(decisions) and all(d.cleared_by is not None for d in decisions)
     if "refuse" in actions:
         status = "refused"
-    elif clearance_rules and not profile.clearance.cleared:
+    elif clearance_rules and not cleared:
         status = "needs_clearance"
     else:
         status = "generated"
@@ -82,7 +87,9 @@ def screen(profile: Profile, ruleset: RuleSet) -> Screening:
         referrals = [f.referral for f in fired if f.action == "refuse" and f.referral is not None]
         referral = min(referrals, key=lambda r: URGENCIES.index(r.urgency)) if referrals else None
     fired.sort(key=lambda f: ACTIONS.index(f.action))  # strictest first; stable within an action
-    return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, profile.clearance.cleared, restrictions)
+    warnings = clearance.unused(profile, clearance_rules) if profile.clearance else ()
+    return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, cleared, restrictions,
+                     decisions, profile.clearance, warnings)
 
 
 def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], Caps]:
