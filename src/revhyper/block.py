@@ -84,6 +84,15 @@ class Screening:
     def cap(self, name: str) -> Any:
         return getattr(self.merged_caps, name)
 
+    @property
+    def not_cleared(self) -> tuple[RuleClearance, ...]:
+        """The rules that require clearance and for which no clearance counts."""
+        return tuple(d for d in self.clearance_rules if d.cleared_by is None)
+
+    def still_needed(self) -> str:
+        """``rule (roles who may clear it), ...`` for the rules not cleared: what the views print."""
+        return ", ".join(f"{d.rule} ({' or '.join(r.replace('_', ' ') for r in d.roles)})" for d in self.not_cleared)
+
 
 @attrs.frozen
 class Exercise:

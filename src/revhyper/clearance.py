@@ -116,10 +116,15 @@ def unused(profile: Profile, required_by: tuple[str, ...]) -> tuple[str, ...]:
     for index, clearance in enumerate(profile.clearance):
         idle = [rule_id for rule_id in clearance.rules if rule_id not in required_by]
         if idle:
-            out.append(f"Clearance {index + 1} ({_word(clearance.role)}, {clearance.date.isoformat()}) names "
-                       f"{', '.join(idle)}, which {'does' if len(idle) == 1 else 'do'} not apply to this client: "
+            out.append(f"{label(index, clearance).capitalize()} names {', '.join(idle)}, which {'does' if len(idle) == 1 else 'do'} not apply to this client: "
                        "it clears nothing there. Check that the clearance belongs to this client.")
     return tuple(out)
+
+
+def label(index: int, clearance: Clearance) -> str:
+    """How people read a clearance: ``clearance 1 (physiotherapist A. Example, 2026-11-20)``; 1 is the first."""
+    who = _word(clearance.role) + (f" {clearance.by}" if clearance.by else "")
+    return f"clearance {index + 1} ({who}, {clearance.date.isoformat()})"
 
 
 def _a(role: str) -> str:

@@ -37,8 +37,9 @@ def block_to_text(block: Block) -> str:
         add("")
     screening = block.screening
     if block.status == "needs_clearance":
-        add("Before this block can start, a clinician (doctor or physiotherapist) must assess and clear exercise")
-        add(f"because of: {', '.join(screening.clearance_required_by)}. Record it in the profile's [clearance] section.")
+        add("Before this block can start, a clinician must assess and clear exercise")
+        add(f"because of: {screening.still_needed()}. Record each clinician's clearance as a [[clearance]] table in "
+            "the profile; --format clearance-request writes the form to send.")
         add("")
     if screening.fired:
         add("Screening: rules that fired (strictest first)")
