@@ -61,6 +61,9 @@ class RuleClearance:
     rejected: tuple[ClearanceRejection, ...] = ()
     valid_until: dt.date | None = None
     """The last day the counting clearance counts (its date + valid_weeks, less a day)."""
+    since: tuple[str, dt.date] | None = None
+    """What a clearance of this rule clears and when it began (a surgery or the pain episode): a clearance may not
+    be dated before it. None without training.start_date."""
 
 
 @attrs.frozen
@@ -80,6 +83,8 @@ class Screening:
     """The profile's clearances, as given."""
     clearance_warnings: tuple[str, ...] = ()
     """Clearances that name rules not applying to this client."""
+    restrictions_offered: tuple[tuple[str, str], ...] = ()
+    """(id, description) of the restrictions the rule set lets a clinician set; only when a rule is not cleared."""
 
     def cap(self, name: str) -> Any:
         return getattr(self.merged_caps, name)

@@ -24,6 +24,19 @@ def revhyper_register_exporters(register):
     register(Exporter("markdown", ".md", "text/markdown; charset=utf-8", to_markdown, "a printable handout"))
     register(Exporter("html", ".html", "text/html; charset=utf-8", to_html,
                       "a self-contained page with a chart of weekly load and volume"))
+    register(Exporter("clearance-request", ".md", "text/markdown; charset=utf-8", _request("to_markdown"),
+                      "the clearance request a coach sends to a clinician (markdown)"))
+    register(Exporter("clearance-request-html", ".html", "text/html; charset=utf-8", _request("to_html"),
+                      "the clearance request a coach sends to a clinician (a self-contained page)"))
+
+
+def _request(renderer: str):
+    """The clearance request's renderer, imported when it is used (not at start-up)."""
+    def export(block: Block) -> bytes:
+        from . import clearance_request
+
+        return getattr(clearance_request, renderer)(block)
+    return export
 
 
 # -- toml ------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ def block_to_dict(block: Block) -> dict[str, Any]:
                 "given": screening.clearance_given,
                 "rules": [_rule_clearance(d) for d in screening.clearance_rules],
                 "clearances": [_clearance(c) for c in screening.clearances],
+                "restrictions_offered": [{"id": i, "description": d} for i, d in screening.restrictions_offered],
             },
             "restrictions": list(screening.restrictions),
         },
@@ -56,6 +57,7 @@ def _rule_clearance(decision: RuleClearance) -> dict[str, Any]:
         "valid_weeks": decision.valid_weeks,
         "cleared_by": decision.cleared_by,
         "valid_until": decision.valid_until.isoformat() if decision.valid_until else None,
+        "not_before": {"what": decision.since[0], "date": decision.since[1].isoformat()} if decision.since else None,
         "rejected": [{"clearance": r.clearance, "reasons": list(r.reasons)} for r in decision.rejected],
     }
 

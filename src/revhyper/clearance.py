@@ -44,9 +44,9 @@ def assess_rule(rule_id: str, policy: ClearancePolicy, clearances: tuple[Clearan
         reasons = reasons_against(rule_id, policy, clearance, on=on, since=since)
         if not reasons:
             return RuleClearance(rule_id, policy.roles, policy.valid_weeks, index, (),
-                                 expires(clearance, policy) - dt.timedelta(days=1))
+                                 expires(clearance, policy) - dt.timedelta(days=1), since)
         rejected.append(ClearanceRejection(index, reasons))
-    return RuleClearance(rule_id, policy.roles, policy.valid_weeks, None, tuple(rejected), None)
+    return RuleClearance(rule_id, policy.roles, policy.valid_weeks, None, tuple(rejected), None, since)
 
 
 def reasons_against(rule_id: str, policy: ClearancePolicy, clearance: Clearance, *, on: dt.date | None,

@@ -88,8 +88,9 @@ def screen(profile: Profile, ruleset: RuleSet) -> Screening:
         referral = min(referrals, key=lambda r: URGENCIES.index(r.urgency)) if referrals else None
     fired.sort(key=lambda f: ACTIONS.index(f.action))  # strictest first; stable within an action
     warnings = clearance.unused(profile, clearance_rules) if profile.clearance else ()
+    offered = tuple((r.id, r.description) for r in ruleset.restrictions.values()) if status == "needs_clearance" else ()
     return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, cleared, restrictions,
-                     decisions, profile.clearance, warnings)
+                     decisions, profile.clearance, warnings, offered)
 
 
 def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], Caps]:
