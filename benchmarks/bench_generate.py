@@ -115,7 +115,7 @@ def median_p95(samples: list[float]) -> str:
 def synthetic_ruleset(rules: int) -> str:
     """The default rule set plus generated rules of the usual shapes, to measure loading at scale."""
     shapes = [
-        'pain.current >= {n} and not clearance.cleared',
+        'pain.current >= {n} and not person.pregnant',
         '"hernia" in history.conditions and person.age > {n}',
         'weeks_since_surgery("microdiscectomy") < {n} or red_flags.fever',
         'training.goal in ["strength", "general"] and pain.duration_weeks < {n}',

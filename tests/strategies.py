@@ -32,6 +32,7 @@ def rarely_true():
 def profile_dicts(rules=None):
     rules = rules or revhyper.default_ruleset()
     vocab = rules.vocabulary
+    clearable = tuple(r.id for r in rules.rules if r.action == "require_clearance")
     surgery = st.fixed_dictionaries({"procedure": st.sampled_from(vocab["surgeries"]), "weeks_ago": numbers(0, 120)})
     return st.fixed_dictionaries({
         "person": st.fixed_dictionaries(
@@ -46,9 +47,13 @@ def profile_dicts(rules=None):
         "history": st.fixed_dictionaries({}, optional={
             "conditions": st.lists(st.sampled_from(vocab["conditions"]), unique=True, max_size=3),
             "surgeries": st.lists(surgery, max_size=2)}),
-        "clearance": st.fixed_dictionaries({}, optional={
-            "cleared": st.booleans(),
-            "restrictions": st.lists(st.sampled_from(tuple(rules.restrictions)), unique=True, max_size=2)}),
+        "clearance": st.lists(st.fixed_dictionaries(
+            {"rules": st.lists(st.sampled_from(clearable), unique=True, max_size=3) if clearable else st.just([]),
+             "role": st.sampled_from(vocab["clinician_roles"]),
+             "date": st.integers(0, 400)},  # days before the start date: made a date by _dated below
+            optional={"by": st.just("A. Clinician"),
+                      "restrictions": st.lists(st.sampled_from(tuple(rules.restrictions)), unique=True, max_size=2)}),
+            max_size=3),
         "training": st.fixed_dictionaries(
             {"experience": st.sampled_from(EXPERIENCES), "goal": st.sampled_from(GOALS), "days_per_week": st.integers(1, 7)},
             optional={
@@ -58,7 +63,16 @@ def profile_dicts(rules=None):
                 "working_load_kg": numbers(0.5, 300),
                 "load_increment_kg": st.sampled_from((0.5, 1, 1.25, 2.5, 5)),
             }),
-    })
+    }).map(_dated)
+
+
+def _dated(profile: dict) -> dict:
+    """Clearance dates drawn as days before the start date (a clearance may not be dated after it); without a
+    start date, before a fixed day. About half are recent enough to count."""
+    start = dt.date.fromisoformat(profile["training"].get("start_date", "2026-12-07"))
+    for clearance in profile["clearance"]:
+        clearance["date"] = (start - dt.timedelta(days=clearance["date"])).isoformat()
+    return profile
 
 
 @st.composite

@@ -12,7 +12,7 @@ import pytest
 import revhyper
 from revhyper.errors import RulesetError
 
-from helpers import EXAMPLES, HEALTHY, merge
+from helpers import EXAMPLES, HEALTHY, merge, cleared
 
 CLINIC = EXAMPLES / "rulesets" / "clinic-north.toml"
 PROFILES = EXAMPLES / "profiles"
@@ -333,7 +333,7 @@ def test_explain_derives_exactly_the_numbers_of_the_block(name):
 def test_explain_shows_every_rule_with_the_values_it_read_and_which_cap_won(tmp_path):
     profile = tmp_path / "p.json"
     profile.write_text(json.dumps(merge(HEALTHY, {"pain": {"current": 7, "extension_aggravates": True},
-                                                  "clearance": {"cleared": True, "by": "Dr. A"}})))
+                                                  "clearance": cleared("high_pain", by="Dr. A")})))
     result = cli("explain", profile)
     assert result.returncode == 0
     text = result.stdout
@@ -403,7 +403,7 @@ def clinic():
 
 def test_clinic_north_is_stricter_after_surgery(clinic, default_rules):
     seven_weeks = {"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 7}]},
-                   "clearance": {"cleared": True, "by": "Dr. S"}}
+                   "clearance": cleared("microdiscectomy_recovery", role="surgeon", by="Dr. S")}
     assert outcome(default_rules, **seven_weeks).status == "generated"
     assert outcome(clinic, **seven_weeks).status == "refused"
     fourteen = {"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 14}]}}
@@ -422,12 +422,16 @@ def test_clinic_north_knows_axial_spondyloarthritis(clinic, default_rules):
     with pytest.raises(revhyper.ProfileError, match="not in the rule set's conditions vocabulary"):
         outcome(default_rules, **changes)
     assert outcome(clinic, **changes).status == "needs_clearance"
-    cleared = outcome(clinic, clearance={"cleared": True, "by": "Rheumatology"}, **changes)
-    assert cleared.status == "generated" and max(s.exercises[0].rom_percent for s in cleared.sessions()) == 100
+    done = outcome(clinic, clearance=cleared("axial_spondyloarthritis", role="rheumatologist", by="Dr. R"), **changes)
+    assert done.status == "generated" and max(s.exercises[0].rom_percent for s in done.sessions()) == 100
+    physio = outcome(clinic, clearance=cleared("axial_spondyloarthritis", role="physiotherapist"), **changes)
+    assert physio.status == "needs_clearance"  # the clinic's rule: the rheumatology team (or a physician) clears it
+    assert "a physiotherapist may not clear this rule; it needs a rheumatologist or a physician" in \
+        physio.screening.clearance_rules[0].rejected[0].reasons
 
 
 def test_clinic_north_allows_one_set_in_high_pain_and_grows_rehab_range_slower(clinic, default_rules):
-    high = {"pain": {"current": 8}, "clearance": {"cleared": True, "by": "Dr. A"}}
+    high = {"pain": {"current": 8}, "clearance": cleared("high_pain", by="Dr. A")}
     assert max(s.exercises[0].sets for s in outcome(clinic, **high).sessions()) == 1
     assert max(s.exercises[0].sets for s in outcome(default_rules, **high).sessions()) == 2
     rehab = {"training": {"goal": "rehabilitation"}}

@@ -36,6 +36,9 @@ EXPECTED = {
     "pregnant-cleared.toml": dict(status="generated", fired=["pregnancy"],
                                   caps={"max_load_percent": 60, "avoid_tags": ["prone"]},
                                   variant="quadruped_hip_extension", days=3, weeks=8),
+    "post-fusion-old-clearance.toml": dict(
+        status="needs_clearance", fired=["lumbar_fusion_recovery"],
+        caps={"max_load_percent": 50, "max_rom_percent": 100}),
     "endurance-runner.json": dict(status="generated", fired=[], caps={}, variant="machine_reverse_hyper", days=3, weeks=10),
 }
 EXIT = {"generated": 0, "needs_clearance": 3, "refused": 4}
@@ -102,3 +105,24 @@ def test_the_cli_exit_code_matches_the_outcome(name, tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == EXIT[EXPECTED[name]["status"]], result.stderr
     assert json.loads(out.read_text())["status"] == EXPECTED[name]["status"]
+
+
+def test_the_old_clearance_example_says_why_its_clearance_does_not_count():
+    block = revhyper.generate(revhyper.load_profile(PROFILES / "post-fusion-old-clearance.toml"))
+    (decision,) = block.screening.clearance_rules
+    assert decision.rule == "lumbar_fusion_recovery" and decision.cleared_by is None
+    (rejected,) = decision.rejected
+    reasons = " | ".join(rejected.reasons)
+    assert "a physiotherapist may not clear this rule; it needs a surgeon or a physician" in reasons
+    assert "valid for 26 weeks, until 2023-10-30" in reasons
+    assert "before the lumbar fusion surgery it would clear (2026-08-31)" in reasons
+
+
+def test_the_cleared_examples_are_cleared_by_the_role_the_rule_allows():
+    block = revhyper.generate(revhyper.load_profile(PROFILES / "post-microdiscectomy.toml"))
+    (decision,) = block.screening.clearance_rules
+    assert block.screening.clearances[decision.cleared_by].role == "surgeon"
+    assert block.screening.restrictions == ("no_hyperextension",)  # from the physio's clearance, which clears no rule
+    block = revhyper.generate(revhyper.load_profile(PROFILES / "pregnant-cleared.toml"))
+    (decision,) = block.screening.clearance_rules
+    assert block.screening.clearances[decision.cleared_by].role == "obstetric_provider"

@@ -72,8 +72,9 @@ def starter_text(base, extends: str, ruleset_id: str) -> str:
 #
 # [rules.our_new_rule]
 # title = "A short title"
-# when = "pain.current >= 6 and not clearance.cleared"
+# when = "pain.current >= 6 and pain.radiating_below_knee"
 # action = "require_clearance"       # refuse | require_clearance | modify | warn
+# clearance = {{ roles = ["physician"], valid_weeks = 12 }}   # optional: else the base's [clearance]
 # reason = "Why, in plain language."
 # source = "our-protocol"
 # caps = {{ max_load_percent = 40 }}
