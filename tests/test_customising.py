@@ -349,7 +349,7 @@ def test_explain_names_disabled_rules_and_exits_like_generate(tmp_path):
     result = cli("explain", PROFILES / "spondylolisthesis.toml", "--rules", CLINIC)
     assert result.returncode == 3
     assert "disabled: older_new_pain (Every Clinic North client is assessed in person" in result.stdout
-    assert "needs clearance because extension_sensitive_diagnosis fired" in result.stdout
+    assert "needs clearance because extension_sensitive_diagnosis requires clearance" in result.stdout
 
 
 # -- diff and new-ruleset ------------------------------------------------------------------------------
@@ -363,7 +363,12 @@ def test_diff_shows_the_clinics_changes_rule_by_rule():
     changed = {c["rule"]: {f["field"]: f for f in c["changes"]} for c in diff["rules"]["changed"]}
     assert changed["high_pain"]["caps"]["to"]["max_sets"] == 1 and changed["high_pain"]["caps"]["from"]["max_sets"] == 2
     assert diff["parameters"]["changed"]["microdiscectomy_no_loading_weeks"] == {"from": 6, "to": 8}
-    assert diff["vocabulary"] == {"conditions": {"added": ["axial_spondyloarthritis"], "removed": []}}
+    assert diff["vocabulary"] == {"conditions": {"added": ["axial_spondyloarthritis"], "removed": []},
+                                  "clinician_roles": {"added": ["rheumatologist"], "removed": []}}
+    assert diff["settings"]["changed"]["clearance"]["to"] == {"roles": ["physician", "physiotherapist"], "valid_weeks": 12}
+    assert changed["pregnancy"]["clearance"] == {"field": "clearance",
+                                                 "from": {"roles": ["obstetric_provider", "physician"], "valid_weeks": 26},
+                                                 "to": {"roles": ["obstetric_provider", "physician"], "valid_weeks": 12}}
     assert diff["programs"]["rehabilitation"]["phases_changed"]["activation"]["rom_percent"]["to"]["start"] == 40
     text = cli("diff", "default", CLINIC).stdout
     assert "  - older_new_pain disabled: Every Clinic North client" in text

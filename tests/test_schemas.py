@@ -189,6 +189,11 @@ BLOCK_CASES = {
         "generated"),
     "generated: regression without a machine": ({"training": {"equipment": ["stability_ball"]}}, "generated"),
     "needs_clearance: radiating pain": ({"pain": {"radiating_below_knee": True}}, "needs_clearance"),
+    "needs_clearance: clearances that do not count": (
+        {"pain": {"radiating_below_knee": True},
+         "clearance": [{"rules": ["radiating_pain"], "role": "surgeon", "date": "2025-01-01"},
+                       {"rules": [], "role": "physiotherapist", "date": "2026-12-01", "restrictions": ["no_prone"]}]},
+        "needs_clearance"),
     "refused: red flag": ({"red_flags": {"fever": True}, "pain": {"current": 8}}, "refused"),
     "refused: several refusals": (
         {"red_flags": {"saddle_anesthesia": True, "fever": True},
@@ -198,7 +203,7 @@ BLOCK_CASES = {
 
 def block_for(data: dict, rules) -> revhyper.Block:
     """The block for profile ``data``, where a None value means: leave that key out."""
-    for section in data.values():
+    for section in (v for v in data.values() if isinstance(v, dict)):
         for key in [k for k, v in section.items() if v is None]:
             del section[key]
     return revhyper.generate(revhyper.profile_from_data(data, ruleset=rules), rules)
