@@ -62,7 +62,8 @@ def old_clearance_message(value: Mapping[str, Any], kind: str, ruleset, built: M
     """The error for the old ``[clearance]`` table: what changed, and the new form built from what was written."""
     roles = tuple(ruleset.vocabulary.get("clinician_roles", ()))
     cleared = value.get("cleared") is True
-    by = value.get("by") if isinstance(value.get("by"), str) and value.get("by").strip() else None
+    written_by = value.get("by")
+    by = written_by if isinstance(written_by, str) and written_by.strip() else None
     date: dt.date | str = PLACEHOLDER_DATE
     written = value.get("date")
     if isinstance(written, dt.date) and not isinstance(written, dt.datetime):

@@ -59,8 +59,8 @@ def request_parts(block: Block) -> list[tuple[str, Any]]:
     done = [d for d in s.clearance_rules if d.cleared_by is not None]
     if done:
         parts.append(("h2", [("Already cleared", False)]))
-        parts.append(("list", [[(d.rule, True), (f": {label(d.cleared_by, s.clearances[d.cleared_by])}, valid until "  # type: ignore[index]
-                                                 f"{d.valid_until}", False)] for d in done]))
+        parts.append(("list", [[(d.rule, True), (f": {label(i, s.clearances[i])}, valid until {d.valid_until}", False)]
+                               for d in done if (i := d.cleared_by) is not None]))
     if s.restrictions_offered:
         parts.append(("h2", [("Restrictions you may set", False)]))
         parts.append(("list", [[(rid, True), (f": {description}", False)] for rid, description in s.restrictions_offered]))

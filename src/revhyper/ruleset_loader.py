@@ -521,15 +521,15 @@ def _clearance_policy(rep: Reporter, value: Any, path: Path, roles: tuple[str, .
     if got.get("roles") == ():
         rep.error(path + ("roles",), "list at least one clinician role who may clear the rule")
         return None
-    chosen = {"roles": got.get("roles", defaults.roles if defaults else None),
-              "valid_weeks": got.get("valid_weeks", defaults.valid_weeks if defaults else None)}
-    missing = [key for key, v in chosen.items() if v is None]
-    if missing:
+    allowed = got.get("roles", defaults.roles if defaults else None)
+    weeks = got.get("valid_weeks", defaults.valid_weeks if defaults else None)
+    if allowed is None or weeks is None:
         if not top:
-            rep.error(path, f"the rule's clearance does not say {' or '.join(missing)}, and the rule set has no "
+            missing = " or ".join(k for k, v in (("roles", allowed), ("valid_weeks", weeks)) if v is None)
+            rep.error(path, f"the rule's clearance does not say {missing}, and the rule set has no "
                             "[clearance] table to take it from", at="key")
         return None
-    return ClearancePolicy(tuple(chosen["roles"]), chosen["valid_weeks"])
+    return ClearancePolicy(tuple(allowed), weeks)
 
 
 def _rule(rep, rule_id, value, path, fields, parameters, vocabularies, references, tags,
