@@ -97,8 +97,11 @@ def _clearances(rep: Reporter, value: Any, vocabularies, ruleset: RuleSet,
                 rep.error(path + ("rules", position), f"'{rule_id}' cannot be cleared: {why}; a clearance clears only "
                           f"rules that require clearance ({', '.join(clearable) or 'none'})")
             else:
+                readers = [r.id for r in ruleset.rules if r.action == "require_clearance" and _reads_word(r, rule_id)]
+                hint = f"; the rule that reads '{rule_id}' is {readers[0]}" if len(readers) == 1 else ""
                 rep.error(path + ("rules", position), f"'{rule_id}' is not a rule of the rule set {ruleset.id} that "
-                          f"requires clearance ({', '.join(clearable) or 'none'})", did_you_mean(rule_id, clearable))
+                          f"requires clearance ({', '.join(clearable) or 'none'}){hint}",
+                          readers[0] if len(readers) == 1 else did_you_mean(rule_id, clearable))
         got = _build(rep, Clearance, item, path, {**vocabularies, "rules": clearable})
         date = got.date if got is not None else _quiet_date(item)
         training = built.get("training")
@@ -109,6 +112,11 @@ def _clearances(rep: Reporter, value: Any, vocabularies, ruleset: RuleSet,
         if got is not None:
             out.append(got)
     return tuple(out) if len(out) == len(value) else None
+
+
+def _reads_word(rule, word: str) -> bool:
+    """Whether a rule's condition names ``word``: a vocabulary word ("spondylolisthesis") or a field (pregnant)."""
+    return f'"{word}"' in rule.when.text or any(name.rsplit(".", 1)[-1] == word for name in rule.when.reads)
 
 
 def _quiet_date(item: Any) -> Any:
