@@ -351,6 +351,8 @@ INJECT = {
     "programs.*.phases[]": lambda d: d["programs"][_first(d["programs"])]["phases"][0].__setitem__(UNKNOWN, 1),
     "progression": _inject_progression,
     "rules.*": _table_at("rules", "*"),
+    "clearance": _table_at("clearance"),
+    "rules.*.clearance": lambda d: d["rules"][_rule_with(d, "clearance")]["clearance"].__setitem__(UNKNOWN, 1),
     "rules.*.referral": _inject_referral,
     "caps": _inject_rule_caps,
 }
