@@ -116,7 +116,7 @@ def unused(profile: Profile, required_by: tuple[str, ...]) -> tuple[str, ...]:
     for index, clearance in enumerate(profile.clearance):
         idle = [rule_id for rule_id in clearance.rules if rule_id not in required_by]
         if idle:
-            out.append(f"{label(index, clearance).capitalize()} names {', '.join(idle)}, which {'does' if len(idle) == 1 else 'do'} not apply to this client: "
+            out.append(f"{_first_upper(label(index, clearance))} names {', '.join(idle)}, which {'does' if len(idle) == 1 else 'do'} not apply to this client: "
                        "it clears nothing there. Check that the clearance belongs to this client.")
     return tuple(out)
 
@@ -125,6 +125,10 @@ def label(index: int, clearance: Clearance) -> str:
     """How people read a clearance: ``clearance 1 (physiotherapist A. Example, 2026-11-20)``; 1 is the first."""
     who = _word(clearance.role) + (f" {clearance.by}" if clearance.by else "")
     return f"clearance {index + 1} ({who}, {clearance.date.isoformat()})"
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _a(role: str) -> str:

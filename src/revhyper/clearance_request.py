@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from .block import Block, FiredRule, RuleClearance
-from .clearance import label
+from .clearance import _first_upper, label
 from .clearance_form import toml_list, toml_string
 from .ruleset import CAP_SPECS
 
@@ -45,10 +45,16 @@ def request_parts(block: Block) -> list[tuple[str, Any]]:
                                 (" A clearance would not change that.", False)]))
         return parts
     if not s.not_cleared:
-        cleared = ", ".join(d.rule for d in s.clearance_rules)
-        parts.append(("p", [("No clearance is needed: ", False),
-                            (f"every rule that requires clearance ({cleared}) is cleared by a clearance in the profile."
-                             if cleared else "no rule that requires clearance applies to this client.", False)]))
+        if not s.clearance_rules:
+            parts.append(("p", [("No clearance is needed: no rule that requires clearance applies to this client.",
+                                 False)]))
+            return parts
+        ids: list[tuple[str, bool]] = []
+        for d in s.clearance_rules:
+            ids += [(", ", False)] if ids else []
+            ids.append((d.rule, True))
+        parts.append(("p", [("No clearance is needed: every rule that requires clearance (", False), *ids,
+                            (") is cleared by a clearance in the profile.", False)]))
         return parts
     fired = {f.id: f for f in s.fired}
     parts.append(("p", [("The screening asks a clinician to assess this client and clear exercise before a "
@@ -89,7 +95,7 @@ def _rule_parts(decision: RuleClearance, rule: FiredRule, block: Block) -> list[
                       ("; ".join(f"{CAP_SPECS[name].meaning} ({_value(value)})" for name, value in rule.caps.items()),
                        False)])
     for rejected in decision.rejected:
-        items.append([(f"{label(rejected.clearance, s.clearances[rejected.clearance]).capitalize()} did not count: ",
+        items.append([(f"{_first_upper(label(rejected.clearance, s.clearances[rejected.clearance]))} did not count: ",
                        False), ("; ".join(rejected.reasons), False)])
     return [("h2", [(f"{rule.title} (", False), (rule.id, True), (")", False)]), ("list", items)]
 
