@@ -358,3 +358,26 @@ def test_generate_writes_the_request_with_the_blocks_exit_code(tmp_path, capsys)
     out = tmp_path / "request.md"
     assert main(["generate", str(path), "--format", "clearance-request", "-o", str(out)]) == 3
     assert out.read_text().startswith("# Request for clearance: reverse hyperextension exercise\n")
+
+
+def test_check_warns_when_an_override_loosens_who_may_clear_or_for_how_long(tmp_path, capsys):
+    path = tmp_path / "loose.toml"
+    path.write_text(HEAD + '[clearance]\nvalid_weeks = 52\n'
+                           '[rules.pregnancy]\nclearance = { roles = ["obstetric_provider", "physiotherapist"] }\n')
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "clearance.valid_weeks: this override lets a clearance count for 52 weeks, longer than the base's 26" in text
+    assert ("rules.pregnancy.clearance.roles: this override lets physiotherapist clear what the base let only "
+            "obstetric_provider, physician clear") in text
+
+
+def test_new_ruleset_offers_the_clearance_policy_to_change(tmp_path):
+    out = tmp_path / "clinic.toml"
+    assert main(["new-ruleset", "--extends", "default", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert '# [clearance]' in text and '# roles = ["physician", "physiotherapist"]' in text and "# valid_weeks = 26" in text
+    uncommented = text.replace("# [clearance]", "[clearance]").replace('# roles = ["physician", "physiotherapist"]',
+                                                                       'roles = ["physician"]')
+    out.write_text(uncommented)
+    assert revhyper.load_ruleset(out).rule("high_pain").clearance.roles == ("physician",)

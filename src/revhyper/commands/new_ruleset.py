@@ -48,6 +48,13 @@ def starter_text(base, extends: str, ruleset_id: str) -> str:
     rules = "\n".join(f"#   {rule.id:<32} {rule.action:<18} {rule.title}" for rule in base.rules)
     example = base.rules[0].id if base.rules else "some_rule"
     modify = next((r for r in base.rules if r.caps is not None), None)
+    clearable = next((r.id for r in base.rules if r.action == "require_clearance"), "some_rule")
+    policy = base.clearance
+    from ..clearance_form import toml_list
+
+    clearance = ("# roles = " + toml_list(policy.roles)
+                 + f"\n# valid_weeks = {policy.valid_weeks}") if policy else '# roles = ["physician"]\n# valid_weeks = 26'
+    roles = ", ".join(base.vocabulary.get("clinician_roles", ()))
     return f"""# A clinic's rule set: only what differs from the one it extends.
 # Reference: docs/rulesets.md. Check it with `revhyper check FILE`, compare it with
 # `revhyper diff {extends} FILE`, and see its effect on a client with `revhyper explain PROFILE --rules FILE`.
@@ -61,6 +68,12 @@ def starter_text(base, extends: str, ruleset_id: str) -> str:
 # [rules.{modify.id if modify else example}]
 # caps = {{ bodyweight_only = true, max_sets = 2 }}
 # reason = "Our reason, in words the client understands."
+
+# -- who may clear a require_clearance rule, and for how long (a rule's own clearance wins) ------
+# [clearance]                       # roles: {roles}
+{clearance}
+# [rules.{clearable}]
+# clearance = {{ roles = ["physician"], valid_weeks = 12 }}
 
 # -- switch a base rule off: a reason is required and is shown by `revhyper explain` -------------
 # [disable.{example}]
