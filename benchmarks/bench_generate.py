@@ -177,6 +177,12 @@ def main() -> int:
     ok &= report("screen + generate", statistics.median(samples), 1e-3, extra=median_p95(samples))
     samples = timed(lambda: screen(profile, rules), repeat)
     report(f"screen only ({len(rules.rules)} rules)", statistics.median(samples), None, extra=median_p95(samples))
+    cleared_path = ROOT / "examples" / "profiles" / "post-microdiscectomy.toml"
+    if cleared_path.exists():  # two [[clearance]] tables: the clearance decision runs for one rule
+        cleared = revhyper.load_profile(cleared_path, rules)
+        samples = timed(lambda: revhyper.generate(cleared, rules), repeat)
+        ok &= report("screen + generate, a profile with 2 clearances", statistics.median(samples), 1e-3,
+                     extra=median_p95(samples))
     samples = timed(lambda: revhyper.block_to_json(block), repeat)
     report("block_to_json (canonical JSON bytes, indented)", statistics.median(samples), None, extra=median_p95(samples))
     from revhyper.batch import block_json

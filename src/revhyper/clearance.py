@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 
 from .block import ClearanceRejection, RuleClearance
 from .profile import Clearance, Profile, Surgery
@@ -27,7 +28,7 @@ from .ruleset import ClearancePolicy, Rule
 _SURGERY_READ = re.compile(r'^(?:weeks_since_surgery|had_surgery)\("(.+)"\)$')
 
 
-def assess(profile: Profile, rules: tuple[Rule, ...]) -> tuple[RuleClearance, ...]:
+def assess(profile: Profile, rules: Sequence[Rule]) -> tuple[RuleClearance, ...]:
     """For each rule (fired, requiring clearance): the clearance that counts for it, or why none does."""
     start = profile.training.start_date
     return tuple(assess_rule(rule.id, rule.clearance or _NOBODY, profile.clearance, on=start,

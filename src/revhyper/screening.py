@@ -60,8 +60,11 @@ def screen(profile: Profile, ruleset: RuleSet) -> Screening:
     """Fire every rule, then decide the status, the referral and the caps. Pure."""
     facts = facts_for(profile)
     fired: list[FiredRule] = []
+    to_clear = []
     for rule in ruleset.rules:
         if rule.when(facts):
+            if rule.action == "require_clearance":
+                to_clear.append(rule)
             reference = ruleset.references[rule.source]
             values = tuple((name, _read(name, facts, ruleset.parameters)) for name in rule.when.reads)
             fired.append(FiredRule(rule.id, rule.title, rule.action, rule.reason, rule.source, reference.citation,
@@ -74,7 +77,7 @@ def screen(profile: Profile, ruleset: RuleSet) -> Screening:
 
     actions = {f.action for f in fired}
     clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
-    decisions = clearance.assess(profile, tuple(ruleset.rule(r) for r in clearance_rules)) if clearance_rules else ()
+    decisions = clearance.assess(profile, to_clear) if to_clear else ()
     cleared = bool(decisions) and all(d.cleared_by is not None for d in decisions)
     if "refuse" in actions:
         status = "refused"
