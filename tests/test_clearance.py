@@ -381,3 +381,13 @@ def test_new_ruleset_offers_the_clearance_policy_to_change(tmp_path):
                                                                        'roles = ["physician"]')
     out.write_text(uncommented)
     assert revhyper.load_ruleset(out).rule("high_pain").clearance.roles == ("physician",)
+
+
+def test_malformed_clearances_are_reported_each_at_its_place():
+    assert problems({"clearance": ["x"]}) == [("clearance[0]", "expected a [[clearance]] table, got text 'x'", None)]
+    found = problems({"clearance": [{"rules": "high_pain", "role": 3, "date": "2026-13-01", "bogus": 1}]})
+    assert [p for p, _, _ in found] == ["clearance[0].rules", "clearance[0].role", "clearance[0].date",
+                                        "clearance[0].bogus"]
+    assert found[0][1] == "expected a list, got text 'high_pain'"  # not one error per letter
+    ((path, message, _),) = problems({"clearance": None})
+    assert path == "clearance" and message.startswith("expected a list of clearances")

@@ -88,7 +88,8 @@ def _clearances(rep: Reporter, value: Any, vocabularies, ruleset: RuleSet,
     out: list[Clearance] = []
     for index, item in enumerate(value):
         path = ("clearance", index)
-        for position, rule_id in enumerate(item.get("rules", []) if isinstance(item, dict) else []):
+        named = item.get("rules") if isinstance(item, dict) else None
+        for position, rule_id in enumerate(named if isinstance(named, list) else []):
             if not isinstance(rule_id, str) or rule_id in clearable:
                 continue  # a wrong type is reported by the field's check
             if rule_id in known:
@@ -141,7 +142,8 @@ def _checks_of(cls: type) -> tuple[tuple[attrs.Attribute, ...], dict[str, c.Chec
 
 def _build(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> Any:
     fields, required, optional = _checks_of(cls)
-    got = c.table(rep, value, path, required, optional, what=f"[{'.'.join(map(str, path))}] table")
+    name = f"[[{'.'.join(map(str, path[:-1]))}]]" if isinstance(path[-1], int) else f"[{'.'.join(map(str, path))}]"
+    got = c.table(rep, value, path, required, optional, what=f"{name} table")
     if got is None:
         return None
     ok = True
