@@ -131,13 +131,21 @@ def parameters(draw, defaults):
 
 @st.composite
 def ruleset_data(draw):
-    """The default rule set with its numbers varied: parameters, caps, progressions, experience, deloads."""
+    """The default rule set with its numbers varied: parameters, caps, clearance policies, progressions, experience,
+    deloads."""
     data = copy.deepcopy(DEFAULT_DATA)
     data["parameters"] = draw(parameters(data["parameters"]))
     tags = sorted({t for v in data["variants"].values() for t in v.get("tags", [])})
+    roles = data["vocabulary"]["clinician_roles"]
+    data["clearance"] = {"roles": draw(st.lists(st.sampled_from(roles), unique=True, min_size=1)),
+                         "valid_weeks": draw(st.integers(1, 520))}
     for rule in data["rules"].values():
         if "caps" in rule:
             rule["caps"] = draw(caps_tables(tags))
+        if rule["action"] == "require_clearance" and draw(st.booleans()):
+            rule["clearance"] = draw(st.fixed_dictionaries({}, optional={
+                "roles": st.lists(st.sampled_from(roles), unique=True, min_size=1),
+                "valid_weeks": st.integers(1, 520)}))
     for level in data["experience"].values():
         low = draw(st.integers(1, 7))
         level["days_per_week"] = {"min": low, "max": draw(st.integers(low, 7))}
