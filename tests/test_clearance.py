@@ -391,3 +391,13 @@ def test_malformed_clearances_are_reported_each_at_its_place():
     assert found[0][1] == "expected a list, got text 'high_pain'"  # not one error per letter
     ((path, message, _),) = problems({"clearance": None})
     assert path == "clearance" and message.startswith("expected a list of clearances")
+
+
+def test_the_text_view_names_who_may_clear_and_why_a_clearance_did_not_count():
+    from revhyper.text_view import block_to_text
+
+    text = block_to_text(block(**FUSION_14, clearance=cleared("lumbar_fusion_recovery", role="physiotherapist",
+                                                              by="J. Okafor", date="2026-09-10")))
+    assert "because of: lumbar_fusion_recovery (surgeon or physician)." in text
+    assert ("  lumbar_fusion_recovery: clearance 1 (physiotherapist J. Okafor, 2026-09-10) did not count: a "
+            "physiotherapist may not clear this rule; it needs a surgeon or a physician\n") in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .block import Block, Exercise
+from .clearance import label
 
 STATUS_WORDS = {
     "generated": "GENERATED",
@@ -40,6 +41,10 @@ def block_to_text(block: Block) -> str:
         add("Before this block can start, a clinician must assess and clear exercise")
         add(f"because of: {screening.still_needed()}. Record each clinician's clearance as a [[clearance]] table in "
             "the profile; --format clearance-request writes the form to send.")
+        for decision in screening.not_cleared:
+            for rejected in decision.rejected:
+                given = label(rejected.clearance, screening.clearances[rejected.clearance])
+                add(f"  {decision.rule}: {given} did not count: {'; '.join(rejected.reasons)}")
         add("")
     if screening.fired:
         add("Screening: rules that fired (strictest first)")
