@@ -13,7 +13,7 @@ import tomli_w
 import revhyper
 from revhyper.cli import main
 
-from helpers import HEALTHY, cleared, merge
+from helpers import EXAMPLES, HEALTHY, cleared, merge
 
 SPONDY = {"history": {"conditions": ["spondylolisthesis"]}}
 FUSION_14 = {"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 14}]}}
@@ -401,3 +401,11 @@ def test_the_text_view_names_who_may_clear_and_why_a_clearance_did_not_count():
     assert "because of: lumbar_fusion_recovery (surgeon or physician)." in text
     assert ("  lumbar_fusion_recovery: clearance 1 (physiotherapist J. Okafor, 2026-09-10) did not count: a "
             "physiotherapist may not clear this rule; it needs a surgeon or a physician\n") in text
+
+
+def test_a_clearance_naming_a_rule_the_clinic_switched_off_loads_with_a_warning():
+    clinic = revhyper.load_ruleset(EXAMPLES / "rulesets" / "clinic-north.toml")
+    b = block(clinic, person={"age": 62}, pain={"duration_weeks": 3}, clearance=cleared("older_new_pain"))
+    assert b.status == "generated"
+    assert b.warnings == ("Clearance 1 (physician, 2026-11-30) names older_new_pain, which does not apply to this "
+                          "client: it clears nothing there. Check that the clearance belongs to this client.",)

@@ -85,12 +85,13 @@ def _clearances(rep: Reporter, value: Any, vocabularies, ruleset: RuleSet,
         return None
     clearable = tuple(rule.id for rule in ruleset.rules if rule.action == "require_clearance")
     known = {rule.id: rule.action for rule in ruleset.rules}
+    switched_off = tuple(rule_id for rule_id, _, _ in ruleset.disabled)  # never fires: a warning in the block
     out: list[Clearance] = []
     for index, item in enumerate(value):
         path = ("clearance", index)
         named = item.get("rules") if isinstance(item, dict) else None
         for position, rule_id in enumerate(named if isinstance(named, list) else []):
-            if not isinstance(rule_id, str) or rule_id in clearable:
+            if not isinstance(rule_id, str) or rule_id in clearable or rule_id in switched_off:
                 continue  # a wrong type is reported by the field's check
             if rule_id in known:
                 why = ("it refuses and refers, and no clearance overrides that (docs/safety.md)"
@@ -103,7 +104,7 @@ def _clearances(rep: Reporter, value: Any, vocabularies, ruleset: RuleSet,
                 rep.error(path + ("rules", position), f"'{rule_id}' is not a rule of the rule set {ruleset.id} that "
                           f"requires clearance ({', '.join(clearable) or 'none'}){hint}",
                           readers[0] if len(readers) == 1 else did_you_mean(rule_id, clearable))
-        got = _build(rep, Clearance, item, path, {**vocabularies, "rules": clearable})
+        got = _build(rep, Clearance, item, path, {**vocabularies, "rules": clearable + switched_off})
         date = got.date if got is not None else _quiet_date(item)
         training = built.get("training")
         if date is not None and training is not None and training.start_date is not None and date > training.start_date:
