@@ -64,7 +64,8 @@ def profiles(count: int, seed: int = 2026):
             profile["training"]["working_load_kg"] = rng.choice([10, 15, 20, 25, 30, 40, 50, 60])
             profile["training"]["load_increment_kg"] = rng.choice([1, 2.5, 5])
         if rng.random() < 0.1:
-            profile["clearance"] = {"cleared": True, "by": "Dr A. Physio", "date": "2026-12-01"}
+            profile["clearance"] = [{"rules": ["high_pain", "extension_sensitive_diagnosis"], "role": "physiotherapist",
+                                     "by": "A. Physio", "date": "2026-12-01"}]
         if rng.random() < 0.02:
             profile["red_flags"] = {rng.choice(["fever", "unexplained_weight_loss", "saddle_anesthesia"]): True}
         if rng.random() < 0.02:

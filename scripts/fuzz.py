@@ -48,9 +48,10 @@ conditions = ["hernia", "osteoporosis"]
 procedure = "microdiscectomy"
 weeks_ago = 9
 
-[clearance]
-cleared = true
-by = "A. Physio"
+[[clearance]]
+rules = ["microdiscectomy_recovery"]
+role = "surgeon"
+by = "A. Surgeon"
 date = 2026-11-01
 restrictions = ["no_hyperextension"]
 
@@ -67,7 +68,8 @@ load_increment_kg = 2.5
 
 SEED_PROFILE_JSON = b"""{"person": {"id": "fuzz", "age": 44}, "pain": {"current": 4, "duration_weeks": 10,
  "extension_aggravates": true}, "history": {"conditions": ["spinal_stenosis"], "surgeries": [{"procedure":
- "lumbar_fusion", "weeks_ago": 30}]}, "clearance": {"cleared": true, "restrictions": ["light_load"]},
+ "lumbar_fusion", "weeks_ago": 30}]}, "clearance": [{"rules": ["lumbar_fusion_recovery",
+ "extension_sensitive_diagnosis"], "role": "physician", "date": "2026-11-20", "restrictions": ["light_load"]}],
  "training": {"experience": "novice", "goal": "rehabilitation", "days_per_week": 2, "start_date": "2026-12-07",
  "equipment": ["bench"]}}"""
 

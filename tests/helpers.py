@@ -32,3 +32,13 @@ def merge(base: dict, changes: dict) -> dict:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def cleared(*rules: str, role: str = "physician", date: str = "2026-11-30", **extra) -> list[dict]:
+    """A profile's ``clearance`` list: one clinician's clearance (a physician's, who may clear every rule of the
+    default) of ``rules``, or of every rule of the default that requires clearance when none are named."""
+    if not rules:
+        import revhyper
+
+        rules = tuple(r.id for r in revhyper.default_ruleset().rules if r.action == "require_clearance")
+    return [{"rules": list(rules), "role": role, "date": date, **extra}]

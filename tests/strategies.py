@@ -42,6 +42,7 @@ def _gestation_only_when_pregnant(person: dict) -> dict:
 def profile_dicts(rules=None):
     rules = rules or revhyper.default_ruleset()
     vocab = rules.vocabulary
+    clearable = tuple(r.id for r in rules.rules if r.action == "require_clearance")
     surgery = st.fixed_dictionaries({"procedure": st.sampled_from(vocab["surgeries"]), "weeks_ago": numbers(0, 120)})
     return st.fixed_dictionaries({
         "person": st.fixed_dictionaries(
@@ -58,9 +59,13 @@ def profile_dicts(rules=None):
             "conditions": st.lists(st.sampled_from(vocab["conditions"]), unique=True, max_size=3),
             "surgeries": st.lists(surgery, max_size=2),
             "injections": st.lists(st.fixed_dictionaries({"weeks_ago": numbers(0, 8)}), max_size=1)}),
-        "clearance": st.fixed_dictionaries({}, optional={
-            "cleared": st.booleans(),
-            "restrictions": st.lists(st.sampled_from(tuple(rules.restrictions)), unique=True, max_size=2)}),
+        "clearance": st.lists(st.fixed_dictionaries(
+            {"rules": st.lists(st.sampled_from(clearable), unique=True, max_size=3) if clearable else st.just([]),
+             "role": st.sampled_from(vocab["clinician_roles"]),
+             "date": st.integers(0, 400)},  # days before the start date: made a date by _dated below
+            optional={"by": st.just("A. Clinician"),
+                      "restrictions": st.lists(st.sampled_from(tuple(rules.restrictions)), unique=True, max_size=2)}),
+            max_size=3),
         "training": st.fixed_dictionaries(
             {"experience": st.sampled_from(EXPERIENCES), "goal": st.sampled_from(GOALS), "days_per_week": st.integers(1, 7)},
             optional={
@@ -70,7 +75,16 @@ def profile_dicts(rules=None):
                 "working_load_kg": numbers(0.5, 300),
                 "load_increment_kg": st.sampled_from((0.5, 1, 1.25, 2.5, 5)),
             }),
-    })
+    }).map(_dated)
+
+
+def _dated(profile: dict) -> dict:
+    """Clearance dates drawn as days before the start date (a clearance may not be dated after it); without a
+    start date, before a fixed day. About half are recent enough to count."""
+    start = dt.date.fromisoformat(profile["training"].get("start_date", "2026-12-07"))
+    for clearance in profile["clearance"]:
+        clearance["date"] = (start - dt.timedelta(days=clearance["date"])).isoformat()
+    return profile
 
 
 @st.composite
@@ -133,13 +147,21 @@ def parameters(draw, defaults):
 
 @st.composite
 def ruleset_data(draw):
-    """The default rule set with its numbers varied: parameters, caps, progressions, experience, deloads."""
+    """The default rule set with its numbers varied: parameters, caps, clearance policies, progressions, experience,
+    deloads."""
     data = copy.deepcopy(DEFAULT_DATA)
     data["parameters"] = draw(parameters(data["parameters"]))
     tags = sorted({t for v in data["variants"].values() for t in v.get("tags", [])})
+    roles = data["vocabulary"]["clinician_roles"]
+    data["clearance"] = {"roles": draw(st.lists(st.sampled_from(roles), unique=True, min_size=1)),
+                         "valid_weeks": draw(st.integers(1, 520))}
     for rule in data["rules"].values():
         if "caps" in rule:
             rule["caps"] = draw(caps_tables(tags))
+        if rule["action"] == "require_clearance" and draw(st.booleans()):
+            rule["clearance"] = draw(st.fixed_dictionaries({}, optional={
+                "roles": st.lists(st.sampled_from(roles), unique=True, min_size=1),
+                "valid_weeks": st.integers(1, 520)}))
     for level in data["experience"].values():
         low = draw(st.integers(1, 7))
         level["days_per_week"] = {"min": low, "max": draw(st.integers(low, 7))}

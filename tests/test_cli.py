@@ -11,7 +11,7 @@ import pytest
 
 from revhyper import cli
 
-from helpers import HEALTHY, merge
+from helpers import HEALTHY, merge, cleared
 
 
 def write_profile(tmp_path, **changes):
@@ -38,7 +38,7 @@ def test_generate_prints_canonical_json_and_exits_0(tmp_path):
     [
         ({"red_flags": {"fever": True}}, 4, "refused"),
         ({"pain": {"current": 8}}, 3, "needs_clearance"),
-        ({"pain": {"current": 8}, "clearance": {"cleared": True, "by": "A. Physio"}}, 0, "generated"),
+        ({"pain": {"current": 8}, "clearance": cleared("high_pain", by="A. Physio")}, 0, "generated"),
     ],
 )
 def test_exit_codes_tell_refused_and_needs_clearance_apart(tmp_path, changes, code, status):

@@ -12,7 +12,7 @@ import pytest
 import revhyper
 from revhyper.errors import RulesetError
 
-from helpers import EXAMPLES, HEALTHY, merge
+from helpers import EXAMPLES, HEALTHY, merge, cleared
 
 CLINIC = EXAMPLES / "rulesets" / "clinic-north.toml"
 PROFILES = EXAMPLES / "profiles"
@@ -333,7 +333,7 @@ def test_explain_derives_exactly_the_numbers_of_the_block(name):
 def test_explain_shows_every_rule_with_the_values_it_read_and_which_cap_won(tmp_path):
     profile = tmp_path / "p.json"
     profile.write_text(json.dumps(merge(HEALTHY, {"pain": {"current": 7, "extension_aggravates": True},
-                                                  "clearance": {"cleared": True, "by": "Dr. A"}})))
+                                                  "clearance": cleared("high_pain", by="Dr. A")})))
     result = cli("explain", profile)
     assert result.returncode == 0
     text = result.stdout
@@ -349,7 +349,7 @@ def test_explain_names_disabled_rules_and_exits_like_generate(tmp_path):
     result = cli("explain", PROFILES / "spondylolisthesis.toml", "--rules", CLINIC)
     assert result.returncode == 3
     assert "disabled: older_new_pain (Every Clinic North client is assessed in person" in result.stdout
-    assert "needs clearance because extension_sensitive_diagnosis fired" in result.stdout
+    assert "needs clearance because extension_sensitive_diagnosis requires clearance" in result.stdout
 
 
 # -- diff and new-ruleset ------------------------------------------------------------------------------
@@ -363,7 +363,12 @@ def test_diff_shows_the_clinics_changes_rule_by_rule():
     changed = {c["rule"]: {f["field"]: f for f in c["changes"]} for c in diff["rules"]["changed"]}
     assert changed["high_pain"]["caps"]["to"]["max_sets"] == 1 and changed["high_pain"]["caps"]["from"]["max_sets"] == 2
     assert diff["parameters"]["changed"]["microdiscectomy_no_loading_weeks"] == {"from": 6, "to": 8}
-    assert diff["vocabulary"] == {"conditions": {"added": ["axial_spondyloarthritis"], "removed": []}}
+    assert diff["vocabulary"] == {"conditions": {"added": ["axial_spondyloarthritis"], "removed": []},
+                                  "clinician_roles": {"added": ["rheumatologist"], "removed": []}}
+    assert diff["settings"]["changed"]["clearance"]["to"] == {"roles": ["physician", "physiotherapist"], "valid_weeks": 12}
+    assert changed["pregnancy"]["clearance"] == {"field": "clearance",
+                                                 "from": {"roles": ["obstetric_provider", "physician"], "valid_weeks": 26},
+                                                 "to": {"roles": ["obstetric_provider", "physician"], "valid_weeks": 12}}
     assert diff["programs"]["rehabilitation"]["phases_changed"]["activation"]["rom_percent"]["to"]["start"] == 40
     text = cli("diff", "default", CLINIC).stdout
     assert "  - older_new_pain disabled: Every Clinic North client" in text
@@ -403,7 +408,7 @@ def clinic():
 
 def test_clinic_north_is_stricter_after_surgery(clinic, default_rules):
     seven_weeks = {"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 7}]},
-                   "clearance": {"cleared": True, "by": "Dr. S"}}
+                   "clearance": cleared("microdiscectomy_recovery", role="surgeon", by="Dr. S")}
     assert outcome(default_rules, **seven_weeks).status == "generated"
     assert outcome(clinic, **seven_weeks).status == "refused"
     fourteen = {"history": {"surgeries": [{"procedure": "lumbar_fusion", "weeks_ago": 14}]}}
@@ -422,12 +427,16 @@ def test_clinic_north_knows_axial_spondyloarthritis(clinic, default_rules):
     with pytest.raises(revhyper.ProfileError, match="not in the rule set's conditions vocabulary"):
         outcome(default_rules, **changes)
     assert outcome(clinic, **changes).status == "needs_clearance"
-    cleared = outcome(clinic, clearance={"cleared": True, "by": "Rheumatology"}, **changes)
-    assert cleared.status == "generated" and max(s.exercises[0].rom_percent for s in cleared.sessions()) == 100
+    done = outcome(clinic, clearance=cleared("axial_spondyloarthritis", role="rheumatologist", by="Dr. R"), **changes)
+    assert done.status == "generated" and max(s.exercises[0].rom_percent for s in done.sessions()) == 100
+    physio = outcome(clinic, clearance=cleared("axial_spondyloarthritis", role="physiotherapist"), **changes)
+    assert physio.status == "needs_clearance"  # the clinic's rule: the rheumatology team (or a physician) clears it
+    assert "a physiotherapist may not clear this rule; it needs a rheumatologist or a physician" in \
+        physio.screening.clearance_rules[0].rejected[0].reasons
 
 
 def test_clinic_north_allows_one_set_in_high_pain_and_grows_rehab_range_slower(clinic, default_rules):
-    high = {"pain": {"current": 8}, "clearance": {"cleared": True, "by": "Dr. A"}}
+    high = {"pain": {"current": 8}, "clearance": cleared("high_pain", by="Dr. A")}
     assert max(s.exercises[0].sets for s in outcome(clinic, **high).sessions()) == 1
     assert max(s.exercises[0].sets for s in outcome(default_rules, **high).sessions()) == 2
     rehab = {"training": {"goal": "rehabilitation"}}

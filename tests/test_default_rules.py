@@ -10,7 +10,7 @@ from revhyper.lint import never_fires
 from revhyper.profile import condition_fields
 from revhyper.ruleset_loader import parse_ruleset_reporting
 
-from helpers import ROOT
+from helpers import ROOT, cleared
 
 FIRES = {
     "cauda_equina": [{"red_flags": {"saddle_anesthesia": True}}, {"red_flags": {"bladder_or_bowel_dysfunction": True}},
@@ -128,7 +128,7 @@ DOES_NOT_FIRE = {
 
 
 ACTIONS = {"refuse", "require_clearance", "modify", "warn"}
-CLEARED = {"clearance": {"cleared": True, "by": "Dr. Test", "date": "2026-11-30"}}
+CLEARED = {"clearance": cleared(by="Dr. Test")}
 
 
 def cases(table):
@@ -274,7 +274,7 @@ def test_the_most_urgent_referral_wins(make_block):
 
 def test_the_strictest_cap_of_each_kind_wins_and_the_others_are_still_reported(make_block):
     block = make_block(pain={"current": 7, "extension_aggravates": True}, history={"conditions": ["hernia"]},
-                       clearance={"cleared": True, "by": "Dr. Test"})
+                       clearance=cleared(by="Dr. Test"))
     caps = {cap.name: cap for cap in block.screening.caps}
     assert caps["max_rom_percent"].value == 80 and caps["max_rom_percent"].set_by == ("high_pain",)
     assert ("extension_aggravates", 100) in caps["max_rom_percent"].also_asked
@@ -285,7 +285,7 @@ def test_the_strictest_cap_of_each_kind_wins_and_the_others_are_still_reported(m
 
 
 def test_restrictions_a_clinician_writes_apply_their_caps(make_block):
-    block = make_block(clearance={"cleared": True, "by": "A. Physio", "restrictions": ["no_prone", "two_sessions_a_week"]})
+    block = make_block(clearance=cleared(by="A. Physio", restrictions=["no_prone", "two_sessions_a_week"]))
     assert block.plan.variant == "quadruped_hip_extension"
     assert all(len(week.sessions) == 2 for week in block.weeks)
     assert {cap.name: cap.set_by for cap in block.screening.caps} == {
@@ -298,7 +298,7 @@ def test_each_restriction_a_clinician_can_write_caps_every_exercise(restriction,
     assert set(default_rules.restrictions) == {"no_hyperextension", "bodyweight_only", "light_load", "no_prone",
                                                "two_sessions_a_week"}, "a new restriction needs a case here"
     block = make_block(training={"days_per_week": 4},
-                       clearance={"cleared": True, "by": "A. Physio", "restrictions": [restriction]})
+                       clearance=cleared(by="A. Physio", restrictions=[restriction]))
     caps = default_rules.restrictions[restriction].caps
     assert block.status == "generated" and block.screening.restrictions == (restriction,)
     assert {cap.name for cap in block.screening.caps} == {name for name, _ in caps.items()}
@@ -309,7 +309,7 @@ def test_each_restriction_a_clinician_can_write_caps_every_exercise(restriction,
 
 def test_a_restriction_and_a_rule_asking_the_same_cap_are_both_named(make_block):
     block = make_block(history={"conditions": ["hernia"]},
-                       clearance={"cleared": True, "by": "A. Physio", "restrictions": ["light_load"]})
+                       clearance=cleared(by="A. Physio", restrictions=["light_load"]))
     (cap,) = [cap for cap in block.screening.caps if cap.name == "max_load_percent"]
     assert cap.value == 50
     assert set(cap.set_by) == {"hernia", "restriction:light_load"}

@@ -127,16 +127,19 @@ def test_profile_md_example_shows_every_profile_field():
 
     import attrs
 
+    from revhyper.profile import LIST_SECTIONS
+
     full = tomllib.loads(next(body for kind, body in EXAMPLES if kind == "toml"))
     assert set(full) == set(SECTIONS)
     # the complete example shows every key but person.gestation_weeks, which goes only with pregnant = true: a
     # later example shows it, so every key is shown somewhere
     only_pregnant = {("person", "gestation_weeks")}
     shown = {(section, key) for kind, body in EXAMPLES if kind == "toml" for section, table in tomllib.loads(body).items()
-             for key in table}
+             for entry in (table if isinstance(table, list) else [table]) for key in entry}
     for section, cls in SECTIONS.items():
         fields = {f.name for f in attrs.fields(cls)}
-        assert set(full[section]) == fields - {key for where, key in only_pregnant if where == section}, section
+        table = full[section][0] if section in LIST_SECTIONS else full[section]
+        assert set(table) == fields - {key for where, key in only_pregnant if where == section}, section
         assert {(section, name) for name in fields} <= shown, section
     assert set().union(*full["history"]["surgeries"]) == {f.name for f in attrs.fields(Surgery)}
     assert all(len({"date", "weeks_ago"} & set(s)) == 1 for s in full["history"]["surgeries"])
@@ -148,8 +151,10 @@ def test_profile_md_documents_every_profile_field():
     import attrs
 
     text = doc("profile.md")
+    from revhyper.profile import LIST_SECTIONS
+
     for section, cls in SECTIONS.items():
-        heading = f"### `[{section}]`"
+        heading = f"### `[[{section}]]`" if section in LIST_SECTIONS else f"### `[{section}]`"
         assert heading in text, heading
         body = text.split(heading, 1)[1].split("\n### ", 1)[0]
         documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", body, re.M))
@@ -354,6 +359,8 @@ INJECT = {
     "programs.*.phases[]": lambda d: d["programs"][_first(d["programs"])]["phases"][0].__setitem__(UNKNOWN, 1),
     "progression": _inject_progression,
     "rules.*": _table_at("rules", "*"),
+    "clearance": _table_at("clearance"),
+    "rules.*.clearance": lambda d: d["rules"][_rule_with(d, "clearance")]["clearance"].__setitem__(UNKNOWN, 1),
     "rules.*.referral": _inject_referral,
     "caps": _inject_rule_caps,
 }

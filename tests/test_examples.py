@@ -49,6 +49,9 @@ EXPECTED = {
         caps={"max_load_percent": 50, "max_rom_percent": 100, "max_sets": 2, "program": "rehabilitation"},
         variant="machine_reverse_hyper", days=3, weeks=12),
     "heavy-home-ball.toml": dict(status="generated", fired=[], caps={}, variant="prone_hip_extension", days=3, weeks=12),
+    "post-fusion-old-clearance.toml": dict(
+        status="needs_clearance", fired=["lumbar_fusion_recovery"],
+        caps={"max_load_percent": 50, "max_rom_percent": 100, "program": "rehabilitation"}),
     "endurance-runner.json": dict(status="generated", fired=[], caps={}, variant="machine_reverse_hyper", days=3, weeks=10),
 }
 EXIT = {"generated": 0, "needs_clearance": 3, "refused": 4}
@@ -138,3 +141,24 @@ def test_caps_lift_when_the_recovery_stage_ends_and_the_graded_stage_goes_on():
     assert not any(w.caps.bodyweight_only for w in block.weeks[4:])
     assert block.weeks[-1].sessions[0].exercises[0].load_kg is not None  # the light-strength phase loads, <= 60 %
     assert all(len(w.sessions) == 3 for w in block.weeks), "sessions a week: the strictest of any week"
+
+
+def test_the_old_clearance_example_says_why_its_clearance_does_not_count():
+    block = revhyper.generate(revhyper.load_profile(PROFILES / "post-fusion-old-clearance.toml"))
+    (decision,) = block.screening.clearance_rules
+    assert decision.rule == "lumbar_fusion_recovery" and decision.cleared_by is None
+    (rejected,) = decision.rejected
+    reasons = " | ".join(rejected.reasons)
+    assert "a physiotherapist may not clear this rule; it needs a surgeon or a physician" in reasons
+    assert "valid for 26 weeks, until 2023-10-30" in reasons
+    assert "before the lumbar fusion surgery it would clear (2026-08-31)" in reasons
+
+
+def test_the_cleared_examples_are_cleared_by_the_role_the_rule_allows():
+    block = revhyper.generate(revhyper.load_profile(PROFILES / "post-microdiscectomy.toml"))
+    (decision,) = block.screening.clearance_rules
+    assert block.screening.clearances[decision.cleared_by].role == "surgeon"
+    assert block.screening.restrictions == ("no_hyperextension",)  # from the physio's clearance, which clears no rule
+    block = revhyper.generate(revhyper.load_profile(PROFILES / "pregnant-cleared.toml"))
+    (decision,) = block.screening.clearance_rules
+    assert block.screening.clearances[decision.cleared_by].role == "obstetric_provider"

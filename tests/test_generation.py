@@ -20,7 +20,7 @@ import revhyper
 from revhyper.periodization import allocate_weeks
 from revhyper.ruleset_loader import content_hash
 
-from helpers import HEALTHY, ROOT, merge
+from helpers import HEALTHY, ROOT, merge, cleared
 
 GOALS = ("rehabilitation", "endurance", "strength", "general")
 EXPERIENCES = ("novice", "intermediate", "advanced")
@@ -178,7 +178,7 @@ def test_the_experience_limit_is_what_stops_a_novices_load(make_block):
     ({"pain": {"current": 5}}, 50),  # moderate_pain
     ({"history": {"conditions": ["osteoporosis"]}}, 60),
     ({"pain": {"current": 5}, "history": {"conditions": ["osteoporosis"]}}, 50),  # the strictest of the two
-    ({"clearance": {"cleared": True, "by": "A. Physio", "restrictions": ["light_load"]}}, 50),
+    ({"clearance": cleared(by="A. Physio", restrictions=["light_load"])}, 50),
 ])
 def test_loads_never_exceed_a_cap_and_the_cap_binds(make_block, changes, limit):
     block = make_block(training={"experience": "advanced"}, **changes)
@@ -289,7 +289,7 @@ def test_a_year_long_block_keeps_every_number_within_its_limits(make_block):
 
 def test_the_same_inputs_give_the_same_bytes(profile_data):
     data = profile_data(history={"conditions": ["hernia", "osteoporosis"]}, person={"pregnant": True},
-                        clearance={"cleared": True, "by": "A. Midwife", "restrictions": ["no_prone", "light_load"]})
+                        clearance=cleared(role="obstetric_provider", by="A. Midwife", restrictions=["no_prone", "light_load"]))
     first = revhyper.block_to_json(block_from(data))
     assert revhyper.block_to_json(block_from(json.loads(json.dumps(data)))) == first
     assert first.endswith(b"\n") and json.loads(first)["status"] == "generated"
@@ -310,7 +310,7 @@ def test_the_same_bytes_whatever_the_hash_seed(tmp_path, profile_data):
     profile.write_text(json.dumps(profile_data(
         person={"pregnant": True}, pain={"current": 5, "extension_aggravates": True},
         history={"conditions": ["osteoporosis", "hernia", "hypertension", "spinal_stenosis"]},
-        clearance={"cleared": True, "by": "A. Physio", "restrictions": ["no_prone", "two_sessions_a_week", "light_load"]})))
+        clearance=cleared(by="A. Physio", restrictions=["no_prone", "two_sessions_a_week", "light_load"]))))
     outputs = set()
     for seed in ("0", "1", "4242", "random"):
         out = tmp_path / f"block-{seed}.json"

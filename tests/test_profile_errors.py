@@ -7,6 +7,8 @@ import json
 import pytest
 
 import revhyper
+
+from helpers import cleared
 from revhyper.errors import ProfileError
 
 BAD_TOML = """\
@@ -109,7 +111,7 @@ def test_dates_come_from_toml_dates_or_iso_text(profile_data):
 
 def test_restrictions_must_be_words_the_rule_set_defines(profile_data):
     with pytest.raises(ProfileError) as info:
-        revhyper.profile_from_data(profile_data(clearance={"cleared": True, "restrictions": ["no_hyperextention"]}))
+        revhyper.profile_from_data(profile_data(clearance=cleared(restrictions=["no_hyperextention"])))
     assert info.value.problems[0].suggestion == "no_hyperextension"
 
 
@@ -158,15 +160,17 @@ def test_an_abbreviation_of_several_names_suggests_none():
 
 
 def test_a_block_may_not_start_before_its_clearance(profile_data):
-    data = profile_data(person={"pregnant": True}, clearance={"cleared": True, "by": "A. Midwife", "date": "2026-12-10"},
+    data = profile_data(person={"pregnant": True},
+                        clearance=cleared("pregnancy", role="obstetric_provider", by="A. Midwife", date="2026-12-10"),
                         training={"start_date": "2026-12-07"})
     (message,) = errors_of(json.dumps(data), name="client.json")
     assert message.startswith("client.json:1:")
     assert message.split(": error: ")[1] == (
-        "clearance.date: the clearance is dated 2026-12-10, after training.start_date 2026-12-07: the block may not "
+        "clearance[0].date: the clearance is dated 2026-12-10, after training.start_date 2026-12-07: the block may not "
         "start before it is cleared; start on or after the clearance date")
-    data["clearance"]["date"] = "2026-12-07"  # cleared on the first day: fine
-    assert revhyper.parse_profile(json.dumps(data), name="client.json").clearance.cleared
+    data["clearance"][0]["date"] = "2026-12-07"  # cleared on the first day: fine
+    profile = revhyper.parse_profile(json.dumps(data), name="client.json")
+    assert revhyper.generate(profile).screening.clearance_given
 
 
 SURGERY_TOML = """\

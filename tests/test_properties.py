@@ -231,3 +231,26 @@ def _fresh_default():
     from revhyper.ruleset_loader import default_ruleset_text
 
     return revhyper.parse_ruleset(default_ruleset_text(), name="<default>")
+
+
+@SETTINGS
+@given(ruleset_data() | st.just(None), st.data())
+def test_a_clearance_never_unlocks_a_rule_it_does_not_name(rules_data, draw):
+    rules = build(rules_data) if rules_data else DEFAULT
+    data = draw.draw(profile_dicts(rules))
+    block = generate(data, rules)
+    screening = block.screening
+    for decision in screening.clearance_rules:
+        if decision.cleared_by is not None:
+            given = screening.clearances[decision.cleared_by]
+            assert decision.rule in given.rules
+            assert given.role in rules.rule(decision.rule).clearance.roles
+    if block.status == "generated":
+        named = {rule for c in data["clearance"] for rule in c["rules"]}
+        assert set(screening.clearance_required_by) <= named
+    for rule_id in screening.clearance_required_by:
+        unnamed = dict(data, clearance=[dict(c, rules=[r for r in c["rules"] if r != rule_id]) for c in data["clearance"]])
+        again = generate(unnamed, rules)
+        decision = next(d for d in again.screening.clearance_rules if d.rule == rule_id)
+        assert decision.cleared_by is None
+        assert again.status in ("needs_clearance", "refused")

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 import revhyper
 from revhyper.cli import main
 from revhyper.commands.schema import SCHEMAS, schema_bytes
-from revhyper.profile import GOALS, SECTIONS, Surgery
+from revhyper.profile import GOALS, LIST_SECTIONS, SECTIONS, Surgery
 from revhyper.ruleset import CAP_SPECS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,8 +84,8 @@ FULL = {
                 "surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 40},
                               {"procedure": "laminectomy", "date": "2025-01-10"}],
                 "injections": [{"weeks_ago": 30}]},
-    "clearance": {"cleared": True, "by": "J. Okafor, physiotherapist", "date": "2026-11-20",
-                  "restrictions": ["no_hyperextension"]},
+    "clearance": [{"rules": ["microdiscectomy_recovery"], "role": "surgeon", "by": "M. Haddad", "date": "2026-11-20",
+                   "restrictions": ["no_hyperextension"]}],
     "training": {"experience": "novice", "goal": "rehabilitation", "days_per_week": 2, "weeks": 10,
                  "start_date": "2026-12-07", "equipment": ["reverse_hyper_machine", "bench"],
                  "working_load_kg": 30, "load_increment_kg": 2.5},
@@ -184,10 +184,18 @@ BLOCK_CASES = {
         {"pain": {"current": 7, "extension_aggravates": True},
          "history": {"conditions": ["hernia", "osteoporosis", "hypertension"],
                      "surgeries": [{"procedure": "laminectomy", "weeks_ago": 8}]},
-         "clearance": {"cleared": True, "by": "Dr Reyes", "date": "2026-12-01", "restrictions": ["two_sessions_a_week"]}},
+         "clearance": [{"rules": ["high_pain", "other_surgery_recovery"], "role": "physician", "by": "Dr Reyes",
+                        "date": "2026-12-01", "restrictions": ["two_sessions_a_week"]},
+                       {"rules": ["high_pain", "other_surgery_recovery", "pregnancy"], "role": "physiotherapist",
+                        "date": "2025-01-01"}]},
         "generated"),
     "generated: regression without a machine": ({"training": {"equipment": ["stability_ball"]}}, "generated"),
     "needs_clearance: radiating pain": ({"pain": {"radiating_below_knee": True}}, "needs_clearance"),
+    "needs_clearance: clearances that do not count": (
+        {"pain": {"radiating_below_knee": True},
+         "clearance": [{"rules": ["radiating_pain"], "role": "surgeon", "date": "2025-01-01"},
+                       {"rules": [], "role": "physiotherapist", "date": "2026-12-01", "restrictions": ["no_prone"]}]},
+        "needs_clearance"),
     "refused: red flag": ({"red_flags": {"fever": True}, "pain": {"current": 8}}, "refused"),
     "refused: several refusals": (
         {"red_flags": {"saddle_anesthesia": True, "fever": True},
@@ -197,7 +205,7 @@ BLOCK_CASES = {
 
 def block_for(data: dict, rules) -> revhyper.Block:
     """The block for profile ``data``, where a None value means: leave that key out."""
-    for section in data.values():
+    for section in (v for v in data.values() if isinstance(v, dict)):
         for key in [k for k, v in section.items() if v is None]:
             del section[key]
     return revhyper.generate(revhyper.profile_from_data(data, ruleset=rules), rules)
@@ -214,7 +222,8 @@ def test_generated_blocks_validate_against_the_block_schema(case, profile_data, 
 def test_a_block_refused_for_want_of_a_variant_validates(make_profile, default_rules):
     rules = _ruleset_without_floor_exercises()
     block = revhyper.generate(make_profile(rules=rules, person={"pregnant": True, "sex": "female"},
-                                           clearance={"cleared": True}), rules)
+                                           clearance=[{"rules": ["pregnancy"], "role": "physician",
+                                                       "date": "2026-11-30"}]), rules)
     assert block.status == "refused" and block.referral is None
     assert schema_errors("block", revhyper.block_to_dict(block)) == []
 
@@ -304,7 +313,7 @@ def test_block_schema_caps_match_cap_specs(where):
 # -- the profile schema ----------------------------------------------------------------------------
 
 def test_healthy_profiles_validate_and_are_accepted(profile_data):
-    for data in (profile_data(), FULL, profile_data(red_flags={}, history={}, clearance={})):
+    for data in (profile_data(), FULL, profile_data(red_flags={}, history={}, clearance=[])):
         assert schema_errors("profile", data) == []
         assert revhyper_errors(data) == []
 
@@ -333,7 +342,12 @@ BAD_PROFILES = {
     "misspelt goal": lambda p: with_value(p, ("training", "goal"), "strenght"),
     "unknown sex word": lambda p: with_value(p, ("person", "sex"), "f"),
     "date in another format": lambda p: with_value(p, ("training", "start_date"), "07/12/2026"),
-    "date with a time": lambda p: with_value(p, ("clearance", "date"), "2026-11-20T09:00:00"),
+    "date with a time": lambda p: with_value(p, ("clearance", 0, "date"), "2026-11-20T09:00:00"),
+    "the old [clearance] table": lambda p: {**p, "clearance": {"cleared": True, "by": "Dr Reyes"}},
+    "a clearance without a role": lambda p: without(p, ("clearance", 0, "role")),
+    "a clearance without a date": lambda p: without(p, ("clearance", 0, "date")),
+    "a clearance without rules": lambda p: without(p, ("clearance", 0, "rules")),
+    "a rule id listed twice": lambda p: with_value(p, ("clearance", 0, "rules"), ["pregnancy", "pregnancy"]),
     "impossible date": lambda p: with_value(p, ("training", "start_date"), "2026-02-30"),
     "a word for a list": lambda p: with_value(p, ("history", "conditions"), "hernia"),
     "a condition listed twice": lambda p: with_value(p, ("history", "conditions"), ["hernia", "hernia"]),
@@ -400,6 +414,9 @@ def _check_table(schema: dict, node: dict, cls, where: str):
     for f in attrs.fields(cls):
         prop = resolve(schema, node["properties"][f.name])
         kind = f.metadata.get("kind")
+        if f.metadata.get("vocabulary") and kind == "str":  # Clearance.role: a vocabulary word
+            assert prop["type"] == "string" and f.metadata["vocabulary"] in prop["description"], f"{where}.{f.name}"
+            continue
         if kind == "events":
             _check_table(schema, resolve(schema, prop["items"]), f.metadata["items"], f"{where}.{f.name}[]")
             continue
@@ -414,7 +431,8 @@ def _check_table(schema: dict, node: dict, cls, where: str):
         if kind == "bool":
             assert prop["default"] is f.default is False, f"{where}.{f.name}"
         if kind == "list":
-            assert prop["uniqueItems"] is True and prop["default"] == [], f"{where}.{f.name}"
+            assert prop["uniqueItems"] is True, f"{where}.{f.name}"
+            assert prop.get("default") == ([] if f.default is not attrs.NOTHING else None), f"{where}.{f.name}"
             assert f.metadata["vocabulary"] in prop["description"], f"{where}.{f.name}: say which vocabulary"
 
 
@@ -425,7 +443,11 @@ def test_profile_schema_matches_the_profile_model():
     assert set(schema["properties"]) == set(SECTIONS)
     assert set(schema["required"]) == set(REQUIRED_SECTIONS)
     for section, cls in SECTIONS.items():
-        _check_table(schema, resolve(schema, schema["properties"][section]), cls, section)
+        node = resolve(schema, schema["properties"][section])
+        if section in LIST_SECTIONS:  # [[clearance]]: a list of tables
+            assert node["type"] == "array" and node["default"] == [], section
+            node, section = resolve(schema, node["items"]), f"{section}[]"
+        _check_table(schema, node, cls, section)
     assert attrs.fields(Surgery)  # walked through history.surgeries above
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from .profile import Clearance
 from .ruleset import Caps, PainMonitoring, Referral
 
 BLOCK_FORMAT = "revhyper.block/1"
@@ -41,6 +42,31 @@ class AppliedCap:
 
 
 @attrs.frozen
+class ClearanceRejection:
+    """Why one of the profile's clearances (``clearance``: its index in the profile, from 0) did not count."""
+
+    clearance: int
+    reasons: tuple[str, ...]
+
+
+@attrs.frozen
+class RuleClearance:
+    """The clearance decision for one rule that requires clearance: who may clear it, and which clearance counted
+    (``cleared_by``, an index into the profile's clearances) or why each did not (``rejected``)."""
+
+    rule: str
+    roles: tuple[str, ...]
+    valid_weeks: int
+    cleared_by: int | None
+    rejected: tuple[ClearanceRejection, ...] = ()
+    valid_until: dt.date | None = None
+    """The last day the counting clearance counts (its date + valid_weeks, less a day)."""
+    since: tuple[str, dt.date] | None = None
+    """What a clearance of this rule clears and when it began (a surgery or the pain episode): a clearance may not
+    be dated before it. None without training.start_date."""
+
+
+@attrs.frozen
 class Screening:
     status: str
     fired: tuple[FiredRule, ...]
@@ -49,10 +75,28 @@ class Screening:
     referral: Referral | None
     clearance_required_by: tuple[str, ...]
     clearance_given: bool
+    """Every rule that requires clearance is cleared by a clearance that counts (false when none requires it)."""
     restrictions: tuple[str, ...] = ()
+    clearance_rules: tuple[RuleClearance, ...] = ()
+    """The clearance decision for each rule in clearance_required_by, in the same order."""
+    clearances: tuple[Clearance, ...] = ()
+    """The profile's clearances, as given."""
+    clearance_warnings: tuple[str, ...] = ()
+    """Clearances that name rules not applying to this client."""
+    restrictions_offered: tuple[tuple[str, str], ...] = ()
+    """(id, description) of the restrictions the rule set lets a clinician set; only when a rule is not cleared."""
 
     def cap(self, name: str) -> Any:
         return getattr(self.merged_caps, name)
+
+    @property
+    def not_cleared(self) -> tuple[RuleClearance, ...]:
+        """The rules that require clearance and for which no clearance counts."""
+        return tuple(d for d in self.clearance_rules if d.cleared_by is None)
+
+    def still_needed(self) -> str:
+        """``rule (roles who may clear it), ...`` for the rules not cleared: what the views print."""
+        return ", ".join(f"{d.rule} ({' or '.join(r.replace('_', ' ') for r in d.roles)})" for d in self.not_cleared)
 
 
 @attrs.frozen

@@ -24,6 +24,19 @@ def revhyper_register_exporters(register):
     register(Exporter("markdown", ".md", "text/markdown; charset=utf-8", to_markdown, "a printable handout"))
     register(Exporter("html", ".html", "text/html; charset=utf-8", to_html,
                       "a self-contained page with a chart of weekly load and volume"))
+    register(Exporter("clearance-request", ".md", "text/markdown; charset=utf-8", _request("to_markdown"),
+                      "the clearance request a coach sends to a clinician (markdown)"))
+    register(Exporter("clearance-request-html", ".html", "text/html; charset=utf-8", _request("to_html"),
+                      "the clearance request a coach sends to a clinician (a self-contained page)"))
+
+
+def _request(renderer: str):
+    """The clearance request's renderer, imported when it is used (not at start-up)."""
+    def export(block: Block) -> bytes:
+        from . import clearance_request
+
+        return getattr(clearance_request, renderer)(block)
+    return export
 
 
 # -- toml ------------------------------------------------------------------------------------------
@@ -78,8 +91,7 @@ def _why_no_sessions(block: Block) -> str:
     if block.referral is not None:
         return f"Refer: {block.referral.to}. {block.referral.message}"
     if block.status == "needs_clearance":
-        return ("A clinician must clear exercise first because of: "
-                + ", ".join(block.screening.clearance_required_by) + ".")
+        return "A clinician must clear exercise first because of: " + block.screening.still_needed() + "."
     return " ".join(block.adjustments) or "No exercise programme."
 
 
@@ -115,8 +127,8 @@ def to_markdown(block: Block) -> bytes:
     if block.status == "needs_clearance":
         add("## Clearance needed")
         add("")
-        add("A clinician (doctor or physiotherapist) must assess and clear exercise first, because of: "
-            + ", ".join(block.screening.clearance_required_by) + ".")
+        add("A clinician must assess and clear exercise first, because of: " + _md(block.screening.still_needed())
+            + ". `--format clearance-request` writes the form to send.")
         add("")
     if block.screening.fired:
         add("## Screening")
@@ -262,8 +274,8 @@ def to_html(block: Block) -> bytes:
         out.append(f"<h2>Referral ({e(block.referral.urgency)})</h2><p><strong>{e(block.referral.to)}.</strong> "
                    f"{e(block.referral.message)}</p>")
     if block.status == "needs_clearance":
-        out.append("<h2>Clearance needed</h2><p>A clinician (doctor or physiotherapist) must assess and clear exercise "
-                   f"first, because of: {e(', '.join(block.screening.clearance_required_by))}.</p>")
+        out.append("<h2>Clearance needed</h2><p>A clinician must assess and clear exercise first, because of: "
+                   f"{e(block.screening.still_needed())}.</p>")
     if block.screening.fired:
         out.append("<h2>Screening</h2><table><tr><th>rule</th><th>action</th><th>why</th><th>source</th></tr>")
         for f in block.screening.fired:

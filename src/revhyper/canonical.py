@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .block import AppliedCap, Block, Exercise, FiredRule, Plan, Session, Week
+from .block import AppliedCap, Block, Exercise, FiredRule, Plan, RuleClearance, Session, Week
+from .profile import Clearance
 from .ruleset import Caps, Referral
 
 
@@ -24,7 +25,13 @@ def block_to_dict(block: Block) -> dict[str, Any]:
         "referral": _referral(screening.referral),
         "screening": {
             "fired": [_fired(f) for f in screening.fired],
-            "clearance": {"required_by": list(screening.clearance_required_by), "given": screening.clearance_given},
+            "clearance": {
+                "required_by": list(screening.clearance_required_by),
+                "given": screening.clearance_given,
+                "rules": [_rule_clearance(d) for d in screening.clearance_rules],
+                "clearances": [_clearance(c) for c in screening.clearances],
+                "restrictions_offered": [{"id": i, "description": d} for i, d in screening.restrictions_offered],
+            },
             "restrictions": list(screening.restrictions),
         },
         "caps": {cap.name: _cap(cap) for cap in screening.caps},
@@ -41,6 +48,23 @@ def block_to_dict(block: Block) -> dict[str, Any]:
             "source": block.pain_rule.source,
         },
     }
+
+
+def _rule_clearance(decision: RuleClearance) -> dict[str, Any]:
+    return {
+        "rule": decision.rule,
+        "roles": list(decision.roles),
+        "valid_weeks": decision.valid_weeks,
+        "cleared_by": decision.cleared_by,
+        "valid_until": decision.valid_until.isoformat() if decision.valid_until else None,
+        "not_before": {"what": decision.since[0], "date": decision.since[1].isoformat()} if decision.since else None,
+        "rejected": [{"clearance": r.clearance, "reasons": list(r.reasons)} for r in decision.rejected],
+    }
+
+
+def _clearance(clearance: Clearance) -> dict[str, Any]:
+    return {"rules": list(clearance.rules), "role": clearance.role, "by": clearance.by,
+            "date": clearance.date.isoformat(), "restrictions": list(clearance.restrictions)}
 
 
 def block_to_json(block: Block) -> bytes:

@@ -2,7 +2,7 @@
 
 A condition is written like a Python expression over the profile's fields::
 
-    pain.current >= params.high_pain and not clearance.cleared
+    pain.current >= params.high_pain and not person.pregnant
     "spondylolisthesis" in history.conditions
     weeks_since_surgery("microdiscectomy") < params.microdiscectomy_weeks
 

@@ -24,7 +24,8 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
     training = profile.training
     body_mass = profile.person.body_mass_kg
     variant = choose_variant(ruleset, training.equipment, caps, body_mass)
-    warnings = tuple(f"{f.title}: {f.reason}" for f in screening.fired if f.action == "warn")
+    warnings = tuple(f"{f.title}: {f.reason}" for f in screening.fired if f.action == "warn") \
+        + screening.clearance_warnings
     if screening.status != "refused":
         warnings += _mass_warnings(ruleset, training.equipment, caps, body_mass, variant)
     stamp = RulesetStamp(ruleset.id, ruleset.version, ruleset.sha256)

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from .canonical import caps_to_dict
+from .clearance import label
 from .engine import choose_variant, excluded_because, generate, mass_reason, program_goal
 from .periodization import allocate_weeks, derive_load, number
 from .profile import Profile
@@ -46,7 +47,8 @@ def explain(profile: Profile, ruleset: RuleSet) -> dict[str, Any]:
         "status": block.status,
         "status_because": _status_because(block),
         "rules": rules,
-        "restrictions": [{"name": r, "caps": caps_to_dict(ruleset.restrictions[r].caps)} for r in profile.clearance.restrictions],
+        "restrictions": [{"name": r, "caps": caps_to_dict(ruleset.restrictions[r].caps)} for r in profile.restrictions],
+        "clearance": _clearance_trace(block.screening),
         "caps": [{"name": c.name, "value": sorted(c.value) if isinstance(c.value, frozenset) else c.value,
                   "meaning": c.meaning, "set_by": list(c.set_by),
                   "also_asked": [{"by": who, "value": sorted(v) if isinstance(v, frozenset) else v} for who, v in c.also_asked]}
@@ -65,11 +67,33 @@ def _status_because(block) -> str:
             return f"refused because {', '.join(refusing)} fired; a refusal cannot be cleared"
         return "refused because no exercise variant suits the equipment and caps"
     if block.status == "needs_clearance":
-        return (f"needs clearance because {', '.join(screening.clearance_required_by)} fired and the profile's "
-                "clearance.cleared is false")
+        missing = [d.rule for d in screening.clearance_rules if d.cleared_by is None]
+        return (f"needs clearance because {', '.join(missing)} {'requires' if len(missing) == 1 else 'require'} "
+                f"clearance and no clearance in the profile counts for {'it' if len(missing) == 1 else 'them'} (see Clearance)")
     if screening.clearance_required_by:
-        return f"generated: {', '.join(screening.clearance_required_by)} required clearance, and the profile records it"
+        return (f"generated: {', '.join(screening.clearance_required_by)} required clearance, and a clearance in the "
+                "profile counts for each")
     return "generated: no rule refused or required clearance"
+
+
+def _clearance_trace(screening) -> dict[str, Any]:
+    """Why each clearance counted or not, from the screening's own decision (never decided again here)."""
+    given = screening.clearances
+    rules = []
+    for decision in screening.clearance_rules:
+        entry: dict[str, Any] = {"rule": decision.rule, "roles": list(decision.roles),
+                                 "valid_weeks": decision.valid_weeks}
+        if decision.cleared_by is not None:
+            entry["cleared_by"] = label(decision.cleared_by, given[decision.cleared_by])
+            entry["valid_until"] = decision.valid_until.isoformat() if decision.valid_until else None
+        else:
+            entry["cleared_by"] = None
+            entry["rejected"] = [{"clearance": label(r.clearance, given[r.clearance]), "reasons": list(r.reasons)}
+                                 for r in decision.rejected]
+        rules.append(entry)
+    return {"given": [{"clearance": label(i, c), "rules": list(c.rules), "restrictions": list(c.restrictions)}
+                      for i, c in enumerate(given)],
+            "rules": rules, "warnings": list(screening.clearance_warnings)}
 
 
 def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
@@ -236,9 +260,11 @@ def explain_to_text(trace: dict[str, Any]) -> str:
         if rule["fired"]:
             add(f"        why: {rule['reason']}")
             add(f"        source: {rule['source']['citation']}")
+    _clearance_text(trace["clearance"], add)
     if trace["restrictions"]:
         add("")
-        add("Clearance restrictions: " + ", ".join(r["name"] for r in trace["restrictions"]))
+        add("Clearance restrictions (from every clearance, counted or not): "
+            + ", ".join(r["name"] for r in trace["restrictions"]))
     if trace["caps"]:
         add("")
         add("Caps (the strictest of each kind wins)")
@@ -270,6 +296,30 @@ def explain_to_text(trace: dict[str, Any]) -> str:
             for key in ("sets", "reps", "rom_percent", "load"):
                 add(f"  {key}: " + "; ".join(week["derivation"][key]))
     return "\n".join(lines) + "\n"
+
+
+def _clearance_text(clearance: dict[str, Any], add) -> None:
+    if not clearance["given"] and not clearance["rules"]:
+        return
+    add("")
+    add("Clearance")
+    for c in clearance["given"]:
+        add(f"  given: {c['clearance']}: clears {', '.join(c['rules']) or 'no rule'}"
+            + (f"; restrictions {', '.join(c['restrictions'])}" if c["restrictions"] else ""))
+    if not clearance["given"]:
+        add("  given: none")
+    for rule in clearance["rules"]:
+        head = f"  {rule['rule']} (may clear: {', '.join(rule['roles'])}; valid {rule['valid_weeks']} weeks): "
+        if rule["cleared_by"] is not None:
+            add(head + f"counted: {rule['cleared_by']}, valid until {rule['valid_until']}")
+            continue
+        add(head + "NOT cleared")
+        for rejected in rule["rejected"]:
+            add(f"        {rejected['clearance']} did not count: {'; '.join(rejected['reasons'])}")
+        if not rule["rejected"]:
+            add("        no clearance in the profile")
+    for warning in clearance["warnings"]:
+        add(f"  warning: {warning}")
 
 
 def _show(value: Any) -> str:

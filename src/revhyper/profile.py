@@ -164,9 +164,15 @@ class History:
 
 @attrs.frozen
 class Clearance:
-    cleared: bool = _flag()
+    """One clinician's clearance: the rules it clears, who gave it (role, name) and when; restrictions they set."""
+
+    rules: tuple[str, ...] = field(converter=_as_tuple, validator=v.deep_iterable(v.instance_of(str)),
+                                   metadata={"kind": "list", "vocabulary": "rules",
+                                             "check": checks.list_of(checks.text, unique=True)})
+    role: str = field(validator=v.instance_of(str), metadata={"kind": "str", "vocabulary": "clinician_roles",
+                                                               "check": checks.text})
+    date: dt.date = field(validator=v.instance_of(dt.date), metadata={"kind": "date", "check": checks.date})
     by: str | None = _text_field()
-    date: dt.date | None = _date_field()
     restrictions: tuple[str, ...] = _words("restrictions")
 
 
@@ -189,8 +195,17 @@ class Profile:
     training: Training
     red_flags: RedFlags = field(factory=RedFlags)
     history: History = field(factory=History)
-    clearance: Clearance = field(factory=Clearance)
+    clearance: tuple[Clearance, ...] = field(factory=tuple, converter=_as_tuple,
+                                             metadata={"kind": "clearances", "items": Clearance})
 
+    @property
+    def restrictions(self) -> tuple[str, ...]:
+        """Every clearance's restrictions, in order, each once."""
+        return tuple(dict.fromkeys(r for c in self.clearance for r in c.restrictions))
+
+
+LIST_SECTIONS = ("clearance",)
+"""Sections written as a list of tables (``[[clearance]]``); the class in SECTIONS is one entry's."""
 
 SECTIONS: dict[str, type] = {
     "person": Person,
@@ -209,6 +224,8 @@ def condition_fields() -> dict[str, dict]:
     """
     catalog: dict[str, dict] = {}
     for section, cls in SECTIONS.items():
+        if section in LIST_SECTIONS:
+            continue  # read by screening (the clearance decision), not by conditions
         for f in attrs.fields(cls):
             kind = f.metadata.get("kind")
             if kind in (None, "events", "str", "date"):

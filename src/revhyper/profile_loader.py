@@ -16,7 +16,7 @@ import attrs
 from . import checks as c
 from .errors import Problem, ProfileError
 from .locate import Path
-from .profile import SECTIONS, Profile
+from .profile import LIST_SECTIONS, SECTIONS, Clearance, Profile, Surgery
 from .report import Reporter
 from .ruleset import RuleSet
 from .ruleset_loader import decode, default_ruleset, parse_toml
@@ -58,10 +58,15 @@ def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: 
                        {s: _any for s in SECTIONS if s not in REQUIRED_SECTIONS}, what="profile (a table of sections)")
     built: dict[str, Any] = {}
     for section, value in (sections or {}).items():
+        if section in LIST_SECTIONS:
+            continue
         obj = _build(rep, SECTIONS[section], value, (section,), vocabularies)
         if obj is not None:
             built[section] = obj
-    _check_clearance_date(rep, built)
+    if "clearance" in (sections or {}):
+        clearances = _clearances(rep, sections["clearance"], vocabularies, ruleset, built)  # type: ignore[index]
+        if clearances is not None:
+            built["clearance"] = clearances
     _check_event_dates(rep, built)
     _check_gestation(rep, built)
     if rep.errors or len(built) < len(sections or ()):
@@ -69,15 +74,60 @@ def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: 
     return Profile(**built)
 
 
-def _check_clearance_date(rep: Reporter, built: dict[str, Any]) -> None:
-    """A block may not start before the clearance it depends on: its first weeks would not be cleared."""
-    clearance, training = built.get("clearance"), built.get("training")
-    if clearance is None or training is None or not clearance.cleared:
-        return
-    if clearance.date is not None and training.start_date is not None and clearance.date > training.start_date:
-        rep.error(("clearance", "date"), f"the clearance is dated {clearance.date.isoformat()}, after "
-                  f"training.start_date {training.start_date.isoformat()}: the block may not start before it is "
-                  "cleared; start on or after the clearance date")
+def _clearances(rep: Reporter, value: Any, vocabularies, ruleset: RuleSet,
+                built: dict[str, Any]) -> tuple[Clearance, ...] | None:
+    """The ``[[clearance]]`` tables: each names rules that require clearance, a clinician role and a date."""
+    from .clearance_form import old_clearance_message
+
+    if isinstance(value, dict):  # the old single [clearance] table (cleared = true unlocked every rule)
+        rep.error(("clearance",), old_clearance_message(value, rep.kind, ruleset, built), at="key")
+        return None
+    if not isinstance(value, list):
+        rep.error(("clearance",), "expected a list of clearances ([[clearance]] tables with rules, role and date)")
+        return None
+    clearable = tuple(rule.id for rule in ruleset.rules if rule.action == "require_clearance")
+    known = {rule.id: rule.action for rule in ruleset.rules}
+    switched_off = tuple(rule_id for rule_id, _, _ in ruleset.disabled)  # never fires: a warning in the block
+    out: list[Clearance] = []
+    for index, item in enumerate(value):
+        path = ("clearance", index)
+        named = item.get("rules") if isinstance(item, dict) else None
+        for position, rule_id in enumerate(named if isinstance(named, list) else []):
+            if not isinstance(rule_id, str) or rule_id in clearable or rule_id in switched_off:
+                continue  # a wrong type is reported by the field's check
+            if rule_id in known:
+                why = ("it refuses and refers, and no clearance overrides that (docs/safety.md)"
+                       if known[rule_id] == "refuse" else f"it is a '{known[rule_id]}' rule, with nothing to clear")
+                rep.error(path + ("rules", position), f"'{rule_id}' cannot be cleared: {why}; a clearance clears only "
+                          f"rules that require clearance ({', '.join(clearable) or 'none'})")
+            else:
+                readers = [r.id for r in ruleset.rules if r.action == "require_clearance" and _reads_word(r, rule_id)]
+                hint = f"; the rule that reads '{rule_id}' is {readers[0]}" if len(readers) == 1 else ""
+                rep.error(path + ("rules", position), f"'{rule_id}' is not a rule of the rule set {ruleset.id} that "
+                          f"requires clearance ({', '.join(clearable) or 'none'}){hint}",
+                          readers[0] if len(readers) == 1 else did_you_mean(rule_id, clearable))
+        got = _build(rep, Clearance, item, path, {**vocabularies, "rules": clearable + switched_off})
+        date = got.date if got is not None else _quiet_date(item)
+        training = built.get("training")
+        if date is not None and training is not None and training.start_date is not None and date > training.start_date:
+            rep.error(path + ("date",), f"the clearance is dated {date.isoformat()}, after training.start_date "
+                      f"{training.start_date.isoformat()}: the block may not start before it is cleared; start on or "
+                      "after the clearance date")
+        if got is not None:
+            out.append(got)
+    return tuple(out) if len(out) == len(value) else None
+
+
+def _reads_word(rule, word: str) -> bool:
+    """Whether a rule's condition names ``word``: a vocabulary word ("spondylolisthesis") or a field (pregnant)."""
+    return f'"{word}"' in rule.when.text or any(name.rsplit(".", 1)[-1] == word for name in rule.when.reads)
+
+
+def _quiet_date(item: Any) -> Any:
+    """A clearance's date when it is a valid one, without reporting (for checks made when other fields are wrong)."""
+    value = item.get("date") if isinstance(item, dict) else None
+    got = c.date(Reporter("", "", "json"), value, ()) if value is not None else c.BAD
+    return None if got is c.BAD else got
 
 
 def _check_event_dates(rep: Reporter, built: dict[str, Any]) -> None:
@@ -127,7 +177,8 @@ def _checks_of(cls: type) -> tuple[tuple[attrs.Attribute, ...], dict[str, c.Chec
 
 def _build(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> Any:
     fields, required, optional = _checks_of(cls)
-    got = c.table(rep, value, path, required, optional, what=f"[{'.'.join(map(str, path))}] table")
+    name = f"[[{'.'.join(map(str, path[:-1]))}]]" if isinstance(path[-1], int) else f"[{'.'.join(map(str, path))}]"
+    got = c.table(rep, value, path, required, optional, what=f"{name} table")
     if got is None:
         return None
     ok = True
@@ -140,6 +191,10 @@ def _build(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> An
             ok = ok and got[f.name] is not None
         elif vocabulary:
             words = vocabularies.get(vocabulary, ())
+            if vocabulary == "rules":  # rule ids: _clearances has said what is wrong with each
+                if not set(got[f.name]) <= set(words):
+                    ok = False
+                continue
             items = got[f.name] if isinstance(got[f.name], tuple) else (got[f.name],)
             for index, word in enumerate(items):
                 if word not in words:

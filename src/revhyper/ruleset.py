@@ -95,6 +95,16 @@ class Referral:
 
 
 @attrs.frozen
+class ClearancePolicy:
+    """Who may clear a ``require_clearance`` rule, and for how long a clearance counts."""
+
+    roles: tuple[str, ...]
+    """The clinician roles (the vocabulary's clinician_roles) whose clearance counts for the rule."""
+    valid_weeks: int
+    """A clearance counts until this many weeks after its date."""
+
+
+@attrs.frozen
 class Rule:
     id: str
     title: str
@@ -106,6 +116,8 @@ class Rule:
     referral: Referral | None = None
     cues: tuple[str, ...] = ()
     deliberate: str = ""
+    clearance: ClearancePolicy | None = None
+    """Set on every ``require_clearance`` rule: its own ``clearance`` table over the rule set's ``[clearance]``."""
 
 
 @attrs.frozen
@@ -219,6 +231,8 @@ class RuleSet:
     """The rule sets this one extends, base first."""
     disabled: tuple[tuple[str, str, str], ...] = ()
     """Rules switched off by an extending file: (rule id, reason, file)."""
+    clearance: ClearancePolicy | None = None
+    """The rule set's ``[clearance]`` defaults for rules that require clearance (None when it has none)."""
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -50,7 +50,7 @@ def diff_rulesets(a: RuleSet, b: RuleSet) -> dict[str, Any]:
 def _settings(r: RuleSet) -> dict[str, Any]:
     return {"title": r.title, "disclaimer": r.disclaimer, "notes": list(r.notes), "default_weeks": r.default_weeks,
             "load_increment_kg": r.load_increment_kg, "variant_preference": list(r.variant_preference),
-            "pain_monitoring": _plain(r.pain_monitoring)}
+            "pain_monitoring": _plain(r.pain_monitoring), "clearance": _plain(r.clearance)}
 
 
 def _plain(value: Any) -> Any:
@@ -65,7 +65,7 @@ def _plain(value: Any) -> Any:
 
 def _rule_changes(x, y) -> list[dict[str, Any]]:
     out = []
-    for name in ("title", "action", "reason", "source", "cues"):
+    for name in ("title", "action", "reason", "source", "cues", "clearance"):
         if getattr(x, name) != getattr(y, name):
             out.append({"field": name, "from": _plain(getattr(x, name)), "to": _plain(getattr(y, name))})
     if x.when.text != y.when.text:

@@ -187,7 +187,9 @@ def _merge(merged: dict, child: dict, source: Source, origin: dict[Path, int], i
                 origin[path + (name,)] = index
         elif key == "vocabulary":
             _merge_vocabulary(merged, value, rep, origin, index)
-        elif key in ("experience", "pain_monitoring"):
+        elif key in ("experience", "pain_monitoring", "clearance"):
+            if key == "clearance" and isinstance(value, dict) and isinstance(merged.get("clearance"), dict):
+                _warn_clearance_loosened(rep, path, merged["clearance"], value)
             _merge_fields(merged, key, value, rep, origin, index, nested=key == "experience")
         elif key == "programs":
             _merge_programs(merged, value, source, origin, index)
@@ -197,7 +199,7 @@ def _merge(merged: dict, child: dict, source: Source, origin: dict[Path, int], i
             _disable(merged, value, rep, origin, index, disabled)
         else:
             known = (*WHOLE_VALUES, *TABLES_BY_KEY, "parameters", "vocabulary", "experience", "pain_monitoring",
-                     "programs", "rules", *CHILD_ONLY)
+                     "clearance", "programs", "rules", *CHILD_ONLY)
             rep.error(path, f"unknown key '{key}' in the top level; expected one of {', '.join(known)}",
                       did_you_mean(key, known), at="key")
 
@@ -310,6 +312,8 @@ def _merge_rules(merged, value, rep, origin, index):
         if rule_id in rules:  # an override: only the fields given change
             if isinstance(rule.get("caps"), dict) and isinstance(rules[rule_id].get("caps"), dict):
                 _warn_loosened(rep, path + ("caps",), rules[rule_id]["caps"], rule["caps"])
+            if isinstance(rule.get("clearance"), dict) and isinstance(rules[rule_id].get("clearance"), dict):
+                _warn_clearance_loosened(rep, path + ("clearance",), rules[rule_id]["clearance"], rule["clearance"])
             rules[rule_id] = {**rules[rule_id], **copy.deepcopy(rule)}
             for field in rule:
                 origin[path + (field,)] = index
@@ -345,6 +349,23 @@ def _warn_loosened(rep: Reporter, path: Path, base: dict, new: dict) -> None:
                 rep.warn(path, f"this override loosens the base's cap {name} from {old!r} to {value!r}")
         except (TypeError, ValueError):
             pass  # a wrong type or an unknown programme is reported as an error by the loader
+
+
+def _warn_clearance_loosened(rep: Reporter, path: Path, base: dict, new: dict) -> None:
+    """Say when an override lets more roles clear a rule, or a clearance count for longer, than the base did."""
+    roles_old, roles_new = base.get("roles"), new.get("roles")
+    if isinstance(roles_old, list) and isinstance(roles_new, list):
+        added = [r for r in roles_new if r not in roles_old]
+        if added:
+            rep.warn(path + ("roles",), f"this override lets {', '.join(map(str, added))} clear what the base let only "
+                                        f"{', '.join(map(str, roles_old))} clear")
+    weeks_old, weeks_new = base.get("valid_weeks"), new.get("valid_weeks")
+    try:
+        if weeks_new is not None and weeks_old is not None and _num(weeks_new) > _num(weeks_old):
+            rep.warn(path + ("valid_weeks",), f"this override lets a clearance count for {weeks_new} weeks, longer than "
+                                              f"the base's {weeks_old}")
+    except TypeError:
+        pass  # a wrong type is reported as an error by the loader
 
 
 def _num(value):

@@ -24,12 +24,13 @@ from .profile import GOALS, EXPERIENCES, condition_fields
 from .report import Reporter
 from .suggest import did_you_mean
 from .ruleset import (
-    ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Caps, ExperienceLevel, PainMonitoring, Phase,
+    ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Caps, ClearancePolicy, ExperienceLevel, PainMonitoring, Phase,
     Program, Progression, Reference, Referral, Restriction, Rule, RuleSet, Variant,
 )
 
 DEFAULT_NAME = "<default>"
-VOCABULARIES = ("conditions", "surgeries", "equipment")
+VOCABULARIES = ("conditions", "surgeries", "equipment", "clinician_roles")
+MAX_VALID_WEEKS = 520
 
 
 @functools.cache
@@ -200,6 +201,7 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter, *, prove: bool = True)
         "load_increment_kg": c.number(0.1, 25),
         "parameters": _any,
         "restrictions": _any,
+        "clearance": _any,
     }, what="rule set")
     if top is None:
         return None
@@ -225,9 +227,13 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter, *, prove: bool = True)
     programs = _programs(rep, data.get("programs", {}))
     pain = _pain_monitoring(rep, data.get("pain_monitoring", {}), references)
     vocabularies = {**vocabulary, "restrictions": tuple(restrictions)}
+    clearance = _clearance_policy(rep, data["clearance"], ("clearance",), vocabulary["clinician_roles"], None,
+                                  top=True) if "clearance" in data else None
+    defaults: Any = c.BAD if "clearance" in data and clearance is None else clearance  # BAD: reported already
     fields = condition_fields()
     rules = c.named_tables(rep, data.get("rules", {}), ("rules",),
-                           lambda n, v, p: _rule(rep, n, v, p, fields, parameters, vocabularies, references, tags))
+                           lambda n, v, p: _rule(rep, n, v, p, fields, parameters, vocabularies, references, tags,
+                                                 defaults))
     if not rep.errors:
         _unused_parameters(rep, parameters, rules.values())
         if prove:
@@ -257,6 +263,7 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter, *, prove: bool = True)
         rules=tuple(rules.values()),
         sha256=content_hash(data),
         source=rep.file,
+        clearance=clearance,
     )
 
 
@@ -504,11 +511,38 @@ def _pain_monitoring(rep: Reporter, value: Any, references: Mapping[str, Referen
     return PainMonitoring(**got)
 
 
-def _rule(rep, rule_id, value, path, fields, parameters, vocabularies, references, tags) -> Rule | None:
+def _clearance_policy(rep: Reporter, value: Any, path: Path, roles: tuple[str, ...],
+                      defaults: ClearancePolicy | None, *, top: bool = False) -> ClearancePolicy | None:
+    """The rule set's ``[clearance]`` (``top``: both keys required) or a rule's own ``clearance`` table, whose
+    missing keys come from ``defaults`` (the rule set's)."""
+    role_check = c.list_of(c.one_of(roles, "a clinician role of the vocabulary's clinician_roles:"), unique=True)
+    checks = {"roles": role_check, "valid_weeks": c.integer(1, MAX_VALID_WEEKS)}
+    got = c.table(rep, value, path, checks if top else {}, {} if top else checks,
+                  what='clearance table like { roles = ["physician"], valid_weeks = 26 }')
+    if got is None or (isinstance(value, dict) and len(got) < len(value)):
+        return None
+    if got.get("roles") == ():
+        rep.error(path + ("roles",), "list at least one clinician role who may clear the rule")
+        return None
+    allowed = got.get("roles", defaults.roles if defaults else None)
+    weeks = got.get("valid_weeks", defaults.valid_weeks if defaults else None)
+    if allowed is None or weeks is None:
+        if not top:
+            missing = " or ".join(k for k, v in (("roles", allowed), ("valid_weeks", weeks)) if v is None)
+            rep.error(path, f"the rule's clearance does not say {missing}, and the rule set has no "
+                            "[clearance] table to take it from", at="key")
+        return None
+    return ClearancePolicy(tuple(allowed), weeks)
+
+
+def _rule(rep, rule_id, value, path, fields, parameters, vocabularies, references, tags,
+          clearance_defaults: Any = None) -> Rule | None:
+    """``clearance_defaults``: the rule set's [clearance] policy, None without one, BAD when it has errors."""
     got = c.table(rep, value, path, {
         "title": c.text, "when": _any, "action": c.one_of(ACTIONS, "one of"), "reason": c.text,
         "source": c.one_of(tuple(references), "a reference key:"),
-    }, {"caps": _any, "referral": _any, "cues": c.list_of(c.text), "deliberate": c.text}, what="rule")
+    }, {"caps": _any, "referral": _any, "cues": c.list_of(c.text), "deliberate": c.text, "clearance": _any},
+        what="rule")
     if got is None:
         return None
     condition = None
@@ -530,12 +564,32 @@ def _rule(rep, rule_id, value, path, fields, parameters, vocabularies, reference
             referral = _referral(rep, got["referral"], path + ("referral",))
     elif action == "refuse":
         rep.error(path, "a 'refuse' rule needs a referral: where the person should go", at="key")
+    policy = None
+    if action == "require_clearance":
+        if clearance_defaults is c.BAD:
+            clearance_defaults = None
+            if "clearance" not in got:
+                return None
+        if "clearance" in got:
+            policy = _clearance_policy(rep, got["clearance"], path + ("clearance",), vocabularies["clinician_roles"],
+                                       clearance_defaults)
+        elif clearance_defaults is not None:
+            policy = clearance_defaults
+        else:
+            rep.error(path, "a 'require_clearance' rule needs to say who may clear it and for how long: give it "
+                            "clearance = { roles = [\"physician\"], valid_weeks = 26 }, or give the rule set a "
+                            "[clearance] table with roles and valid_weeks for every such rule", at="key")
+        if policy is None:
+            return None
+    elif "clearance" in got and action in ACTIONS:
+        rep.error(path + ("clearance",), f"a '{action}' rule is not cleared by a clinician; clearance goes with "
+                                         "require_clearance", at="key")
     if condition is None or any(k not in got for k in ("title", "action", "reason", "source")):
         return None
     if action == "refuse" and referral is None:
         return None
     return Rule(rule_id, got["title"], condition, got["action"], got["reason"], got["source"], caps, referral,
-                got.get("cues", ()), got.get("deliberate", ""))
+                got.get("cues", ()), got.get("deliberate", ""), policy)
 
 
 def _referral(rep: Reporter, value: Any, path: Path) -> Referral | None:

@@ -8,8 +8,9 @@ from typing import Any
 
 import attrs
 
+from . import clearance
 from .block import AppliedCap, FiredRule, Screening
-from .profile import SECTIONS, History, Profile
+from .profile import LIST_SECTIONS, SECTIONS, History, Profile
 from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, RuleSet
 from .timeline import weeks_since
 
@@ -18,6 +19,8 @@ def profile_facts(profile: Profile) -> dict[str, Any]:
     """The flat view of a profile that conditions read: ``"pain.current" -> 4``, ``"had_surgery:x" -> True``."""
     facts: dict[str, Any] = {}
     for section in SECTIONS:
+        if section in LIST_SECTIONS:
+            continue
         obj = getattr(profile, section)
         for name, key, is_list in _fact_fields(section):
             value = getattr(obj, name)
@@ -73,23 +76,28 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
     it stands at that week of the block (engine.py does, when a time-dependent rule changes)."""
     facts = facts_for(profile, week)
     fired: list[FiredRule] = []
+    to_clear = []
     for rule in ruleset.rules:
         if rule.when(facts):
+            if rule.action == "require_clearance":
+                to_clear.append(rule)
             reference = ruleset.references[rule.source]
             values = tuple((name, _read(name, facts, ruleset.parameters)) for name in rule.when.reads)
             fired.append(FiredRule(rule.id, rule.title, rule.action, rule.reason, rule.source, reference.citation,
                                    rule.when.text, values, rule.caps, rule.referral))
 
-    restrictions = profile.clearance.restrictions
+    restrictions = profile.restrictions  # every clearance's restrictions apply, whether or not it counts
     asked: list[tuple[str, Caps]] = [(f.id, f.caps) for f in fired if f.caps is not None]
     asked += [(f"restriction:{name}", ruleset.restrictions[name].caps) for name in restrictions]
     applied, merged = merge_caps(asked)
 
     actions = {f.action for f in fired}
     clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
+    decisions = clearance.assess(profile, to_clear) if to_clear else ()
+    cleared = bool(decisions) and all(d.cleared_by is not None for d in decisions)
     if "refuse" in actions:
         status = "refused"
-    elif clearance_rules and not profile.clearance.cleared:
+    elif clearance_rules and not cleared:
         status = "needs_clearance"
     else:
         status = "generated"
@@ -98,7 +106,10 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
         referrals = [f.referral for f in fired if f.action == "refuse" and f.referral is not None]
         referral = min(referrals, key=lambda r: URGENCIES.index(r.urgency)) if referrals else None
     fired.sort(key=lambda f: ACTIONS.index(f.action))  # strictest first; stable within an action
-    return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, profile.clearance.cleared, restrictions)
+    warnings = clearance.unused(profile, clearance_rules) if profile.clearance else ()
+    offered = tuple((r.id, r.description) for r in ruleset.restrictions.values()) if status == "needs_clearance" else ()
+    return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, cleared, restrictions,
+                     decisions, profile.clearance, warnings, offered)
 
 
 def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], Caps]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .block import Block, Exercise
+from .clearance import label
 from .ruleset import Caps
 
 STATUS_WORDS = {
@@ -48,8 +49,13 @@ def block_to_text(block: Block) -> str:
         add("")
     screening = block.screening
     if block.status == "needs_clearance":
-        add("Before this block can start, a clinician (doctor or physiotherapist) must assess and clear exercise")
-        add(f"because of: {', '.join(screening.clearance_required_by)}. Record it in the profile's [clearance] section.")
+        add("Before this block can start, a clinician must assess and clear exercise")
+        add(f"because of: {screening.still_needed()}. Record each clinician's clearance as a [[clearance]] table in "
+            "the profile; --format clearance-request writes the form to send.")
+        for decision in screening.not_cleared:
+            for rejected in decision.rejected:
+                given = label(rejected.clearance, screening.clearances[rejected.clearance])
+                add(f"  {decision.rule}: {given} did not count: {'; '.join(rejected.reasons)}")
         add("")
     if screening.fired:
         add("Screening: rules that fired (strictest first)")

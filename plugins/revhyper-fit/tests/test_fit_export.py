@@ -167,7 +167,8 @@ def test_bodyweight_blocks_carry_no_weight_and_each_variant_is_its_garmin_exerci
 
 def test_a_pregnant_client_gets_the_quadruped_exercise():
     pregnant = {"age": 30, "sex": "female", "pregnant": True}
-    block = block_for({**LOADED, "person": pregnant, "clearance": {"cleared": True}})
+    block = block_for({**LOADED, "person": pregnant, "clearance": [{"rules": ["pregnancy"], "role": "obstetric_provider",
+                                                                     "date": "2026-11-30"}]})
     messages = decode(FIT.export(block))
     assert decoded_steps(messages) == expected_steps(block.weeks[0].sessions[0].exercises[0])
     assert messages["workout_step_mesgs"][0]["exercise_category"] == "hip_stability"

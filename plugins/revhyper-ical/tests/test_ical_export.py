@@ -154,7 +154,8 @@ def test_refused_without_referral_says_why(blocks):
 @pytest.mark.parametrize(("name", "starts"), [
     ("generated", "Strength: 12 weeks x 3 sessions of Reverse hyperextension (machine) from 2026-12-07."),
     ("generated_undated", "Endurance: 4 weeks x 3 sessions of Reverse hyperextension (machine) (no start date"),
-    ("needs_clearance", "Needs clearance: a doctor or physiotherapist must assess and clear exercise"),
+    ("needs_clearance", "Needs clearance: a clinician must assess and clear exercise before the block starts, because "
+                        "of: high_pain (physician or physiotherapist)."),
     ("refused", "Refused: no exercise block. Emergency department, today (emergency): Go to an emergency"),
 ])
 def test_the_calendar_itself_says_what_it_holds(blocks, name, starts):

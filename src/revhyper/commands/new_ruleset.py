@@ -48,6 +48,13 @@ def starter_text(base, extends: str, ruleset_id: str) -> str:
     rules = "\n".join(f"#   {rule.id:<32} {rule.action:<18} {rule.title}" for rule in base.rules)
     example = base.rules[0].id if base.rules else "some_rule"
     modify = next((r for r in base.rules if r.caps is not None), None)
+    clearable = next((r.id for r in base.rules if r.action == "require_clearance"), "some_rule")
+    policy = base.clearance
+    from ..clearance_form import toml_list
+
+    clearance = ("# roles = " + toml_list(policy.roles)
+                 + f"\n# valid_weeks = {policy.valid_weeks}") if policy else '# roles = ["physician"]\n# valid_weeks = 26'
+    roles = ", ".join(base.vocabulary.get("clinician_roles", ()))
     return f"""# A clinic's rule set: only what differs from the one it extends.
 # Reference: docs/rulesets.md. Check it with `revhyper check FILE`, compare it with
 # `revhyper diff {extends} FILE`, and see its effect on a client with `revhyper explain PROFILE --rules FILE`.
@@ -62,6 +69,12 @@ def starter_text(base, extends: str, ruleset_id: str) -> str:
 # caps = {{ bodyweight_only = true, max_sets = 2 }}
 # reason = "Our reason, in words the client understands."
 
+# -- who may clear a require_clearance rule, and for how long (a rule's own clearance wins) ------
+# [clearance]                       # roles: {roles}
+{clearance}
+# [rules.{clearable}]
+# clearance = {{ roles = ["physician"], valid_weeks = 12 }}
+
 # -- switch a base rule off: a reason is required and is shown by `revhyper explain` -------------
 # [disable.{example}]
 # reason = "Why this clinic does not use this rule."
@@ -72,8 +85,9 @@ def starter_text(base, extends: str, ruleset_id: str) -> str:
 #
 # [rules.our_new_rule]
 # title = "A short title"
-# when = "pain.current >= 6 and not clearance.cleared"
+# when = "pain.current >= 6 and pain.radiating_below_knee"
 # action = "require_clearance"       # refuse | require_clearance | modify | warn
+# clearance = {{ roles = ["physician"], valid_weeks = 12 }}   # optional: else the base's [clearance]
 # reason = "Why, in plain language."
 # source = "our-protocol"
 # caps = {{ max_load_percent = 40 }}

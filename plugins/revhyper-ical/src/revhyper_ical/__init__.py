@@ -83,7 +83,8 @@ def calendar_description(block: Block) -> str:
         why = f"{referral.to} ({referral.urgency}): {referral.message}" if referral else " ".join(block.adjustments)
         head = f"Refused: no exercise block. {why}".strip()
     elif block.status == "needs_clearance":
-        head = "Needs clearance: a doctor or physiotherapist must assess and clear exercise before the block starts."
+        head = ("Needs clearance: a clinician must assess and clear exercise before the block starts, because of: "
+                f"{block.screening.still_needed()}.")
     else:
         plan = block.plan
         assert plan is not None, "a generated block has a plan"
@@ -144,8 +145,9 @@ def _todo(block: Block, uid: str, stamp: dt.datetime, Todo):
         todo.add("summary", "Get a clinician's clearance before starting the reverse hyper block")
         todo.add("priority", 5)
         reasons = [f"- {f.title}: {f.reason}" for f in block.screening.fired if f.action == "require_clearance"]
-        todo.add("description", "\n".join(["A doctor or physiotherapist must assess and clear exercise first.", "",
-                                           "Why:", *reasons, "", block.disclaimer]))
+        todo.add("description", "\n".join([f"A clinician must assess and clear exercise first: "
+                                           f"{block.screening.still_needed()}.", "", "Why:", *reasons, "",
+                                           block.disclaimer]))
     elif block.status == "refused":
         todo.add("summary", "No reverse hyper block could be made")
         todo.add("description", "\n".join([*block.adjustments, "", block.disclaimer]))
