@@ -19,7 +19,7 @@ from revhyper.ruleset import PROGRAM_ORDER, Caps
 from revhyper.ruleset_loader import parse_ruleset_reporting
 from revhyper.screening import merge_caps
 
-from helpers import EXAMPLES, HEALTHY, ROOT, merge
+from helpers import EXAMPLES, HEALTHY, ROOT, cleared, merge
 
 CHILD_HEAD = 'extends = "default"\nid = "clinic"\nversion = "1"\ntitle = "Clinic"\n'
 
@@ -118,7 +118,7 @@ def test_a_clinic_rule_can_force_a_programme_and_the_strictest_wins_with_the_def
     assert older.plan.goal == "endurance"
     assert "Programme: Endurance, not Strength, because of older_lifters_endurance." in older.adjustments
     both = make_block(rules=rules, person={"age": 62}, pain={"duration_weeks": 1, "current": 6},
-                      clearance={"cleared": True, "by": "Dr. Test"})  # new pain after 50 needs clearance
+                      clearance=cleared(by="Dr. Test"))  # new pain after 50 needs clearance
     assert both.plan.goal == "rehabilitation"
     (cap,) = [c for c in both.screening.caps if c.name == "program"]
     assert cap.set_by == ("acute_irritable_pain",) and cap.also_asked == (("older_lifters_endurance", "endurance"),)
@@ -149,7 +149,7 @@ def test_a_restriction_may_force_the_rehabilitation_programme(tmp_path, make_blo
     path.write_text(CHILD_HEAD + '[restrictions.rehab_programme]\ndescription = "Rehabilitation programme only."\n'
                                  'caps = { program = "rehabilitation" }\n')
     rules = revhyper.load_ruleset(path)
-    block = make_block(rules=rules, clearance={"cleared": True, "by": "A. Physio", "restrictions": ["rehab_programme"]})
+    block = make_block(rules=rules, clearance=cleared(by="A. Physio", restrictions=["rehab_programme"]))
     assert block.plan.goal == "rehabilitation"
     assert "because of restriction:rehab_programme" in " ".join(block.adjustments)
 
@@ -282,7 +282,7 @@ ACOG_SIGNS = ("vaginal bleeding", "regular painful contractions", "fluid leaking
 
 def test_pregnancy_keeps_every_variant_at_neutral_and_lists_acogs_stop_signs(make_block):
     block = make_block(person={"pregnant": True, "gestation_weeks": 24}, training={"goal": "endurance"},
-                       clearance={"cleared": True, "by": "R. Silva, midwife"})
+                       clearance=cleared("pregnancy", role="obstetric_provider", by="R. Silva, midwife"))
     assert block.status == "generated" and block.plan.variant == "quadruped_hip_extension"
     assert max(e.rom_percent for e in exercises(block)) == 100, "the endurance programme alone goes to 110 %"
     for e in exercises(block):

@@ -16,7 +16,7 @@ import time
 import attrs
 import pytest
 
-from helpers import HEALTHY, merge
+from helpers import HEALTHY, cleared, merge
 from revhyper import cli, plugins
 from revhyper.adjustment import _NODE, MAPPABLE, _walk, problems
 from revhyper.errors import InputError, OutputError
@@ -68,7 +68,7 @@ def render_adjusted(block, how):
 
 @pytest.fixture
 def pregnant_block(make_block):
-    return make_block(person={"pregnant": True}, clearance={"cleared": True})
+    return make_block(person={"pregnant": True}, clearance=cleared())
 
 
 # -- 1. adjusters: everything but ids and names is compared ---------------------------------------
