@@ -1,12 +1,16 @@
 """Find where a key path sits in a TOML or JSON source, for error messages.
 
 ``tomllib`` and ``json`` give values without positions. When something is wrong we scan the
-(already valid) source once more and record, for every key path, the line and column of its
-key and of its value. Nothing here runs on the happy path.
+(already parsed) source once more and record, for every key path, the offset of its key and of its
+value; an index of line starts, built once, turns an offset into a line and a column (in characters).
+So placing any number of problems costs one pass over the text, however many there are. Nothing here
+runs on the happy path.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from typing import Union
 
 PathPart = Union[str, int]
@@ -18,9 +22,12 @@ class Locations:
     """Key and value positions of one document, with fallback to the nearest parent."""
 
     def __init__(self, text: str, kind: str):
-        self.keys: dict[Path, Position] = {}
-        self.values: dict[Path, Position] = {}
+        self.keys: dict[Path, int] = {}  # key path -> offset in the text
+        self.values: dict[Path, int] = {}
+        self.duplicates: list[tuple[Path, int, int]] = []
+        """JSON keys written twice in one object: (key path, offset of the repeat, offset of the first)."""
         self._text = text
+        self._line_starts: list[int] | None = None
         try:
             if kind == "json":
                 _JsonScanner(text, self).scan()
@@ -31,14 +38,23 @@ class Locations:
 
     def key(self, path: Path) -> Position | None:
         """Where the key of ``path`` (or of its nearest recorded parent) is written."""
-        return self._find(path, self.keys, self.values)
+        return self.position(self._find(path, self.keys, self.values))
 
     def value(self, path: Path) -> Position | None:
         """Where the value of ``path`` (or of its nearest recorded parent) starts."""
-        return self._find(path, self.values, self.keys)
+        return self.position(self._find(path, self.values, self.keys))
+
+    def position(self, offset: int | None) -> Position | None:
+        """The 1-based line and column (in characters) of an offset in the text."""
+        if offset is None:
+            return None
+        if self._line_starts is None:  # once per document, however many problems are placed
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self._text)]
+        line = bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
 
     @staticmethod
-    def _find(path: Path, first: dict, second: dict) -> Position | None:
+    def _find(path: Path, first: dict, second: dict) -> int | None:
         path = tuple(path)
         while True:
             for table in (first, second):
@@ -50,44 +66,47 @@ class Locations:
 
     def value_text_offset(self, path: Path) -> tuple[int, int, str] | None:
         """Line, column and opening quote of a string value, to place errors inside it."""
-        pos = self.values.get(tuple(path))
-        if pos is None:
+        offset = self.values.get(tuple(path))
+        if offset is None:
             return None
-        line, col = pos
-        lines = self._text.splitlines()
-        if line - 1 >= len(lines):
-            return None
-        rest = lines[line - 1][col - 1 :]
+        rest = self._text[offset : offset + 3]
         for quote in ('"""', "'''", '"', "'"):
             if rest.startswith(quote):
-                return line, col, quote
+                line, column = self.position(offset)  # type: ignore[misc]
+                return line, column, quote
         return None
+
+
+_BLANK = re.compile(r"[ \t\r]*")
+_BLANK_LINES = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+_BLANK_COMMENT = re.compile(r"(?:[ \t\r]|#[^\n]*)*")
+_BARE_KEY = re.compile(r"[\w-]*")
+_TOML_SCALAR = re.compile(r"[^,\]}\n#]*")
+_JSON_BLANK = re.compile(r"[ \t\r\n]*")
+_JSON_SCALAR = re.compile(r"[^,\]}\s]*")
+_BASIC = re.compile(r'"((?:[^"\\\n]|\\.)*)"?')
+_LITERAL = re.compile(r"'([^'\n]*)'?")
+_MULTI_BASIC = re.compile(r'"""((?:[^"\\]|\\.|"(?!""))*)(?:"""("{0,2})|\Z)', re.S)
+_MULTI_LITERAL = re.compile(r"'''((?:[^']|'(?!''))*)(?:'''('{0,2})|\Z)", re.S)
 
 
 class _Cursor:
     def __init__(self, text: str, sink: Locations):
         self.t = text
         self.i = 0
-        self.line = 1
-        self.col = 1
         self.sink = sink
 
     def peek(self, n: int = 1) -> str:
         return self.t[self.i : self.i + n]
 
     def advance(self, n: int = 1) -> None:
-        for _ in range(n):
-            if self.i >= len(self.t):
-                return
-            if self.t[self.i] == "\n":
-                self.line += 1
-                self.col = 1
-            else:
-                self.col += 1
-            self.i += 1
+        self.i = min(self.i + n, len(self.t))
 
-    def pos(self) -> Position:
-        return (self.line, self.col)
+    def skip(self, pattern: re.Pattern) -> re.Match:
+        match = pattern.match(self.t, self.i)
+        assert match is not None  # every pattern used here can match nothing
+        self.i = match.end()
+        return match
 
     def at_end(self) -> bool:
         return self.i >= len(self.t)
@@ -98,11 +117,11 @@ class _TomlScanner(_Cursor):
         table: Path = ()
         array_counts: dict[Path, int] = {}
         while not self.at_end():
-            self._skip_blank(newlines=True)
+            self.skip(_BLANK_LINES)
             if self.at_end():
                 break
             if self.peek(2) == "[[":
-                start = self.pos()
+                start = self.i
                 self.advance(2)
                 keys = self._key()
                 self._skip_to_eol()
@@ -113,7 +132,7 @@ class _TomlScanner(_Cursor):
                 self.sink.keys[table] = start
                 self.sink.values[table] = start
             elif self.peek() == "[":
-                start = self.pos()
+                start = self.i
                 self.advance()
                 table = self._key()
                 self._skip_to_eol()
@@ -123,34 +142,19 @@ class _TomlScanner(_Cursor):
                 self._key_value(table)
                 self._skip_to_eol()
 
-    def _skip_blank(self, newlines: bool) -> None:
-        while not self.at_end():
-            c = self.peek()
-            if c in " \t\r" or (newlines and c == "\n"):
-                self.advance()
-            elif c == "#":
-                while not self.at_end() and self.peek() != "\n":
-                    self.advance()
-            else:
-                return
-
     def _skip_to_eol(self) -> None:
-        while not self.at_end() and self.peek() != "\n":
-            self.advance()
+        end = self.t.find("\n", self.i)
+        self.i = len(self.t) if end < 0 else end
 
     def _key(self) -> Path:
         parts: list[str] = []
         while True:
-            self._skip_blank(newlines=False)
-            c = self.peek()
-            if c in "\"'":
+            self.skip(_BLANK)
+            if self.peek() in ("\"", "'"):
                 parts.append(self._string())
             else:
-                start = self.i
-                while not self.at_end() and (self.peek().isalnum() or self.peek() in "_-"):
-                    self.advance()
-                parts.append(self.t[start : self.i])
-            self._skip_blank(newlines=False)
+                parts.append(self.skip(_BARE_KEY).group())
+            self.skip(_BLANK)
             if self.peek() == ".":
                 self.advance()
                 continue
@@ -161,135 +165,144 @@ class _TomlScanner(_Cursor):
             return tuple(parts)
 
     def _key_value(self, table: Path) -> None:
-        start = self.pos()
+        start = self.i
         keys = self._key()
         path = table + keys
         self.sink.keys[path] = start
-        self._skip_blank(newlines=False)
+        self.skip(_BLANK)
         if self.peek() == "=":
             self.advance()
-        self._skip_blank(newlines=False)
+        self.skip(_BLANK)
         self._value(path)
 
     def _value(self, path: Path) -> None:
-        self.sink.values[path] = self.pos()
+        self.sink.values[path] = self.i
         c = self.peek()
-        if c in "\"'":
+        if c in ("\"", "'"):
             self._string()
         elif c == "[":
             self.advance()
             index = 0
             while not self.at_end():
-                self._skip_blank(newlines=True)
+                self.skip(_BLANK_LINES)
                 if self.peek() == "]":
                     self.advance()
                     return
                 if self.peek() == ",":
                     self.advance()
                     continue
-                self.sink.keys[path + (index,)] = self.pos()
+                self.sink.keys[path + (index,)] = self.i
+                before = self.i
                 self._value(path + (index,))
                 index += 1
+                if self.i == before:  # a character no value starts with: step over it
+                    self.advance()
         elif c == "{":
             self.advance()
             while not self.at_end():
-                self._skip_blank(newlines=False)
-                if self.peek() == "}":
+                self.skip(_BLANK_COMMENT)
+                if self.peek() in ("}", "\n", ""):
                     self.advance()
                     return
                 if self.peek() == ",":
                     self.advance()
                     continue
+                before = self.i
                 self._key_value(path)
+                if self.i == before:
+                    self.advance()
         else:
-            while not self.at_end() and self.peek() not in ",]}\n#":
-                self.advance()
+            self.skip(_TOML_SCALAR)
 
     def _string(self) -> str:
-        for quote in ('"""', "'''"):
-            if self.peek(3) == quote:
-                self.advance(3)
-                start = self.i
-                while not self.at_end() and self.peek(3) != quote:
-                    if quote == '"""' and self.peek() == "\\":
-                        self.advance()
-                    self.advance()
-                text = self.t[start : self.i]
-                self.advance(3)
-                while self.peek() == quote[0]:  # up to two quotes may close the string
-                    self.advance()
-                return text
-        quote = self.peek()
-        self.advance()
-        start = self.i
-        while not self.at_end() and self.peek() != quote and self.peek() != "\n":
-            if quote == '"' and self.peek() == "\\":
-                self.advance()
-            self.advance()
-        text = self.t[start : self.i]
-        self.advance()
+        three = self.peek(3)
+        if three in ('"""', "'''"):
+            match = self.skip(_MULTI_BASIC if three == '"""' else _MULTI_LITERAL)
+            return match.group(1) + (match.group(2) or "")
+        match = self.skip(_BASIC if three[:1] == '"' else _LITERAL)
+        text = match.group(1)
+        if three[:1] == '"' and "\\" in text:  # a quoted key with escapes, as tomllib reads it
+            text = _unescape(text)
+        return text
+
+
+def _unescape(text: str) -> str:
+    """A TOML basic string's escapes, decoded (they are JSON's, plus \\UXXXXXXXX and \\e)."""
+    import json
+
+    def one(match: re.Match) -> str:
+        escape = match.group(1)
+        if escape == "e":
+            return "\\u001b"
+        if len(escape) == 9:
+            return json.dumps(chr(int(escape[1:], 16)))[1:-1]
+        return match.group()
+
+    try:
+        return json.loads('"' + re.sub(r"\\(U[0-9A-Fa-f]{8}|.)", one, text) + '"')
+    except (ValueError, OverflowError):
         return text
 
 
 class _JsonScanner(_Cursor):
     def scan(self) -> None:
-        self._ws()
+        self.skip(_JSON_BLANK)
         self._value(())
 
-    def _ws(self) -> None:
-        while not self.at_end() and self.peek() in " \t\r\n":
-            self.advance()
-
     def _value(self, path: Path) -> None:
-        self._ws()
-        self.sink.values[path] = self.pos()
+        self.skip(_JSON_BLANK)
+        self.sink.values[path] = self.i
         c = self.peek()
         if c == "{":
             self.advance()
+            seen: dict[str, int] = {}
             while not self.at_end():
-                self._ws()
-                if self.peek() == "}":
+                self.skip(_JSON_BLANK)
+                c = self.peek()
+                if c == "}":
                     self.advance()
                     return
-                if self.peek() == ",":
+                if c == ",":
                     self.advance()
                     continue
-                start = self.pos()
+                if c != '"':
+                    raise ValueError("not a key")
+                start = self.i
                 key = self._string()
+                if key in seen:
+                    self.sink.duplicates.append((path + (key,), start, seen[key]))
+                else:
+                    seen[key] = start
                 self.sink.keys[path + (key,)] = start
-                self._ws()
+                self.skip(_JSON_BLANK)
                 self.advance()  # the colon
                 self._value(path + (key,))
         elif c == "[":
             self.advance()
             index = 0
             while not self.at_end():
-                self._ws()
-                if self.peek() == "]":
+                self.skip(_JSON_BLANK)
+                c = self.peek()
+                if c == "]":
                     self.advance()
                     return
-                if self.peek() == ",":
+                if c == ",":
                     self.advance()
                     continue
-                self.sink.keys[path + (index,)] = self.pos()
+                self.sink.keys[path + (index,)] = self.i
                 self._value(path + (index,))
                 index += 1
         elif c == '"':
             self._string()
         else:
-            while not self.at_end() and self.peek() not in ",]}\n \t\r":
-                self.advance()
+            if not self.skip(_JSON_SCALAR).group():
+                raise ValueError("not a value")
 
     def _string(self) -> str:
-        self.advance()
-        out = []
-        while not self.at_end() and self.peek() != '"':
-            if self.peek() == "\\":
-                self.advance()
-            out.append(self.peek())
-            self.advance()
-        self.advance()
-        return "".join(out)
+        from json.decoder import scanstring
+
+        text, self.i = scanstring(self.t, self.i + 1, False)
+        return text
 
 
 def format_path(path: Path) -> str:

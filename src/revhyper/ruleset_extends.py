@@ -83,6 +83,8 @@ class ChainReporter(Reporter):
         return self._source_for(path) is self.sources[-1]
 
     def error(self, path, message, suggestion=None, *, at="value", position=None, severity="error"):
+        if self.omit(severity):
+            return
         source = self._source_for(path)
         merged, written = source.renamed(tuple(path))
         if merged:  # "phases[2]" of the merged program is this file's "phases[0]", in the message too
@@ -94,11 +96,11 @@ class ChainReporter(Reporter):
         if position is None:
             locations = source.reporter.locations
             position = locations.key(path) if at == "key" else locations.value(path)
-        source.reporter.error(path, message, suggestion, at=at, position=position or (None, None), severity=severity)
-        problem = source.reporter.problems.pop()
-        if problem.line is None:
-            problem = Problem(problem.file, problem.path, problem.message, None, None, problem.suggestion, problem.severity)
-        self.problems.append(problem)
+        line, column = position or (None, None)
+        if callable(suggestion):
+            suggestion = suggestion()
+        self.problems.append(Problem(source.name, format_path(path), message, line, column if line else None,
+                                     suggestion, severity))
 
     def value_text_offset(self, path):
         return self._source_for(path).reporter.locations.value_text_offset(path)
