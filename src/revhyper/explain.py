@@ -12,6 +12,7 @@ from typing import Any
 
 from .canonical import caps_to_dict
 from .engine import choose_variant, generate
+from .errors import printable
 from .periodization import allocate_weeks, derive_load, number
 from .profile import Profile
 from .ruleset import Progression, RuleSet
@@ -219,7 +220,7 @@ def explain_to_text(trace: dict[str, Any]) -> str:
                 + (" (deload)" if week["deload"] else ""))
             for key in ("sets", "reps", "rom_percent", "load"):
                 add(f"  {key}: " + "; ".join(week["derivation"][key]))
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for part in lines for line in part.split("\n")) + "\n"
 
 
 def _show(value: Any) -> str:

@@ -299,7 +299,7 @@ class _JsonScanner(_Cursor):
                 raise ValueError("not a value")
 
     def _string(self) -> str:
-        from json.decoder import scanstring
+        from json.decoder import scanstring  # type: ignore[attr-defined]
 
         text, self.i = scanstring(self.t, self.i + 1, False)
         return text

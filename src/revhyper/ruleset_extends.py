@@ -218,10 +218,29 @@ def _merge_vocabulary(merged, value, rep, origin, index):
         if not isinstance(words, list):
             rep.error(path, "expected a list of words to add")
             continue
-        for word in words:  # words are added, never removed
-            if word not in vocabulary[name]:
-                vocabulary[name].append(word)
+        _add_words(vocabulary[name], words)
         origin[path] = index
+
+
+def _add_words(known: list, words: list) -> None:
+    """Append the words ``known`` lacks, in order (words are added, never removed); linear in both lists.
+    A word that cannot be a set member (a table written by mistake) is compared the slow way, and the
+    loader reports it."""
+    seen = set()
+    for word in known:
+        try:
+            seen.add(word)
+        except TypeError:
+            pass
+    for word in words:
+        try:
+            if word in seen:
+                continue
+            seen.add(word)
+        except TypeError:
+            if word in known:
+                continue
+        known.append(word)
 
 
 def _merge_fields(merged, key, value, rep, origin, index, nested):
