@@ -324,3 +324,25 @@ def test_a_repeated_key_or_a_lone_surrogate_on_a_line_is_that_lines_error_and_th
     stderr = result.stderr.decode()
     assert f"{tmp_path / 'in.jsonl'}:2:{dup['column']}: error: red_flags: the key 'red_flags' is written twice" in stderr
     assert f"{tmp_path / 'in.jsonl'}:3:" in stderr and "\x1b" not in stderr
+
+
+def test_text_that_cannot_be_written_loses_its_line_not_the_run(monkeypatch):
+    """The readers refuse lone surrogates; should one still reach an output line, that line is reported as an
+    internal error and the chunk's other lines are written."""
+    from revhyper import batch
+
+    real = batch.process_line
+
+    def leaky(number, raw, ruleset, name):
+        text, outcome, problems = real(number, raw, ruleset, name)
+        return (text.replace("test-client", "test-\ud800client") if number == 2 else text), outcome, problems
+
+    monkeypatch.setattr(batch, "process_line", leaky)
+    line = profile_line().encode()
+    done = batch.process_chunk(batch.Chunk(1, (line, line, line), len(line) * 3), revhyper.default_ruleset(), "in.jsonl")
+    lines = [json.loads(x) for x in done.output.decode("utf-8").splitlines()]
+    assert [x.get("status", "error") for x in lines] == ["generated", "error", "generated"]
+    assert "UnicodeEncodeError" in lines[1]["error"][0]["message"]
+    assert dict(zip(batch.COUNTED, done.counts)) == {"generated": 2, "needs_clearance": 0, "refused": 0, "error": 0,
+                                                      "internal": 1}
+    assert done.problems[0].startswith("in.jsonl:2: error: internal error (UnicodeEncodeError")
