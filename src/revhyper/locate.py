@@ -82,6 +82,8 @@ _BLANK_LINES = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
 _BLANK_COMMENT = re.compile(r"(?:[ \t\r]|#[^\n]*)*")
 _BARE_KEY = re.compile(r"[\w-]*")
 _TOML_SCALAR = re.compile(r"[^,\]}\n#]*")
+_SIMPLE_ITEM = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,\[\]{}#"']+)(?=[ \t\r\n]*[,\]#])""")
+"""An array item that is a one-line string or a bare value (number, date, boolean), up to the comma or bracket."""
 _JSON_BLANK = re.compile(r"[ \t\r\n]*")
 _JSON_SCALAR = re.compile(r"[^,\]}\s]*")
 _BASIC = re.compile(r'"((?:[^"\\\n]|\\.)*)"?')
@@ -192,6 +194,12 @@ class _TomlScanner(_Cursor):
                     self.advance()
                     continue
                 self.sink.keys[path + (index,)] = self.i
+                simple = _SIMPLE_ITEM.match(self.t, self.i)
+                if simple:  # a string or a number, the usual item: one step
+                    self.sink.values[path + (index,)] = self.i
+                    self.i = simple.end()
+                    index += 1
+                    continue
                 before = self.i
                 self._value(path + (index,))
                 index += 1

@@ -19,10 +19,20 @@ class Reporter:
         self.file = file
         self.text = text
         self.kind = kind
-        self.problems: list[Problem] = []
+        self._problems: list[Problem] = []
         self._locations: Locations | None = None
         self._kept = {"error": 0, "warning": 0}
-        self._omitted: dict[str, int] = {}  # severity -> index of its Omitted entry in problems
+        self._omitted: dict[str, list[int]] = {}  # severity -> [index of its Omitted entry, how many it stands for]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem kept, in the order found, and an :class:`Omitted` entry for each severity past the limit
+        (brought up to date here, not at each problem omitted). Callers may edit the list."""
+        for severity, entry in self._omitted.items():
+            at = self._entry(severity)
+            if at >= 0 and self._problems[at].count != entry[1]:  # type: ignore[attr-defined]
+                self._problems[at] = omitted(self.file, severity, entry[1])
+        return self._problems
 
     @property
     def locations(self) -> Locations:
@@ -40,7 +50,7 @@ class Reporter:
         line, column = position if position else (None, None)
         if callable(suggestion):
             suggestion = suggestion()
-        self.problems.append(Problem(self.file, format_path(path), message, line, column, suggestion, severity))
+        self._problems.append(Problem(self.file, format_path(path), message, line, column, suggestion, severity))
 
     def omit(self, severity: str) -> bool:
         """Whether a new problem of ``severity`` is past the limit; if so it is counted (and not to be kept)."""
@@ -48,23 +58,26 @@ class Reporter:
         if kept < MAX_PROBLEMS:
             self._kept[severity] = kept + 1
             return False
-        at = self._omitted.get(severity, -1)
-        if not (0 <= at < len(self.problems) and isinstance(self.problems[at], Omitted)
-                and self.problems[at].severity == severity):  # moved (the list was edited), or the first
-            at = next((i for i, p in enumerate(self.problems) if isinstance(p, Omitted) and p.severity == severity), -1)
-        if at < 0:
-            self._omitted[severity] = len(self.problems)
-            self.problems.append(omitted(self.file, severity, 1))
-        else:
-            self._omitted[severity] = at
-            count = self.problems[at].count  # type: ignore[attr-defined]
-            self.problems[at] = omitted(self.file, severity, count + 1)
+        if self._entry(severity) >= 0:
+            self._omitted[severity][1] += 1
+        else:  # the first, or a caller took the list's problems away (with the entry) and more come
+            self._omitted[severity] = [len(self._problems), 1]
+            self._problems.append(omitted(self.file, severity, 1))
         return True
 
-    @property
-    def full(self) -> bool:
-        """Whether further errors are only counted (a caller may skip working out their details)."""
-        return self._kept.get("error", 0) >= MAX_PROBLEMS
+    def _entry(self, severity: str) -> int:
+        """Where the Omitted entry of ``severity`` is in the list (it moves if a caller inserts); -1 if it is gone."""
+        entry = self._omitted.get(severity)
+        if entry is None:
+            return -1
+        problems = self._problems
+
+        def at(i: int) -> bool:
+            return 0 <= i < len(problems) and isinstance(problems[i], Omitted) and problems[i].severity == severity
+
+        if not at(entry[0]):
+            entry[0] = next((i for i in range(len(problems)) if at(i)), -1)
+        return entry[0]
 
     def written_here(self, path: Path) -> bool:
         """Whether the file being read wrote ``path`` (not a rule set it extends)."""
