@@ -265,3 +265,31 @@ def test_merging_a_large_child_vocabulary_takes_linear_time():
         assert len(rules.vocabulary["conditions"]) > count
 
     grows_linearly(work, 2_500)
+
+
+def test_the_count_of_omitted_problems_survives_callers_editing_the_list():
+    from revhyper.report import Reporter
+
+    rep = Reporter("f.toml", "", "toml")
+    for i in range(150):
+        rep.error(("a", i), "bad")
+    for i in range(120):
+        rep.warn(("b", i), "odd")
+    assert [(p.severity, p.count) for p in rep.problems if isinstance(p, Omitted)] == [("error", 50), ("warning", 20)]
+    rep.problems[:0] = [rep.problems[0]]  # a caller puts problems in front: the entries move
+    rep.error(("a", 150), "bad")
+    assert [p.count for p in rep.errors if isinstance(p, Omitted)] == [51]
+    taken = list(rep.problems)
+    rep.problems.clear()  # a caller takes the problems (with the entries) elsewhere; later ones are counted anew
+    rep.error(("a", 151), "bad")
+    assert sum(isinstance(p, Omitted) for p in taken) == 2
+    assert [(type(p), p.count) for p in rep.problems] == [(Omitted, 1)]
+
+
+def test_more_than_100_mistakes_in_an_extending_file_are_counted_too():
+    text = CLINIC_HEAD + "".join(f'[disable.no_such_rule_{i}]\nreason = "x"\n' for i in range(130))
+    with pytest.raises(RulesetError) as info:
+        revhyper.parse_ruleset(text, name="clinic.toml")
+    problems = info.value.problems
+    assert len(problems) == 101 and problems[0].line == 5
+    assert isinstance(problems[-1], Omitted) and problems[-1].count == 30
