@@ -28,6 +28,7 @@ class Locations:
         """JSON keys written twice in one object: (key path, offset of the repeat, offset of the first)."""
         self._text = text
         self._line_starts: list[int] | None = None
+        P.compile()
         try:
             if kind == "json":
                 _JsonScanner(text, self).scan()
@@ -77,19 +78,42 @@ class Locations:
         return None
 
 
-_BLANK = re.compile(r"[ \t\r]*")
-_BLANK_LINES = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
-_BLANK_COMMENT = re.compile(r"(?:[ \t\r]|#[^\n]*)*")
-_BARE_KEY = re.compile(r"[\w-]*")
-_TOML_SCALAR = re.compile(r"[^,\]}\n#]*")
-_SIMPLE_ITEM = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,\[\]{}#"']+)(?=[ \t\r\n]*[,\]#])""")
-"""An array item that is a one-line string or a bare value (number, date, boolean), up to the comma or bracket."""
-_JSON_BLANK = re.compile(r"[ \t\r\n]*")
-_JSON_SCALAR = re.compile(r"[^,\]}\s]*")
-_BASIC = re.compile(r'"((?:[^"\\\n]|\\.)*)"?')
-_LITERAL = re.compile(r"'([^'\n]*)'?")
-_MULTI_BASIC = re.compile(r'"""((?:[^"\\]|\\.|"(?!""))*)(?:"""("{0,2})|\Z)', re.S)
-_MULTI_LITERAL = re.compile(r"'''((?:[^']|'(?!''))*)(?:'''('{0,2})|\Z)", re.S)
+class _Patterns:
+    """The scanners' patterns, compiled on first use: a run that finds no problem never needs them."""
+
+    compiled = False
+    json_token: re.Pattern
+    blank: re.Pattern
+    blank_lines: re.Pattern
+    blank_comment: re.Pattern
+    bare_key: re.Pattern
+    toml_scalar: re.Pattern
+    simple_item: re.Pattern
+    """An array item that is a one-line string or a bare value (number, date, boolean), up to the comma or bracket."""
+    basic: re.Pattern
+    literal: re.Pattern
+    multi_basic: re.Pattern
+    multi_literal: re.Pattern
+
+    @classmethod
+    def compile(cls) -> None:
+        if cls.compiled:
+            return
+        cls.json_token = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+        cls.blank = re.compile(r"[ \t\r]*")
+        cls.blank_lines = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+        cls.blank_comment = re.compile(r"(?:[ \t\r]|#[^\n]*)*")
+        cls.bare_key = re.compile(r"[\w-]*")
+        cls.toml_scalar = re.compile(r"[^,\]}\n#]*")
+        cls.simple_item = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,\[\]{}#"']+)(?=[ \t\r\n]*[,\]#])""")
+        cls.basic = re.compile(r'"((?:[^"\\\n]|\\.)*)"?')
+        cls.literal = re.compile(r"'([^'\n]*)'?")
+        cls.multi_basic = re.compile(r'"""((?:[^"\\]|\\.|"(?!""))*)(?:"""("{0,2})|\Z)', re.S)
+        cls.multi_literal = re.compile(r"'''((?:[^']|'(?!''))*)(?:'''('{0,2})|\Z)", re.S)
+        cls.compiled = True
+
+
+P = _Patterns
 
 
 class _Cursor:
@@ -119,7 +143,7 @@ class _TomlScanner(_Cursor):
         table: Path = ()
         array_counts: dict[Path, int] = {}
         while not self.at_end():
-            self.skip(_BLANK_LINES)
+            self.skip(P.blank_lines)
             if self.at_end():
                 break
             if self.peek(2) == "[[":
@@ -151,12 +175,12 @@ class _TomlScanner(_Cursor):
     def _key(self) -> Path:
         parts: list[str] = []
         while True:
-            self.skip(_BLANK)
+            self.skip(P.blank)
             if self.peek() in ("\"", "'"):
                 parts.append(self._string())
             else:
-                parts.append(self.skip(_BARE_KEY).group())
-            self.skip(_BLANK)
+                parts.append(self.skip(P.bare_key).group())
+            self.skip(P.blank)
             if self.peek() == ".":
                 self.advance()
                 continue
@@ -171,10 +195,10 @@ class _TomlScanner(_Cursor):
         keys = self._key()
         path = table + keys
         self.sink.keys[path] = start
-        self.skip(_BLANK)
+        self.skip(P.blank)
         if self.peek() == "=":
             self.advance()
-        self.skip(_BLANK)
+        self.skip(P.blank)
         self._value(path)
 
     def _value(self, path: Path) -> None:
@@ -186,7 +210,7 @@ class _TomlScanner(_Cursor):
             self.advance()
             index = 0
             while not self.at_end():
-                self.skip(_BLANK_LINES)
+                self.skip(P.blank_lines)
                 if self.peek() == "]":
                     self.advance()
                     return
@@ -194,7 +218,7 @@ class _TomlScanner(_Cursor):
                     self.advance()
                     continue
                 self.sink.keys[path + (index,)] = self.i
-                simple = _SIMPLE_ITEM.match(self.t, self.i)
+                simple = P.simple_item.match(self.t, self.i)
                 if simple:  # a string or a number, the usual item: one step
                     self.sink.values[path + (index,)] = self.i
                     self.i = simple.end()
@@ -208,7 +232,7 @@ class _TomlScanner(_Cursor):
         elif c == "{":
             self.advance()
             while not self.at_end():
-                self.skip(_BLANK_COMMENT)
+                self.skip(P.blank_comment)
                 if self.peek() in ("}", "\n", ""):
                     self.advance()
                     return
@@ -220,14 +244,14 @@ class _TomlScanner(_Cursor):
                 if self.i == before:
                     self.advance()
         else:
-            self.skip(_TOML_SCALAR)
+            self.skip(P.toml_scalar)
 
     def _string(self) -> str:
         three = self.peek(3)
         if three in ('"""', "'''"):
-            match = self.skip(_MULTI_BASIC if three == '"""' else _MULTI_LITERAL)
+            match = self.skip(P.multi_basic if three == '"""' else P.multi_literal)
             return match.group(1) + (match.group(2) or "")
-        match = self.skip(_BASIC if three[:1] == '"' else _LITERAL)
+        match = self.skip(P.basic if three[:1] == '"' else P.literal)
         text = match.group(1)
         if three[:1] == '"' and "\\" in text:  # a quoted key with escapes, as tomllib reads it
             text = _unescape(text)
@@ -252,9 +276,6 @@ def _unescape(text: str) -> str:
         return text
 
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
-
-
 class _JsonScanner(_Cursor):
     """One pass over the tokens with a stack of open objects and arrays: no recursion, about a microsecond a token."""
 
@@ -264,7 +285,7 @@ class _JsonScanner(_Cursor):
         keys, values, duplicates = self.sink.keys, self.sink.values, self.sink.duplicates
         # an open object: [path, its pending key (None when a key comes next), keys seen]; an open array: [path, index]
         stack: list[list] = []
-        for match in _JSON_TOKEN.finditer(self.t):
+        for match in P.json_token.finditer(self.t):
             token = match.group()
             start = match.start()
             first = token[0]
