@@ -98,9 +98,6 @@ class Omitted(Problem):
 
     count: int = 0
 
-    def __str__(self) -> str:
-        return printable(f"{self.file}: {self.severity}: {self.message}")
-
 
 def omitted(file: str, severity: str, count: int) -> Omitted:
     noun = "warning" if severity == "warning" else "problem"

@@ -106,7 +106,7 @@ def block_to_text(block: Block) -> str:
         for note in block.notes:
             add(f"Note: {note}")
         add("")
-    for line in block.disclaimer.splitlines() or [""]:  # a rule set may write it on several lines
+    for line in block.disclaimer.replace("\r\n", "\n").split("\n"):  # a rule set may write it on several lines
         add(line)
     return "\n".join(map(printable, lines)) + "\n"
 
