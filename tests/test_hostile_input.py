@@ -293,3 +293,16 @@ def test_more_than_100_mistakes_in_an_extending_file_are_counted_too():
     problems = info.value.problems
     assert len(problems) == 101 and problems[0].line == 5
     assert isinstance(problems[-1], Omitted) and problems[-1].count == 30
+
+
+def test_did_you_mean_remembers_small_sets_of_names_and_still_answers_for_large_ones():
+    from revhyper.suggest import _remembered, did_you_mean
+
+    _remembered.cache_clear()
+    for _ in range(1_000):  # the same typo in 1,000 copied rules is worked out once
+        assert did_you_mean("pain.curent", {"pain.current": 1, "pain.duration_weeks": 2}) == "pain.current"
+    assert _remembered.cache_info().misses == 1
+    many = [f"word_{i}" for i in range(2_000)] + ["spondylolisthesis"]
+    assert did_you_mean("spondylolistesis", many) == "spondylolisthesis"
+    assert _remembered.cache_info().currsize == 1  # a large set is not kept
+    assert did_you_mean("x", [["not", "a", "name"]]) is None
