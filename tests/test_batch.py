@@ -301,3 +301,48 @@ def test_the_compact_block_encoder_writes_the_bytes_of_plain_json(tmp_path):
         block = revhyper.generate(revhyper.parse_profile(line, name="x.json", kind="json"), rules)
         plain = json.dumps(revhyper.block_to_dict(block), separators=(",", ":"), ensure_ascii=False)
         assert block_json(block) == plain
+
+
+def test_a_repeated_key_or_a_lone_surrogate_on_a_line_is_that_lines_error_and_the_run_goes_on(tmp_path):
+    """Issue 8: the first used to keep the last key silently, the second aborted the whole run with no output."""
+    good = profile_line()
+    repeated = good[:-1] + ',"red_flags":{"fever":true},"red_flags":{}}'
+    surrogate = profile_line(person={"id": "x"}).replace('"x"', '"ab\\ud800"')
+    escape = profile_line(person={"id": "\x1b[2J"})
+    path = write_lines(tmp_path / "in.jsonl", [good, repeated, surrogate, escape, good])
+    result = run(path, "-o", tmp_path / "out.jsonl", "--jobs", "1")
+    assert result.returncode == cli.EXIT_PARTIAL, result.stderr
+    out = records(tmp_path / "out.jsonl")
+    assert [r["line"] for r in out] == [1, 2, 3, 4, 5]
+    assert [r.get("status", "error") for r in out] == ["generated", "error", "error", "generated", "generated"]
+    [dup] = out[1]["error"]
+    assert dup["path"] == "red_flags" and dup["column"] == repeated.rindex('"red_flags"') + 1
+    assert "written twice" in dup["message"]
+    [bad] = out[2]["error"]
+    assert bad["path"] == "person.id" and "'ab\\ud800' is not valid Unicode text" in bad["message"]
+    assert out[3]["block"]["person_id"] == "\x1b[2J"  # the JSON output escapes it as JSON does
+    stderr = result.stderr.decode()
+    assert f"{tmp_path / 'in.jsonl'}:2:{dup['column']}: error: red_flags: the key 'red_flags' is written twice" in stderr
+    assert f"{tmp_path / 'in.jsonl'}:3:" in stderr and "\x1b" not in stderr
+
+
+def test_text_that_cannot_be_written_loses_its_line_not_the_run(monkeypatch):
+    """The readers refuse lone surrogates; should one still reach an output line, that line is reported as an
+    internal error and the chunk's other lines are written."""
+    from revhyper import batch
+
+    real = batch.process_line
+
+    def leaky(number, raw, ruleset, name):
+        text, outcome, problems = real(number, raw, ruleset, name)
+        return (text.replace("test-client", "test-\ud800client") if number == 2 else text), outcome, problems
+
+    monkeypatch.setattr(batch, "process_line", leaky)
+    line = profile_line().encode()
+    done = batch.process_chunk(batch.Chunk(1, (line, line, line), len(line) * 3), revhyper.default_ruleset(), "in.jsonl")
+    lines = [json.loads(x) for x in done.output.decode("utf-8").splitlines()]
+    assert [x.get("status", "error") for x in lines] == ["generated", "error", "generated"]
+    assert "UnicodeEncodeError" in lines[1]["error"][0]["message"]
+    assert dict(zip(batch.COUNTED, done.counts)) == {"generated": 2, "needs_clearance": 0, "refused": 0, "error": 0,
+                                                      "internal": 1}
+    assert done.problems[0].startswith("in.jsonl:2: error: internal error (UnicodeEncodeError")

@@ -244,20 +244,36 @@ def read_chunks(stream: IO[bytes], name: str, chunk_lines: int = CHUNK_LINES) ->
 
 def process_chunk(chunk: Chunk, ruleset: RuleSet, name: str) -> Done:
     out: list[str] = []
+    outcomes: list[str] = []
     counts = dict.fromkeys(COUNTED, 0)
     shown: list[str] = []
     problem_count = 0
     for offset, raw in enumerate(chunk.lines):
         text, outcome, problems = process_line(chunk.first + offset, raw, ruleset, name)
         out.append(text)
+        outcomes.append(outcome)
         counts[outcome] += 1
         if problems:
             problem_count += len(problems)
             if len(shown) < MAX_PROBLEMS_SHOWN:
                 shown.extend(str(p) for p in problems)
     out.append("")
-    return Done(chunk.first, "\n".join(out).encode("utf-8"), tuple(counts.values()), tuple(shown[:MAX_PROBLEMS_SHOWN]),
-                problem_count, chunk.size)
+    try:
+        output = "\n".join(out).encode("utf-8")
+    except UnicodeEncodeError:  # text that is not Unicode got past the readers: that line is lost, not the run
+        for offset, text in enumerate(out[:-1]):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                problem = Problem(name, "", f"internal error (UnicodeEncodeError: {exc.reason}); this is a bug, please "
+                                  "report it", chunk.first + offset)
+                out[offset] = error_record(chunk.first + offset, (problem,))
+                counts[outcomes[offset]] -= 1
+                counts["internal"] += 1
+                problem_count += 1
+                shown.append(str(problem))
+        output = "\n".join(out).encode("utf-8")
+    return Done(chunk.first, output, tuple(counts.values()), tuple(shown[:MAX_PROBLEMS_SHOWN]), problem_count, chunk.size)
 
 
 # -- workers ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from .canonical import caps_to_dict
 from .clearance import label
 from .engine import choose_variant, excluded_because, generate, mass_reason, program_goal
+from .errors import printable
 from .periodization import allocate_weeks, derive_load, number
 from .profile import Profile
 from .ruleset import Progression, RuleSet
@@ -295,7 +296,7 @@ def explain_to_text(trace: dict[str, Any]) -> str:
                 add("  caps: " + (", ".join(f"{k} = {_show(v)}" for k, v in week["caps"].items()) or "none"))
             for key in ("sets", "reps", "rom_percent", "load"):
                 add(f"  {key}: " + "; ".join(week["derivation"][key]))
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for part in lines for line in part.split("\n")) + "\n"
 
 
 def _clearance_text(clearance: dict[str, Any], add) -> None:

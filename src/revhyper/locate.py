@@ -1,12 +1,16 @@
 """Find where a key path sits in a TOML or JSON source, for error messages.
 
 ``tomllib`` and ``json`` give values without positions. When something is wrong we scan the
-(already valid) source once more and record, for every key path, the line and column of its
-key and of its value. Nothing here runs on the happy path.
+(already parsed) source once more and record, for every key path, the offset of its key and of its
+value; an index of line starts, built once, turns an offset into a line and a column (in characters).
+So placing any number of problems costs one pass over the text, however many there are. Nothing here
+runs on the happy path.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from typing import Union
 
 PathPart = Union[str, int]
@@ -18,9 +22,13 @@ class Locations:
     """Key and value positions of one document, with fallback to the nearest parent."""
 
     def __init__(self, text: str, kind: str):
-        self.keys: dict[Path, Position] = {}
-        self.values: dict[Path, Position] = {}
+        self.keys: dict[Path, int] = {}  # key path -> offset in the text
+        self.values: dict[Path, int] = {}
+        self.duplicates: list[tuple[Path, int, int]] = []
+        """JSON keys written twice in one object: (key path, offset of the repeat, offset of the first)."""
         self._text = text
+        self._line_starts: list[int] | None = None
+        P.compile()
         try:
             if kind == "json":
                 _JsonScanner(text, self).scan()
@@ -31,14 +39,23 @@ class Locations:
 
     def key(self, path: Path) -> Position | None:
         """Where the key of ``path`` (or of its nearest recorded parent) is written."""
-        return self._find(path, self.keys, self.values)
+        return self.position(self._find(path, self.keys, self.values))
 
     def value(self, path: Path) -> Position | None:
         """Where the value of ``path`` (or of its nearest recorded parent) starts."""
-        return self._find(path, self.values, self.keys)
+        return self.position(self._find(path, self.values, self.keys))
+
+    def position(self, offset: int | None) -> Position | None:
+        """The 1-based line and column (in characters) of an offset in the text."""
+        if offset is None:
+            return None
+        if self._line_starts is None:  # once per document, however many problems are placed
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self._text)]
+        line = bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
 
     @staticmethod
-    def _find(path: Path, first: dict, second: dict) -> Position | None:
+    def _find(path: Path, first: dict, second: dict) -> int | None:
         path = tuple(path)
         while True:
             for table in (first, second):
@@ -50,44 +67,72 @@ class Locations:
 
     def value_text_offset(self, path: Path) -> tuple[int, int, str] | None:
         """Line, column and opening quote of a string value, to place errors inside it."""
-        pos = self.values.get(tuple(path))
-        if pos is None:
+        offset = self.values.get(tuple(path))
+        if offset is None:
             return None
-        line, col = pos
-        lines = self._text.splitlines()
-        if line - 1 >= len(lines):
-            return None
-        rest = lines[line - 1][col - 1 :]
+        rest = self._text[offset : offset + 3]
         for quote in ('"""', "'''", '"', "'"):
             if rest.startswith(quote):
-                return line, col, quote
+                line, column = self.position(offset)  # type: ignore[misc]
+                return line, column, quote
         return None
+
+
+class _Patterns:
+    """The scanners' patterns, compiled on first use: a run that finds no problem never needs them."""
+
+    compiled = False
+    json_token: re.Pattern
+    blank: re.Pattern
+    blank_lines: re.Pattern
+    blank_comment: re.Pattern
+    bare_key: re.Pattern
+    toml_scalar: re.Pattern
+    simple_item: re.Pattern
+    """An array item that is a one-line string or a bare value (number, date, boolean), up to the comma or bracket."""
+    basic: re.Pattern
+    literal: re.Pattern
+    multi_basic: re.Pattern
+    multi_literal: re.Pattern
+
+    @classmethod
+    def compile(cls) -> None:
+        if cls.compiled:
+            return
+        cls.json_token = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+        cls.blank = re.compile(r"[ \t\r]*")
+        cls.blank_lines = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+        cls.blank_comment = re.compile(r"(?:[ \t\r]|#[^\n]*)*")
+        cls.bare_key = re.compile(r"[\w-]*")
+        cls.toml_scalar = re.compile(r"[^,\]}\n#]*")
+        cls.simple_item = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,\[\]{}#"']+)(?=[ \t\r\n]*[,\]#])""")
+        cls.basic = re.compile(r'"((?:[^"\\\n]|\\.)*)"?')
+        cls.literal = re.compile(r"'([^'\n]*)'?")
+        cls.multi_basic = re.compile(r'"""((?:[^"\\]|\\.|"(?!""))*)(?:"""("{0,2})|\Z)', re.S)
+        cls.multi_literal = re.compile(r"'''((?:[^']|'(?!''))*)(?:'''('{0,2})|\Z)", re.S)
+        cls.compiled = True
+
+
+P = _Patterns
 
 
 class _Cursor:
     def __init__(self, text: str, sink: Locations):
         self.t = text
         self.i = 0
-        self.line = 1
-        self.col = 1
         self.sink = sink
 
     def peek(self, n: int = 1) -> str:
         return self.t[self.i : self.i + n]
 
     def advance(self, n: int = 1) -> None:
-        for _ in range(n):
-            if self.i >= len(self.t):
-                return
-            if self.t[self.i] == "\n":
-                self.line += 1
-                self.col = 1
-            else:
-                self.col += 1
-            self.i += 1
+        self.i = min(self.i + n, len(self.t))
 
-    def pos(self) -> Position:
-        return (self.line, self.col)
+    def skip(self, pattern: re.Pattern) -> re.Match:
+        match = pattern.match(self.t, self.i)
+        assert match is not None  # every pattern used here can match nothing
+        self.i = match.end()
+        return match
 
     def at_end(self) -> bool:
         return self.i >= len(self.t)
@@ -98,11 +143,11 @@ class _TomlScanner(_Cursor):
         table: Path = ()
         array_counts: dict[Path, int] = {}
         while not self.at_end():
-            self._skip_blank(newlines=True)
+            self.skip(P.blank_lines)
             if self.at_end():
                 break
             if self.peek(2) == "[[":
-                start = self.pos()
+                start = self.i
                 self.advance(2)
                 keys = self._key()
                 self._skip_to_eol()
@@ -113,7 +158,7 @@ class _TomlScanner(_Cursor):
                 self.sink.keys[table] = start
                 self.sink.values[table] = start
             elif self.peek() == "[":
-                start = self.pos()
+                start = self.i
                 self.advance()
                 table = self._key()
                 self._skip_to_eol()
@@ -123,34 +168,19 @@ class _TomlScanner(_Cursor):
                 self._key_value(table)
                 self._skip_to_eol()
 
-    def _skip_blank(self, newlines: bool) -> None:
-        while not self.at_end():
-            c = self.peek()
-            if c in " \t\r" or (newlines and c == "\n"):
-                self.advance()
-            elif c == "#":
-                while not self.at_end() and self.peek() != "\n":
-                    self.advance()
-            else:
-                return
-
     def _skip_to_eol(self) -> None:
-        while not self.at_end() and self.peek() != "\n":
-            self.advance()
+        end = self.t.find("\n", self.i)
+        self.i = len(self.t) if end < 0 else end
 
     def _key(self) -> Path:
         parts: list[str] = []
         while True:
-            self._skip_blank(newlines=False)
-            c = self.peek()
-            if c in "\"'":
+            self.skip(P.blank)
+            if self.peek() in ("\"", "'"):
                 parts.append(self._string())
             else:
-                start = self.i
-                while not self.at_end() and (self.peek().isalnum() or self.peek() in "_-"):
-                    self.advance()
-                parts.append(self.t[start : self.i])
-            self._skip_blank(newlines=False)
+                parts.append(self.skip(P.bare_key).group())
+            self.skip(P.blank)
             if self.peek() == ".":
                 self.advance()
                 continue
@@ -161,135 +191,139 @@ class _TomlScanner(_Cursor):
             return tuple(parts)
 
     def _key_value(self, table: Path) -> None:
-        start = self.pos()
+        start = self.i
         keys = self._key()
         path = table + keys
         self.sink.keys[path] = start
-        self._skip_blank(newlines=False)
+        self.skip(P.blank)
         if self.peek() == "=":
             self.advance()
-        self._skip_blank(newlines=False)
+        self.skip(P.blank)
         self._value(path)
 
     def _value(self, path: Path) -> None:
-        self.sink.values[path] = self.pos()
+        self.sink.values[path] = self.i
         c = self.peek()
-        if c in "\"'":
+        if c in ("\"", "'"):
             self._string()
         elif c == "[":
             self.advance()
             index = 0
             while not self.at_end():
-                self._skip_blank(newlines=True)
+                self.skip(P.blank_lines)
                 if self.peek() == "]":
                     self.advance()
                     return
                 if self.peek() == ",":
                     self.advance()
                     continue
-                self.sink.keys[path + (index,)] = self.pos()
+                self.sink.keys[path + (index,)] = self.i
+                simple = P.simple_item.match(self.t, self.i)
+                if simple:  # a string or a number, the usual item: one step
+                    self.sink.values[path + (index,)] = self.i
+                    self.i = simple.end()
+                    index += 1
+                    continue
+                before = self.i
                 self._value(path + (index,))
                 index += 1
+                if self.i == before:  # a character no value starts with: step over it
+                    self.advance()
         elif c == "{":
             self.advance()
             while not self.at_end():
-                self._skip_blank(newlines=False)
-                if self.peek() == "}":
+                self.skip(P.blank_comment)
+                if self.peek() in ("}", "\n", ""):
                     self.advance()
                     return
                 if self.peek() == ",":
                     self.advance()
                     continue
+                before = self.i
                 self._key_value(path)
+                if self.i == before:
+                    self.advance()
         else:
-            while not self.at_end() and self.peek() not in ",]}\n#":
-                self.advance()
+            self.skip(P.toml_scalar)
 
     def _string(self) -> str:
-        for quote in ('"""', "'''"):
-            if self.peek(3) == quote:
-                self.advance(3)
-                start = self.i
-                while not self.at_end() and self.peek(3) != quote:
-                    if quote == '"""' and self.peek() == "\\":
-                        self.advance()
-                    self.advance()
-                text = self.t[start : self.i]
-                self.advance(3)
-                while self.peek() == quote[0]:  # up to two quotes may close the string
-                    self.advance()
-                return text
-        quote = self.peek()
-        self.advance()
-        start = self.i
-        while not self.at_end() and self.peek() != quote and self.peek() != "\n":
-            if quote == '"' and self.peek() == "\\":
-                self.advance()
-            self.advance()
-        text = self.t[start : self.i]
-        self.advance()
+        three = self.peek(3)
+        if three in ('"""', "'''"):
+            match = self.skip(P.multi_basic if three == '"""' else P.multi_literal)
+            return match.group(1) + (match.group(2) or "")
+        match = self.skip(P.basic if three[:1] == '"' else P.literal)
+        text = match.group(1)
+        if three[:1] == '"' and "\\" in text:  # a quoted key with escapes, as tomllib reads it
+            text = _unescape(text)
+        return text
+
+
+def _unescape(text: str) -> str:
+    """A TOML basic string's escapes, decoded (they are JSON's, plus \\UXXXXXXXX and \\e)."""
+    import json
+
+    def one(match: re.Match) -> str:
+        escape = match.group(1)
+        if escape == "e":
+            return "\\u001b"
+        if len(escape) == 9:
+            return json.dumps(chr(int(escape[1:], 16)))[1:-1]
+        return match.group()
+
+    try:
+        return json.loads('"' + re.sub(r"\\(U[0-9A-Fa-f]{8}|.)", one, text) + '"')
+    except (ValueError, OverflowError):
         return text
 
 
 class _JsonScanner(_Cursor):
+    """One pass over the tokens with a stack of open objects and arrays: no recursion, about a microsecond a token."""
+
     def scan(self) -> None:
-        self._ws()
-        self._value(())
+        from json.decoder import scanstring  # type: ignore[attr-defined]
 
-    def _ws(self) -> None:
-        while not self.at_end() and self.peek() in " \t\r\n":
-            self.advance()
-
-    def _value(self, path: Path) -> None:
-        self._ws()
-        self.sink.values[path] = self.pos()
-        c = self.peek()
-        if c == "{":
-            self.advance()
-            while not self.at_end():
-                self._ws()
-                if self.peek() == "}":
-                    self.advance()
-                    return
-                if self.peek() == ",":
-                    self.advance()
-                    continue
-                start = self.pos()
-                key = self._string()
-                self.sink.keys[path + (key,)] = start
-                self._ws()
-                self.advance()  # the colon
-                self._value(path + (key,))
-        elif c == "[":
-            self.advance()
-            index = 0
-            while not self.at_end():
-                self._ws()
-                if self.peek() == "]":
-                    self.advance()
-                    return
-                if self.peek() == ",":
-                    self.advance()
-                    continue
-                self.sink.keys[path + (index,)] = self.pos()
-                self._value(path + (index,))
-                index += 1
-        elif c == '"':
-            self._string()
-        else:
-            while not self.at_end() and self.peek() not in ",]}\n \t\r":
-                self.advance()
-
-    def _string(self) -> str:
-        self.advance()
-        out = []
-        while not self.at_end() and self.peek() != '"':
-            if self.peek() == "\\":
-                self.advance()
-            out.append(self.peek())
-            self.advance()
-        self.advance()
-        return "".join(out)
+        keys, values, duplicates = self.sink.keys, self.sink.values, self.sink.duplicates
+        # an open object: [path, its pending key (None when a key comes next), keys seen]; an open array: [path, index]
+        stack: list[list] = []
+        for match in P.json_token.finditer(self.t):
+            token = match.group()
+            start = match.start()
+            first = token[0]
+            if first in ",:":
+                if first == "," and stack and len(stack[-1]) == 3:
+                    stack[-1][1] = None
+                continue
+            if first in "}]":
+                if stack:
+                    stack.pop()
+                continue
+            top = stack[-1] if stack else None
+            if top is not None and len(top) == 3 and top[1] is None:  # a key
+                if first != '"':
+                    raise ValueError("not a key")
+                key = scanstring(token, 1, False)[0] if "\\" in token else token[1:-1]
+                path = top[0] + (key,)
+                seen = top[2]
+                if key in seen:
+                    duplicates.append((path, start, seen[key]))
+                else:
+                    seen[key] = start
+                keys[path] = start
+                top[1] = key
+                continue
+            if top is None:
+                path = ()
+            elif len(top) == 3:
+                path = top[0] + (top[1],)
+            else:
+                path = top[0] + (top[1],)
+                keys[path] = start
+                top[1] += 1
+            values[path] = start
+            if first == "{":
+                stack.append([path, None, {}])
+            elif first == "[":
+                stack.append([path, 0])
 
 
 def format_path(path: Path) -> str:

@@ -7,7 +7,6 @@ are all reported at once, each with file, line and column and, for a near miss, 
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -17,6 +16,7 @@ from . import checks as c
 from .errors import Problem, ProfileError
 from .locate import Path
 from .profile import LIST_SECTIONS, SECTIONS, Clearance, Profile, Surgery
+from .reading import check_strings, read_json
 from .report import Reporter
 from .ruleset import RuleSet
 from .ruleset_loader import decode, default_ruleset, parse_toml
@@ -42,15 +42,22 @@ def parse_profile(source: str | bytes, *, name: str = "<string>", ruleset: RuleS
     """Check a profile given as TOML or JSON text; ``kind`` is ``"toml"`` or ``"json"`` (sniffed if None)."""
     if len(source) > MAX_BYTES:
         raise ProfileError([Problem(name, "", f"the profile is larger than {MAX_BYTES:,} bytes; a profile is a few hundred")])
-    text = decode(source, name, ProfileError)
+    text = decode(source, name, ProfileError)  # a string given here is checked for lone surrogates there
     kind = kind or _kind_from_name(name) or ("json" if text.lstrip().startswith("{") else "toml")
-    data = _parse_json(text, name) if kind == "json" else parse_toml(text, name, ProfileError)
-    return profile_from_data(data, name=name, text=text, kind=kind, ruleset=ruleset)
+    data = read_json(text, name, ProfileError) if kind == "json" else parse_toml(text, name, ProfileError)
+    return _checked(data, name=name, text=text, kind=kind, ruleset=ruleset)
 
 
 def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: str = "json",
                       ruleset: RuleSet | None = None) -> Profile:
     """Check already-parsed profile data (a dict as from JSON) and build the profile."""
+    problems = check_strings(data, name)
+    if problems:
+        raise ProfileError(problems)
+    return _checked(data, name=name, text=text, kind=kind, ruleset=ruleset)
+
+
+def _checked(data: Any, *, name: str, text: str, kind: str, ruleset: RuleSet | None) -> Profile:
     ruleset = ruleset or default_ruleset()
     rep = Reporter(name, text, kind)
     vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
@@ -200,7 +207,7 @@ def _build(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> An
                 if word not in words:
                     where = path + (f.name, index) if isinstance(got[f.name], tuple) else path + (f.name,)
                     rep.error(where, f"'{word}' is not in the rule set's {vocabulary} vocabulary "
-                                     f"({', '.join(words) or 'none'})", did_you_mean(word, words))
+                                     f"({', '.join(words) or 'none'})", functools.partial(did_you_mean, word, words))
                     ok = False
     if not ok or any(name not in got for name in required) or len(got) < len(value):
         return None
@@ -218,18 +225,6 @@ def _events(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> t
         return None
     out = [_build(rep, cls, item, path + (index,), vocabularies) for index, item in enumerate(value)]
     return None if None in out else tuple(out)
-
-
-def _parse_json(text: str, name: str) -> Any:
-    def no_constants(word: str) -> Any:
-        raise ValueError(f"{word} is not a number JSON allows")
-
-    try:
-        return json.loads(text, parse_constant=no_constants)
-    except json.JSONDecodeError as exc:
-        raise ProfileError([Problem(name, "", f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
-    except (ValueError, RecursionError) as exc:
-        raise ProfileError([Problem(name, "", f"not valid JSON: {exc}")]) from None
 
 
 def _kind_from_name(name: str) -> str | None:

@@ -172,4 +172,6 @@ def diff_to_text(diff: dict[str, Any]) -> str:
             add(f"  ~ phase order: {shown(program['order']['from'])} -> {shown(program['order']['to'])}")
     if count == 0 and len(lines) == 2:
         add("No differences.")
-    return "\n".join(lines) + "\n"
+    from .errors import printable
+
+    return "\n".join(printable(line) for part in lines for line in part.split("\n")) + "\n"

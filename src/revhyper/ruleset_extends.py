@@ -83,6 +83,8 @@ class ChainReporter(Reporter):
         return self._source_for(path) is self.sources[-1]
 
     def error(self, path, message, suggestion=None, *, at="value", position=None, severity="error"):
+        if self.omit(severity):
+            return
         source = self._source_for(path)
         merged, written = source.renamed(tuple(path))
         if merged:  # "phases[2]" of the merged program is this file's "phases[0]", in the message too
@@ -94,11 +96,11 @@ class ChainReporter(Reporter):
         if position is None:
             locations = source.reporter.locations
             position = locations.key(path) if at == "key" else locations.value(path)
-        source.reporter.error(path, message, suggestion, at=at, position=position or (None, None), severity=severity)
-        problem = source.reporter.problems.pop()
-        if problem.line is None:
-            problem = Problem(problem.file, problem.path, problem.message, None, None, problem.suggestion, problem.severity)
-        self.problems.append(problem)
+        line, column = position or (None, None)
+        if callable(suggestion):
+            suggestion = suggestion()
+        self.problems.append(Problem(source.name, format_path(path), message, line, column if line else None,
+                                     suggestion, severity))
 
     def value_text_offset(self, path):
         return self._source_for(path).reporter.locations.value_text_offset(path)
@@ -218,10 +220,29 @@ def _merge_vocabulary(merged, value, rep, origin, index):
         if not isinstance(words, list):
             rep.error(path, "expected a list of words to add")
             continue
-        for word in words:  # words are added, never removed
-            if word not in vocabulary[name]:
-                vocabulary[name].append(word)
+        _add_words(vocabulary[name], words)
         origin[path] = index
+
+
+def _add_words(known: list, words: list) -> None:
+    """Append the words ``known`` lacks, in order (words are added, never removed); linear in both lists.
+    A word that cannot be a set member (a table written by mistake) is compared the slow way, and the
+    loader reports it."""
+    seen = set()
+    for word in known:
+        try:
+            seen.add(word)
+        except TypeError:
+            pass
+    for word in words:
+        try:
+            if word in seen:
+                continue
+            seen.add(word)
+        except TypeError:
+            if word in known:
+                continue
+        known.append(word)
 
 
 def _merge_fields(merged, key, value, rep, origin, index, nested):

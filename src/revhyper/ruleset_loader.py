@@ -140,7 +140,10 @@ def _parse_extending(data: dict[str, Any], text: str, name: str) -> tuple[RuleSe
 
 
 def decode(source: str | bytes, name: str, error: type) -> str:
-    if isinstance(source, str):
+    if isinstance(source, str):  # from a plugin or a caller: may hold a lone surrogate, which UTF-8 bytes cannot
+        from .reading import check_text
+
+        check_text(source, name, error)
         return source
     try:
         return source.decode("utf-8-sig")

@@ -1,9 +1,15 @@
-"""A readable view of a block for the terminal or a printout: a table per week."""
+"""A readable view of a block for the terminal or a printout: a table per week.
+
+Every line goes through :func:`~revhyper.errors.printable`: text from a profile, a rule set or a plugin
+(``person.id = "\\x1b[2J"``, a newline inside a note) shows as escapes, so each line of the view is one line
+and nothing in it can act on the terminal.
+"""
 
 from __future__ import annotations
 
 from .block import Block, Exercise
 from .clearance import label
+from .errors import printable
 from .ruleset import Caps
 
 STATUS_WORDS = {
@@ -122,8 +128,9 @@ def block_to_text(block: Block) -> str:
         for note in block.notes:
             add(f"Note: {note}")
         add("")
-    add(block.disclaimer)
-    return "\n".join(lines) + "\n"
+    for line in block.disclaimer.replace("\r\n", "\n").split("\n"):  # a rule set may write it on several lines
+        add(line)
+    return "\n".join(map(printable, lines)) + "\n"
 
 
 def _load(e: Exercise) -> str:

@@ -38,6 +38,8 @@ def run(args) -> int:
 
 
 def _print(args, problems, ruleset) -> None:
+    from ..errors import printable
+
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if args.format == "json":
@@ -53,10 +55,16 @@ def _print(args, problems, ruleset) -> None:
         return
     for problem in problems:
         print(str(problem))
+    n_errors, n_warnings = _count(errors), _count(warnings)
     if errors:
-        print(f"{len(errors)} error{'s' if len(errors) != 1 else ''}, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
+        print(f"{n_errors:,} error{'s' if n_errors != 1 else ''}, {n_warnings:,} warning{'s' if n_warnings != 1 else ''}")
         return
     extra = f", extends {' <- '.join(ruleset.extends)}" if ruleset.extends else ""
     disabled = f", {len(ruleset.disabled)} disabled" if ruleset.disabled else ""
-    print(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{disabled}{extra}, sha256 {ruleset.sha256}"
-          + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""))
+    print(printable(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{disabled}{extra}, sha256 {ruleset.sha256}"
+                    + (f" ({n_warnings:,} warning{'s' if n_warnings != 1 else ''})" if warnings else "")))
+
+
+def _count(problems) -> int:
+    """How many problems, counting those an Omitted entry stands for."""
+    return sum(getattr(p, "count", 1) for p in problems)
