@@ -314,6 +314,9 @@ def _parameters(rep: Reporter, value: Any) -> dict[str, Any]:
         path = ("parameters", name)
         if c.identifier(rep, name, path) is c.BAD:
             continue
+        if not c.finite(rep, element, path):
+            out[name] = 0  # reported; a stand-in number keeps the rules that read it from reporting it unknown
+            continue
         if isinstance(element, bool) or isinstance(element, (int, float, str)):
             out[name] = element
         else:
