@@ -215,8 +215,7 @@ def parse_toml(text: str, name: str, error: type) -> dict[str, Any]:
     quadratic or its readers recurse without end, are refused at their line first (see toml_text.py)."""
     limit = limit_problem(text)
     if limit is not None:
-        message, line, column = limit
-        raise error([Problem(name, "", f"not read: {message}", line, column)])
+        raise error([Problem(name, "", f"not read: {limit[0]}", limit[1], limit[2])])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -377,7 +376,7 @@ def _parameters(rep: Reporter, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         rep.error(("parameters",), "expected a table of named numbers, words or true/false values")
         return {}
-    out = {}
+    out: dict[str, Any] = {}
     for name, element in value.items():
         path = ("parameters", name)
         if c.identifier(rep, name, path) is c.BAD:

@@ -36,10 +36,9 @@ def limit_problem(text: str) -> tuple[str, int, int] | None:
     run = _run_outside_strings(text)
     if run is None:
         return None
-    line = text.count("\n", 0, run.start()) + 1
-    column = run.start() - (text.rfind("\n", 0, run.start()) + 1) + 1
     parts = len(re.findall(_PART, run.group()))
-    return (f"a dotted key with {parts:,} parts; a key or table name may have at most {MAX_KEY_PARTS}", line, column)
+    return (f"a dotted key with {parts:,} parts; a key or table name may have at most {MAX_KEY_PARTS}",
+            text.count("\n", 0, run.start()) + 1, run.start() - (text.rfind("\n", 0, run.start()) + 1) + 1)
 
 
 def _run_outside_strings(text: str) -> re.Match[str] | None:
