@@ -328,3 +328,13 @@ def test_a_plugin_s_rule_set_resolves_a_relative_extends_from_the_plugin_s_folde
     finally:
         plugins.reset()
         sys.modules.pop("clinic_rules_plugin", None)
+
+
+def test_rule_set_text_with_a_lone_surrogate_is_an_input_error_at_its_place():
+    """Text from the Python API can hold a lone surrogate (no file can): an error, not a UnicodeEncodeError."""
+    text = DEFAULT.replace('summary = "', 'summary = "\ud800', 1)
+    with pytest.raises(RulesetError) as info:
+        revhyper.parse_ruleset(text, name="api")
+    assert [(p.line, p.column) for p in info.value.problems] == [
+        (line_of(text, "summary = "), len('summary = "') + 1)]
+    assert "lone surrogate (U+D800)" in info.value.problems[0].message

@@ -202,6 +202,13 @@ def _parse_extending(data: dict[str, Any], text: str, name: str) -> tuple[RuleSe
 
 def decode(source: str | bytes, name: str, error: type) -> str:
     if isinstance(source, str):
+        try:
+            source.encode("utf-8")  # text from the Python API may hold a lone surrogate, which no file can
+        except UnicodeEncodeError as exc:
+            line = source.count("\n", 0, exc.start) + 1
+            column = exc.start - (source.rfind("\n", 0, exc.start) + 1) + 1
+            raise error([Problem(name, "", f"the text holds a lone surrogate (U+{ord(source[exc.start]):04X}), which is "
+                                           "not a character", line, column)]) from None
         return source
     try:
         return source.decode("utf-8-sig")
