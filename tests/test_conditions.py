@@ -131,3 +131,57 @@ def test_anything_that_could_reach_python_is_refused(text):
 def test_every_problem_in_a_condition_is_reported_not_just_the_first():
     found = problems('pain.curent > 3 and "osteoprosis" in history.conditions and trainig.goal == "x"')
     assert [p.suggestion for p in found] == ["pain.current", "osteoporosis", "training.goal"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("red_flags.history_of_cancer # note\nor red_flags.fever", 1, 28),
+        ("red_flags.fever\n  or red_flags.history_of_cancer # why", 2, 33),
+        ("# all of it\npain.current >= 7", 1, 0),
+        ("pain.current >= 7 #", 1, 18),
+        ('"a#b" in history.conditions # c', 1, 28),
+        ("red_flags.fever or # red_flags.history_of_cancer\nperson.pregnant", 1, 19),
+    ],
+)
+def test_a_comment_anywhere_in_a_condition_is_an_error_at_the_hash(text, line, column):
+    found = problems(text)
+    assert [(p.line, p.column) for p in found] == [(line, column)]
+    assert "cannot hold a comment" in found[0].message
+
+
+def test_a_hash_in_a_quoted_word_is_not_a_comment():
+    assert [p.message for p in problems('"a#b" in history.conditions')] == [
+        "'a#b' is not in the rule set's conditions vocabulary"]
+
+
+def test_a_condition_over_several_lines_is_evaluated_as_written():
+    condition = compile_("red_flags.history_of_cancer\n    or red_flags.fever\n")
+    assert condition.text == "red_flags.history_of_cancer\n    or red_flags.fever\n"
+    assert condition(facts(**{"red_flags.fever": True})) is True
+    assert condition(facts()) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("é == pain.curent", 1, 5),
+        ('training.goal == "😀" or pain.curent > 1', 1, 24),
+        ('training.goal == "日本語"\n and pain.curent > 1', 2, 5),
+        ("  pain.curent > 1", 1, 2),
+    ],
+)
+def test_error_columns_count_characters_not_utf8_bytes(text, line, column):
+    found = problems(text)
+    typo = next(p for p in found if "pain.curent" in p.message)
+    assert (typo.line, typo.column) == (line, column)
+
+
+def test_a_stray_closing_bracket_is_an_error_not_a_hidden_grouping():
+    found = problems("pain.current > 3) or (red_flags.fever")
+    assert [(p.message, p.column) for p in found] == [("a ')' closes a bracket the condition never opened", 16)]
+
+
+def test_a_syntax_error_at_the_end_points_at_the_end():
+    found = problems("pain.current >=\n  ")
+    assert found[0].message.startswith("not a valid condition") and found[0].line == 2
