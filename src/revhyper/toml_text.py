@@ -12,12 +12,15 @@ escapes and multi-line strings, so an error inside a rule's condition points at 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 
 MAX_LINE_CHARS = 10_000
 """The longest line a TOML profile or rule set may have (a condition is at most 2,000 characters)."""
-MAX_KEY_PARTS = 32
-"""The most parts a dotted key or table header may have (``rules.high_pain.caps.max_sets`` has 4)."""
+MAX_KEY_PARTS = 10
+"""The most parts a dotted key or table name may have (``rules.high_pain.caps.max_sets`` has 4). The parser's work
+for a key grows with the square of its parts, so this also bounds a file full of long keys."""
 
 _PART = r"""(?:[A-Za-z0-9_-]++|"(?:[^"\\\n]|\\.)*+"|'[^'\n]*+')"""
 _RUN = re.compile(rf"(?<![A-Za-z0-9_-]){_PART}(?:[ \t]*+\.[ \t]*+{_PART}){{{MAX_KEY_PARTS},}}")
@@ -31,8 +34,8 @@ def limit_problem(text: str) -> tuple[str, int, int] | None:
         number, line = next((n, x) for n, x in enumerate(lines, 1) if len(x) > MAX_LINE_CHARS)
         return (f"this line has {len(line):,} characters; a line may have at most {MAX_LINE_CHARS:,}", number,
                 MAX_LINE_CHARS + 1)
-    if all(line.count(".") < MAX_KEY_PARTS - 1 for line in lines):  # the usual case: no line has the dots for one
-        return None
+    if all(line.count(".") < MAX_KEY_PARTS or not _RUN.search(line) for line in lines):
+        return None  # the usual case: no line has the dots for a long key (sentences have dots, but not joined so)
     run = _run_outside_strings(text)
     if run is None:
         return None
@@ -65,10 +68,10 @@ _ESCAPES = {"b": 2, "t": 2, "n": 2, "f": 2, "r": 2, '"': 2, "\\": 2, "e": 2, "u"
 def string_places(text: str, line: int, column: int, value: str) -> list[tuple[int, int]] | None:
     """The (line, column) in ``text`` of each character of the string ``value`` whose opening quote is at ``line``,
     ``column`` (1-based), plus one place past its end; None when the source does not spell ``value`` as expected."""
-    lines = text.split("\n")
-    if not 1 <= line <= len(lines):
+    starts = _line_starts(text)
+    if not 1 <= line <= len(starts):
         return None
-    offset = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+    offset = starts[line - 1] + column - 1
     quote = next((q for q in ('"""', "'''", '"', "'") if text.startswith(q, offset)), None)
     if quote is None:
         return None
@@ -103,17 +106,14 @@ def string_places(text: str, line: int, column: int, value: str) -> list[tuple[i
     if len(places) != len(value):
         return None
     places.append(i)
-    starts = [0]
-    for x in lines[:-1]:
-        starts.append(starts[-1] + len(x) + 1)
     out = []
     for place in places:
-        row = _row(starts, place)
+        row = bisect.bisect_right(starts, place) - 1
         out.append((row + 1, place - starts[row] + 1))
     return out
 
 
-def _row(starts: list[int], offset: int) -> int:
-    import bisect
-
-    return bisect.bisect_right(starts, offset) - 1
+@functools.lru_cache(maxsize=4)
+def _line_starts(text: str) -> list[int]:
+    """Offsets where each line of ``text`` starts; worked out once per file however many errors it has."""
+    return [0, *(match.end() for match in re.finditer("\n", text))]
