@@ -185,3 +185,18 @@ def test_a_stray_closing_bracket_is_an_error_not_a_hidden_grouping():
 def test_a_syntax_error_at_the_end_points_at_the_end():
     found = problems("pain.current >=\n  ")
     assert found[0].message.startswith("not a valid condition") and found[0].line == 2
+
+
+@pytest.mark.parametrize(("text", "message", "line", "column"), [
+    ("pain.current > 3 and (red_flags.fever", "'(' was never closed", 1, 21),
+    ('training.goal in ["strength"', "'[' was never closed", 1, 17),
+    ("(red_flags.fever\n or (person.pregnant)", "'(' was never closed", 1, 0),
+])
+def test_an_unclosed_bracket_is_named_where_the_condition_opens_it(text, message, line, column):
+    found = problems(text)
+    assert [(p.message, p.line, p.column) for p in found] == [(f"not a valid condition: {message}", line, column)]
+
+
+@pytest.mark.parametrize(("text", "column"), [("red_flags.fever or person.pregnant)", 34), ("a) or (b", 1)])
+def test_a_stray_closing_bracket_is_named_where_it_stands(text, column):
+    assert [(p.message, p.column) for p in problems(text)] == [("a ')' closes a bracket the condition never opened", column)]

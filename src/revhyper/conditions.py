@@ -144,6 +144,9 @@ COMMENT = ("a condition cannot hold a comment: everything after '#' would be ign
            "would silently not apply; put notes in the rule's reason, or in a TOML comment outside the string")
 
 
+STRAY = "a ')' closes a bracket the condition never opened"
+
+
 def parse_condition(text: str) -> ast.expr:
     """The expression ``text`` holds, parsed with its lines as written: exactly what the rule evaluates.
 
@@ -169,7 +172,15 @@ def parse_condition(text: str) -> ast.expr:
             tree = ast.parse("(\n" + text + "\n)", mode="eval")
     except SyntaxError as exc:  # its offset counts characters
         line, column = _clamp(lines, (exc.lineno or 1) - 1, max((exc.offset or 1) - 1, 0))
-        raise ConditionError([ConditionProblem(f"not a valid condition: {exc.msg}", line, column)]) from None
+        message = exc.msg
+        if (exc.lineno or 1) in (1, len(lines) + 2):  # Python blames the brackets the text was put in
+            stray = next(((ln, col) for kind, _, ln, col in _tokens(text) if kind == "UNMATCHED"), None)
+            if stray:
+                raise ConditionError([ConditionProblem(STRAY, *stray)]) from None
+            unclosed = _unclosed(text)
+            if unclosed:
+                message, line, column = f"'{unclosed[0]}' was never closed", unclosed[1], unclosed[2]
+        raise ConditionError([ConditionProblem(f"not a valid condition: {message}", line, column)]) from None
     except (RecursionError, MemoryError):
         raise ConditionError([ConditionProblem("the condition is too deeply nested")]) from None
     except (ValueError, Warning) as exc:  # NUL characters, unencodable text, Python's warnings
@@ -177,7 +188,7 @@ def parse_condition(text: str) -> ast.expr:
     body = tree.body
     if body.lineno == 1 or (body.end_lineno or 0) > len(lines) + 1:  # it reaches into the brackets it was put in
         stray = next(((line, column) for kind, string, line, column in _tokens(text) if kind == "UNMATCHED"), (1, 0))
-        raise ConditionError([ConditionProblem("a ')' closes a bracket the condition never opened", *stray)])
+        raise ConditionError([ConditionProblem(STRAY, *stray)])
     return body
 
 
@@ -203,6 +214,23 @@ def _tokens(text: str):
             yield tokenize.tok_name[token.type], token.string, line, column
     except (tokenize.TokenError, SyntaxError):
         return
+
+
+def _unclosed(text: str) -> tuple[str, int, int] | None:
+    """The innermost bracket the condition opens and never closes, and where it is."""
+    import io
+    import tokenize
+
+    opened: list[tuple[str, int, int]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                opened.append((token.string, *token.start))
+            elif token.type == tokenize.OP and token.string in ")]}" and opened:
+                opened.pop()
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return opened[-1] if opened else None
 
 
 def _clamp(lines: list[str], line: int, column: int) -> tuple[int, int]:
