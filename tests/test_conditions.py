@@ -200,3 +200,16 @@ def test_an_unclosed_bracket_is_named_where_the_condition_opens_it(text, message
 @pytest.mark.parametrize(("text", "column"), [("red_flags.fever or person.pregnant)", 34), ("a) or (b", 1)])
 def test_a_stray_closing_bracket_is_named_where_it_stands(text, column):
     assert [(p.message, p.column) for p in problems(text)] == [("a ')' closes a bracket the condition never opened", column)]
+
+
+def test_a_comment_the_tokenizer_missed_is_still_refused_by_the_parser_s_own_view(monkeypatch):
+    """Two independent checks: the tokenizer finds comments; the parsed tree then confirms every '#' lies in a
+    quoted word. With the first switched off, the second still refuses the comment, at the same place."""
+    from revhyper import conditions
+
+    monkeypatch.setattr(conditions, "_tokens", lambda text: iter(()))
+    found = problems("red_flags.history_of_cancer # note\nor red_flags.fever")
+    assert [(p.line, p.column) for p in found] == [(1, 28)] and "cannot hold a comment" in found[0].message
+    assert compile_('"a#b" in history.conditions or red_flags.fever'.replace("a#b", "hernia")) is not None
+    assert [p.message for p in problems('"a#b" in history.conditions')] == [
+        "'a#b' is not in the rule set's conditions vocabulary"]

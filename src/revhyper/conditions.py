@@ -189,7 +189,31 @@ def parse_condition(text: str) -> ast.expr:
     if body.lineno == 1 or (body.end_lineno or 0) > len(lines) + 1:  # it reaches into the brackets it was put in
         stray = next(((line, column) for kind, string, line, column in _tokens(text) if kind == "UNMATCHED"), (1, 0))
         raise ConditionError([ConditionProblem(STRAY, *stray)])
+    hidden = _hash_outside_strings(body, lines) if "#" in text else None
+    if hidden:  # a second opinion, from the parser itself: a '#' outside every string literal can only be a comment
+        raise ConditionError([ConditionProblem(COMMENT, *hidden)])
     return body
+
+
+def _hash_outside_strings(body: ast.expr, lines: list[str]) -> tuple[int, int] | None:
+    """(line, column) of the first '#' that no string literal of the parsed condition covers."""
+    spans = [(_place(lines, node.lineno, node.col_offset), _place(lines, node.end_lineno or 0, node.end_col_offset or 0))
+             for node in ast.walk(body) if isinstance(node, (ast.Constant, ast.JoinedStr))]
+    for number, line in enumerate(lines, 1):
+        column = line.find("#")
+        while column >= 0:
+            if not any(start <= (number, column) < end for start, end in spans):
+                return number, column
+            column = line.find("#", column + 1)
+    return None
+
+
+def _place(lines: list[str], lineno: int, byte_column: int) -> tuple[int, int]:
+    """An ast position (line of the bracketed text, UTF-8 byte column) as (line, character column) in the condition."""
+    line, column = _clamp(lines, lineno - 1, byte_column)
+    if 1 <= line <= len(lines) and 1 <= lineno - 1 <= len(lines):
+        column = len(lines[line - 1].encode("utf-8", "surrogatepass")[:column].decode("utf-8", "ignore"))
+    return line, column
 
 
 def _tokens(text: str):
@@ -252,9 +276,7 @@ class _Compiler:
         self.reads: list[str] = []
 
     def fail(self, node: ast.AST, message: str, suggestion: str | None = None) -> tuple[None, None]:
-        line, column = _clamp(self.lines, getattr(node, "lineno", 2) - 1, getattr(node, "col_offset", 0))
-        if 1 <= line <= len(self.lines):  # ast counts UTF-8 bytes; a person counts characters
-            column = len(self.lines[line - 1].encode("utf-8", "surrogatepass")[:column].decode("utf-8", "ignore"))
+        line, column = _place(self.lines, getattr(node, "lineno", 2), getattr(node, "col_offset", 0))
         self.problems.append(ConditionProblem(message, line, column, suggestion))
         return None, None
 
