@@ -5,7 +5,9 @@ Usage:
     .venv/bin/python scripts/fuzz.py --count 100000 [--seed 1] [--target profile|ruleset|both]
 
 Each input is a mutation of a valid profile or rule set (byte flips, insertions, deletions, truncation,
-duplicated chunks, spliced fragments, deep nesting, huge values, other encodings, NUL bytes...). For each
+duplicated chunks, spliced fragments, deep nesting, huge values, other encodings, NUL bytes, and the classes of
+issue 8: comments in conditions, NaN and infinities, duplicate keys, lone surrogates, deep dotted keys, long
+lines...). For each
 input the reader must either succeed or raise InputError whose problems name the file; anything else,
 an input taking longer than --max-seconds, or the process exceeding --max-memory-mb, is a failure.
 Failures are saved under --save (default fuzz-failures/) with the traceback, and the exit code is 1.
@@ -24,8 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+import attrs  # noqa: E402
+
 import revhyper  # noqa: E402
 from revhyper.errors import InputError  # noqa: E402
+from revhyper.toml_text import MAX_KEY_PARTS as MAX_PARTS, MAX_LINE_CHARS as MAX_LINE  # noqa: E402
 
 SEED_PROFILE_TOML = b"""[person]
 id = "fuzz"
@@ -89,10 +94,74 @@ def seeds_for(target: str) -> list[tuple[bytes, str]]:
     return [(SEED_PROFILE_TOML, "profile.toml"), (SEED_PROFILE_JSON, "profile.json")]
 
 
+COMMENTS = [b" # note", b" #", b"#", b" # a note\\nor red_flags.fever", b"\\n# hidden\\n or person.pregnant", b" \\t#\\t"]
+NON_FINITE = [b"nan", b"+nan", b"-nan", b"inf", b"+inf", b"-inf", b"1e999", b"-1e999", b"NaN", b"Infinity", b"-Infinity",
+              b"1e309", b"-1e400"]
+SURROGATES = [b'"\\ud800"', b'"\\udfff"', b'"a\\ud83d"', b'"\\udc00\\ud800"', b"\\ud800", b"\xed\xa0\x80"]
+
+
+def _lines_with(data: bytearray, marker: bytes) -> list[int]:
+    """Offsets of the lines of ``data`` that contain ``marker``."""
+    offsets, start = [], 0
+    for line in bytes(data).split(b"\n"):
+        if marker in line:
+            offsets.append(start)
+        start += len(line) + 1
+    return offsets
+
+
+def _issue8(rng: random.Random, data: bytearray, kind: int, pos: int) -> bytearray:
+    """The hostile classes of issue 8, each aimed where it bites."""
+    if kind == 12:  # a comment inside a rule's condition (rule sets) or a string value (profiles)
+        starts = _lines_with(data, b"when = ") or _lines_with(data, b'"')
+        if starts:
+            start = rng.choice(starts)
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            close = data.rfind(b'"', start, end)
+            if close > start:
+                data[close:close] = rng.choice(COMMENTS)
+    elif kind == 13:  # NaN or an infinity in place of a number
+        digits = [i for i, b in enumerate(data) if 48 <= b <= 57 and (i == 0 or data[i - 1] in b" =:[,")]
+        if digits:
+            i = rng.choice(digits)
+            j = i
+            while j < len(data) and data[j] in b"0123456789._eE+-":
+                j += 1
+            data[i:j] = rng.choice(NON_FINITE)
+    elif kind == 14:  # a duplicate key: a repeated TOML line, or a JSON member repeated in its object
+        if data.lstrip().startswith(b"{"):
+            keys = [i for i in range(len(data)) if data[i : i + 1] == b'"' and data.find(b'":', i + 1, i + 40) > 0]
+            if keys:
+                i = rng.choice(keys)
+                name = bytes(data[i : data.find(b'":', i + 1) + 2])
+                opening = data.rfind(b"{", 0, i)
+                data[opening + 1 : opening + 1] = name + rng.choice((b" {}, ", b" 0, ", b' "x", ', b" null, ", b" true, "))
+        else:
+            lines = bytes(data).split(b"\n")
+            keyed = [i for i, line in enumerate(lines) if b" = " in line and not line.startswith(b"#")]
+            if keyed:
+                i = rng.choice(keyed)
+                lines.insert(i + rng.choice((1, 2)), lines[i])
+                data = bytearray(b"\n".join(lines))
+    elif kind == 15:  # a lone surrogate: a JSON escape, a TOML escape, raw UTF-8 of one (invalid), or in text (below)
+        data[pos:pos] = rng.choice(SURROGATES)
+    elif kind == 16:  # a deep dotted key or table name
+        parts = rng.choice((MAX_PARTS, MAX_PARTS + 1, 100, 3_000, 20_000))
+        key = rng.choice((b"a", b"rules.hernia", b'"q"', b"pain")) + b"".join(rng.choice((b".a", b' . "b"', b".1")) for _ in range(parts - 1))
+        line = rng.choice((key + b" = 1", b"[" + key + b"]", b"[[" + key + b"]]", b"x = { " + key + b" = 1 }"))
+        data[pos:pos] = b"\n" + line + b"\n"
+    else:  # a long line, just under or over the limit
+        length = rng.choice((MAX_LINE - 10, MAX_LINE + 1, 50_000))
+        data[pos:pos] = rng.choice((b'\nx = "' + b"y" * length + b'"\n', b"\n# " + b"z" * length + b"\n",
+                                    b"\nx = [" + b"1," * (length // 2) + b"]\n"))
+    return data
+
+
 def mutate(rng: random.Random, data: bytes) -> bytes:
     data = bytearray(data)
     for _ in range(rng.choice((1, 1, 1, 2, 3, 8))):
-        kind = rng.randrange(12)
+        kind = rng.randrange(18)
         pos = rng.randrange(len(data) + 1) if data else 0
         if kind == 0 and data:  # flip a byte
             data[min(pos, len(data) - 1)] = rng.randrange(256)
@@ -123,6 +192,8 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
             data = bytearray(b"\n".join(lines))
         elif kind == 9:  # random bytes
             data[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 30)))
+        elif kind >= 12:
+            data = _issue8(rng, data, kind, pos)
         elif kind == 10 and data:  # change a number
             digits = [i for i, b in enumerate(data) if 48 <= b <= 57]
             if digits:
@@ -136,11 +207,17 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
     return bytes(data)
 
 
-def check_one(data: bytes, name: str, target: str, rules) -> str | None:
-    """None if the reader behaved; otherwise a description of the failure."""
+def check_one(data: bytes | str, name: str, target: str, rules) -> str | None:
+    """None if the reader behaved; otherwise a description of the failure. Bytes holding the UTF-8 form of a lone
+    surrogate are also given as text holding the surrogate itself, as a caller of the Python API could."""
+    if isinstance(data, bytes) and b"\xed\xa0\x80" in data and _decodes(data):
+        failure = check_one(data.decode("utf-8", "surrogatepass"), name, target, rules)
+        if failure is not None:
+            return failure
     try:
         if target == "ruleset":
-            revhyper.parse_ruleset(data, name=name)
+            loaded = revhyper.parse_ruleset(data, name=name)
+            return _accepted_what_it_must_refuse(loaded)
         else:
             profile = revhyper.parse_profile(data, name=name, ruleset=rules)
             block = revhyper.generate(profile, rules)
@@ -157,6 +234,29 @@ def check_one(data: bytes, name: str, target: str, rules) -> str | None:
     except Exception:  # noqa: BLE001 - that is what we are hunting
         return traceback.format_exc()
     return None
+
+
+def _accepted_what_it_must_refuse(ruleset) -> str | None:
+    """A rule set that loaded may hold no comment in a condition and no NaN or infinity anywhere."""
+    import math
+
+    from revhyper.conditions import _tokens
+
+    for rule in ruleset.rules:
+        if any(kind == "COMMENT" for kind, *_ in _tokens(rule.when.text)):
+            return f"rule {rule.id} loaded with a comment in its condition: {rule.when.text!r}"
+    numbers = [*ruleset.parameters.values()] + [v for r in ruleset.rules if r.caps for v in attrs.astuple(r.caps)]
+    if any(isinstance(v, float) and not math.isfinite(v) for v in numbers):
+        return "a rule set loaded with NaN or an infinity"
+    return None
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def run(count: int, seed: int, target: str, max_seconds: float, save: Path | None, quiet: bool = False) -> list[str]:

@@ -131,3 +131,85 @@ def test_anything_that_could_reach_python_is_refused(text):
 def test_every_problem_in_a_condition_is_reported_not_just_the_first():
     found = problems('pain.curent > 3 and "osteoprosis" in history.conditions and trainig.goal == "x"')
     assert [p.suggestion for p in found] == ["pain.current", "osteoporosis", "training.goal"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("red_flags.history_of_cancer # note\nor red_flags.fever", 1, 28),
+        ("red_flags.fever\n  or red_flags.history_of_cancer # why", 2, 33),
+        ("# all of it\npain.current >= 7", 1, 0),
+        ("pain.current >= 7 #", 1, 18),
+        ('"a#b" in history.conditions # c', 1, 28),
+        ("red_flags.fever or # red_flags.history_of_cancer\nperson.pregnant", 1, 19),
+    ],
+)
+def test_a_comment_anywhere_in_a_condition_is_an_error_at_the_hash(text, line, column):
+    found = problems(text)
+    assert [(p.line, p.column) for p in found] == [(line, column)]
+    assert "cannot hold a comment" in found[0].message
+
+
+def test_a_hash_in_a_quoted_word_is_not_a_comment():
+    assert [p.message for p in problems('"a#b" in history.conditions')] == [
+        "'a#b' is not in the rule set's conditions vocabulary"]
+
+
+def test_a_condition_over_several_lines_is_evaluated_as_written():
+    condition = compile_("red_flags.history_of_cancer\n    or red_flags.fever\n")
+    assert condition.text == "red_flags.history_of_cancer\n    or red_flags.fever\n"
+    assert condition(facts(**{"red_flags.fever": True})) is True
+    assert condition(facts()) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("é == pain.curent", 1, 5),
+        ('training.goal == "😀" or pain.curent > 1', 1, 24),
+        ('training.goal == "日本語"\n and pain.curent > 1', 2, 5),
+        ("  pain.curent > 1", 1, 2),
+    ],
+)
+def test_error_columns_count_characters_not_utf8_bytes(text, line, column):
+    found = problems(text)
+    typo = next(p for p in found if "pain.curent" in p.message)
+    assert (typo.line, typo.column) == (line, column)
+
+
+def test_a_stray_closing_bracket_is_an_error_not_a_hidden_grouping():
+    found = problems("pain.current > 3) or (red_flags.fever")
+    assert [(p.message, p.column) for p in found] == [("a ')' closes a bracket the condition never opened", 16)]
+
+
+def test_a_syntax_error_at_the_end_points_at_the_end():
+    found = problems("pain.current >=\n  ")
+    assert found[0].message.startswith("not a valid condition") and found[0].line == 2
+
+
+@pytest.mark.parametrize(("text", "message", "line", "column"), [
+    ("pain.current > 3 and (red_flags.fever", "'(' was never closed", 1, 21),
+    ('training.goal in ["strength"', "'[' was never closed", 1, 17),
+    ("(red_flags.fever\n or (person.pregnant)", "'(' was never closed", 1, 0),
+])
+def test_an_unclosed_bracket_is_named_where_the_condition_opens_it(text, message, line, column):
+    found = problems(text)
+    assert [(p.message, p.line, p.column) for p in found] == [(f"not a valid condition: {message}", line, column)]
+
+
+@pytest.mark.parametrize(("text", "column"), [("red_flags.fever or person.pregnant)", 34), ("a) or (b", 1)])
+def test_a_stray_closing_bracket_is_named_where_it_stands(text, column):
+    assert [(p.message, p.column) for p in problems(text)] == [("a ')' closes a bracket the condition never opened", column)]
+
+
+def test_a_comment_the_tokenizer_missed_is_still_refused_by_the_parser_s_own_view(monkeypatch):
+    """Two independent checks: the tokenizer finds comments; the parsed tree then confirms every '#' lies in a
+    quoted word. With the first switched off, the second still refuses the comment, at the same place."""
+    from revhyper import conditions
+
+    monkeypatch.setattr(conditions, "_tokens", lambda text: iter(()))
+    found = problems("red_flags.history_of_cancer # note\nor red_flags.fever")
+    assert [(p.line, p.column) for p in found] == [(1, 28)] and "cannot hold a comment" in found[0].message
+    assert compile_('"a#b" in history.conditions or red_flags.fever'.replace("a#b", "hernia")) is not None
+    assert [p.message for p in problems('"a#b" in history.conditions')] == [
+        "'a#b' is not in the rule set's conditions vocabulary"]

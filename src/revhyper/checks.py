@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,8 +37,26 @@ def boolean(rep: Reporter, value: Any, path: Path) -> Any:
     return value
 
 
+NOT_FINITE = "NaN and infinities are not numbers revhyper accepts; write a finite number"
+
+
+def not_finite(value: Any) -> bool:
+    """True for NaN, inf and -inf (TOML writes them ``nan``, ``inf``, ``-inf``; JSON's 1e999 reads as inf)."""
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def finite(rep: Reporter, value: Any, path: Path) -> bool:
+    """Report a non-finite number at ``path``; every number check goes through here, so no reader can forget."""
+    if not_finite(value):
+        rep.error(path, f"{value!r} is not allowed here: {NOT_FINITE}")
+        return False
+    return True
+
+
 def integer(low: int, high: int) -> Check:
     def check(rep: Reporter, value: Any, path: Path) -> Any:
+        if not finite(rep, value, path):
+            return BAD
         if isinstance(value, bool) or not isinstance(value, int):
             rep.error(path, f"expected a whole number from {low} to {high}, got {describe(value)}")
             return BAD
@@ -50,7 +69,9 @@ def integer(low: int, high: int) -> Check:
 
 def number(low: float, high: float) -> Check:
     def check(rep: Reporter, value: Any, path: Path) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if not finite(rep, value, path):
+            return BAD
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             rep.error(path, f"expected a number from {low:g} to {high:g}, got {describe(value)}")
             return BAD
         if not low <= value <= high:
@@ -87,6 +108,9 @@ def list_of(item: Check, *, unique: bool = False) -> Check:
             return BAD
         out, ok, seen = [], True, set()
         for index, element in enumerate(value):
+            if not finite(rep, element, path + (index,)):
+                ok = False
+                continue
             got = item(rep, element, path + (index,))
             if got is BAD:
                 ok = False
@@ -117,6 +141,8 @@ def table(rep: Reporter, value: Any, path: Path, required: Mapping[str, Check],
             where = format_path(path) or "the top level"
             rep.error(path + (key,), f"unknown key '{key}' in {where}; expected one of {', '.join(known)}",
                       did_you_mean(key, known), at="key")
+            continue
+        if not finite(rep, element, path + (key,)):
             continue
         got = known[key](rep, element, path + (key,))
         if got is not BAD:

@@ -125,30 +125,15 @@ def compile_condition(
     vocabularies: Mapping[str, tuple[str, ...]],
 ) -> Condition:
     """Compile ``text`` or raise :class:`ConditionError` listing every problem found."""
-    if not isinstance(text, str):
-        raise ConditionError([ConditionProblem("a condition must be a string")])
-    if len(text) > MAX_LENGTH:
-        raise ConditionError([ConditionProblem(f"a condition may be at most {MAX_LENGTH} characters; this one has {len(text)}")])
-    if not text.strip():
-        raise ConditionError([ConditionProblem("the condition is empty")])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # Python's own warnings (e.g. "7and x") are condition errors, not stderr noise
-            tree = ast.parse(text.strip().replace("\n", " "), mode="eval")
-    except SyntaxError as exc:
-        column = max((exc.offset or 1) - 1, 0)
-        raise ConditionError([ConditionProblem(f"not a valid condition: {exc.msg}", 1, column)]) from None
-    except (RecursionError, MemoryError, ValueError, Warning):
-        raise ConditionError([ConditionProblem("the condition is too deeply nested or malformed")]) from None
-    count = sum(1 for _ in ast.walk(tree))
+    body = parse_condition(text)
+    count = sum(1 for _ in ast.walk(body))
     if count > MAX_NODES:
         raise ConditionError([ConditionProblem(f"the condition is too long ({count} parts; at most {MAX_NODES})")])
-    offset = len(text) - len(text.lstrip())
-    compiler = _Compiler(fields, params, vocabularies, offset)
-    predicate, kind = compiler.node(tree.body, 0)
+    compiler = _Compiler(fields, params, vocabularies, text)
+    predicate, kind = compiler.node(body, 0)
     if predicate is not None and kind is not None and kind.kind != "bool":
         compiler.fail(
-            tree.body,
+            body,
             f"a condition must be true or false, but {kind.label or 'this'} is {_KIND_WORDS.get(kind.kind, kind.kind)}"
             + (f"; compare it, e.g. {kind.label} >= 7" if kind.kind == "number" and kind.label else ""),
         )
@@ -157,21 +142,146 @@ def compile_condition(
     if kind is not None and kind.constant:
         value = bool(kind.value)
         predicate = (lambda facts: True) if value else (lambda facts: False)
-    return Condition(text=text, predicate=predicate, reads=tuple(dict.fromkeys(compiler.reads)), tree=tree.body)
+    return Condition(text=text, predicate=predicate, reads=tuple(dict.fromkeys(compiler.reads)), tree=body)
+
+
+COMMENT = ("a condition cannot hold a comment: everything after '#' would be ignored, so the rest of the condition "
+           "would silently not apply; put notes in the rule's reason, or in a TOML comment outside the string")
+
+
+STRAY = "a ')' closes a bracket the condition never opened"
+
+
+def parse_condition(text: str) -> ast.expr:
+    """The expression ``text`` holds, parsed with its lines as written: exactly what the rule evaluates.
+
+    The text is parsed inside brackets, so it may run over several lines as in Python (newlines are not flattened,
+    which once let a ``#`` on the first line hide every line after it). A comment is an error wherever it is:
+    comments are found with the tokenizer, so a ``#`` inside a quoted word ("a#b") is not one. Raises
+    :class:`ConditionError`; lines are 1-based and columns count characters (0-based) within ``text``.
+    """
+    if not isinstance(text, str):
+        raise ConditionError([ConditionProblem("a condition must be a string")])
+    if len(text) > MAX_LENGTH:
+        raise ConditionError([ConditionProblem(f"a condition may be at most {MAX_LENGTH} characters; this one has {len(text)}")])
+    if not text.strip():
+        raise ConditionError([ConditionProblem("the condition is empty")])
+    lines = text.split("\n")
+    if "#" in text:  # no '#' anywhere, no comment: the tokenizer runs only when one could be there
+        comments = [ConditionProblem(COMMENT, line, column) for kind, _, line, column in _tokens(text) if kind == "COMMENT"]
+        if comments:
+            raise ConditionError(comments)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Python's own warnings (e.g. "7and x") are condition errors, not stderr noise
+            tree = ast.parse("(\n" + text + "\n)", mode="eval")
+    except SyntaxError as exc:  # its offset counts characters
+        line, column = _clamp(lines, (exc.lineno or 1) - 1, max((exc.offset or 1) - 1, 0))
+        message = exc.msg
+        if (exc.lineno or 1) in (1, len(lines) + 2):  # Python blames the brackets the text was put in
+            stray = next(((ln, col) for kind, _, ln, col in _tokens(text) if kind == "UNMATCHED"), None)
+            if stray:
+                raise ConditionError([ConditionProblem(STRAY, *stray)]) from None
+            unclosed = _unclosed(text)
+            if unclosed:
+                message, line, column = f"'{unclosed[0]}' was never closed", unclosed[1], unclosed[2]
+        raise ConditionError([ConditionProblem(f"not a valid condition: {message}", line, column)]) from None
+    except (RecursionError, MemoryError):
+        raise ConditionError([ConditionProblem("the condition is too deeply nested")]) from None
+    except (ValueError, Warning) as exc:  # NUL characters, unencodable text, Python's warnings
+        raise ConditionError([ConditionProblem(f"not a valid condition: {exc}")]) from None
+    body = tree.body
+    if body.lineno == 1 or (body.end_lineno or 0) > len(lines) + 1:  # it reaches into the brackets it was put in
+        stray = next(((line, column) for kind, string, line, column in _tokens(text) if kind == "UNMATCHED"), (1, 0))
+        raise ConditionError([ConditionProblem(STRAY, *stray)])
+    hidden = _hash_outside_strings(body, lines) if "#" in text else None
+    if hidden:  # a second opinion, from the parser itself: a '#' outside every string literal can only be a comment
+        raise ConditionError([ConditionProblem(COMMENT, *hidden)])
+    return body
+
+
+def _hash_outside_strings(body: ast.expr, lines: list[str]) -> tuple[int, int] | None:
+    """(line, column) of the first '#' that no string literal of the parsed condition covers."""
+    spans = [(_place(lines, node.lineno, node.col_offset), _place(lines, node.end_lineno or 0, node.end_col_offset or 0))
+             for node in ast.walk(body) if isinstance(node, (ast.Constant, ast.JoinedStr))]
+    for number, line in enumerate(lines, 1):
+        column = line.find("#")
+        while column >= 0:
+            if not any(start <= (number, column) < end for start, end in spans):
+                return number, column
+            column = line.find("#", column + 1)
+    return None
+
+
+def _place(lines: list[str], lineno: int, byte_column: int) -> tuple[int, int]:
+    """An ast position (line of the bracketed text, UTF-8 byte column) as (line, character column) in the condition."""
+    line, column = _clamp(lines, lineno - 1, byte_column)
+    if 1 <= line <= len(lines) and 1 <= lineno - 1 <= len(lines):
+        column = len(lines[line - 1].encode("utf-8", "surrogatepass")[:column].decode("utf-8", "ignore"))
+    return line, column
+
+
+def _tokens(text: str):
+    """(kind, string, line, column) of the condition's tokens, lines and character columns within ``text``; stops
+    at the first token Python cannot read (the parser then reports it). ``UNMATCHED`` marks a stray closing bracket."""
+    import io
+    import tokenize
+
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("(\n" + text + "\n)").readline):
+            if token.type == tokenize.ERRORTOKEN:
+                return
+            line, column = token.start[0] - 1, token.start[1]
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
+                if depth == 0 and line <= text.count("\n") + 1:
+                    yield "UNMATCHED", token.string, line, column
+                    return
+            yield tokenize.tok_name[token.type], token.string, line, column
+    except (tokenize.TokenError, SyntaxError):
+        return
+
+
+def _unclosed(text: str) -> tuple[str, int, int] | None:
+    """The innermost bracket the condition opens and never closes, and where it is."""
+    import io
+    import tokenize
+
+    opened: list[tuple[str, int, int]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                opened.append((token.string, *token.start))
+            elif token.type == tokenize.OP and token.string in ")]}" and opened:
+                opened.pop()
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return opened[-1] if opened else None
+
+
+def _clamp(lines: list[str], line: int, column: int) -> tuple[int, int]:
+    """A place in the bracketed text as a place in the condition (the brackets' own lines map to its ends)."""
+    if line < 1:
+        return 1, 0
+    if line > len(lines):
+        return len(lines), len(lines[-1])
+    return line, column
 
 
 class _Compiler:
-    def __init__(self, fields, params, vocabularies, offset):
+    def __init__(self, fields, params, vocabularies, text: str):
         self.fields = fields
         self.params = params
         self.vocabularies = vocabularies
-        self.offset = offset
+        self.lines = text.split("\n")
         self.problems: list[ConditionProblem] = []
         self.reads: list[str] = []
 
     def fail(self, node: ast.AST, message: str, suggestion: str | None = None) -> tuple[None, None]:
-        line = getattr(node, "lineno", 1)
-        column = getattr(node, "col_offset", 0) + (self.offset if line == 1 else 0)
+        line, column = _place(self.lines, getattr(node, "lineno", 2), getattr(node, "col_offset", 0))
         self.problems.append(ConditionProblem(message, line, column, suggestion))
         return None, None
 

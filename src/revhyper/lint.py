@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from .conditions import FUNCTIONS, Condition, dotted_name
+from .conditions import FUNCTIONS, Condition, ConditionError, dotted_name, parse_condition
 from .profile import condition_fields
 from .report import Reporter
 from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, Rule, RuleSet
@@ -79,9 +79,9 @@ def disjunction(condition: Condition | str, fields: dict[str, dict], params: Map
             tree = condition.tree
         else:
             text = condition.text if isinstance(condition, Condition) else condition
-            tree = ast.parse(text.strip().replace("\n", " "), mode="eval").body
+            tree = parse_condition(text)
         terms = _dnf(tree, False, fields, params)
-    except (_Unknown, SyntaxError, RecursionError, ValueError):
+    except (_Unknown, ConditionError, RecursionError, ValueError):
         return None
     return terms
 

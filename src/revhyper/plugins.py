@@ -146,9 +146,11 @@ class Plugins:
         return None
 
     # -- contributions ------------------------------------------------------------------------
-    def _call_each(self, hook_name: str, **kwargs) -> list[tuple[str, Any]]:
+    def _call_each(self, hook_name: str, only: Any = None, **kwargs) -> list[tuple[str, Any]]:
         results = []
         for impl in self._ordered(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            if only is not None and impl is not only:
+                continue
             try:
                 with time_limited():
                     results.append((impl.plugin_name, impl.function(**kwargs)))
@@ -217,10 +219,23 @@ class Plugins:
         return self.formats().chosen
 
     def rulesets(self) -> dict[str, str]:
+        return {name: text for name, (text, _) in self._shipped_rulesets().items()}
+
+    def ruleset_folders(self) -> dict[str, str | None]:
+        """The folder of the plugin that ships each rule set: its relative ``extends`` are resolved there."""
+        return {name: folder for name, (_, folder) in self._shipped_rulesets().items()}
+
+    def _shipped_rulesets(self) -> dict[str, tuple[str, str | None]]:
         self.load_all()
-        shipped: dict[str, str] = {}
-        for plugin, _ in self._call_each("revhyper_register_rulesets", register=lambda name, text: shipped.__setitem__(name, text)):
-            pass
+        shipped: dict[str, tuple[str, str | None]] = {}
+        plugin: list[str | None] = [None]  # the folder of the plugin whose hook is running
+
+        def register(name: str, text: str) -> None:
+            shipped[name] = (text, plugin[0])
+
+        for impl in reversed(self.pm.hook.revhyper_register_rulesets.get_hookimpls()):  # registration order
+            plugin[0] = _folder_of(impl.plugin)
+            self._call_each("revhyper_register_rulesets", register=register, only=impl)
         return shipped
 
     def adjusters(self) -> list[tuple[str, Callable[..., Block | None]]]:
@@ -245,6 +260,17 @@ def _collector(into: list[Exporter]) -> Callable[[Exporter], None]:
         into.append(exporter)
 
     return register
+
+
+def _folder_of(plugin: object) -> str | None:
+    """The folder of a plugin's module (a package's own folder); None when it has no file."""
+    import sys
+    import types
+    from pathlib import Path
+
+    module = plugin if isinstance(plugin, types.ModuleType) else sys.modules.get(type(plugin).__module__)
+    file = getattr(module, "__file__", None)
+    return str(Path(file).resolve().parent) if file else None
 
 
 _PLUGINS: Plugins | None = None

@@ -44,9 +44,11 @@ CHILD_ONLY = ("extends", "disable")
 class Source:
     """One file of a chain: its name, text and reporter."""
 
-    def __init__(self, name: str, text: str):
+    def __init__(self, name: str, text: str, folder: FilePath | None = None):
         self.name = name
         self.text = text
+        self.folder = folder if folder is not None else FilePath(".") if name.startswith("<") else FilePath(name).parent
+        """Where this file's relative ``extends`` is resolved: its own folder, or a plugin's for ``plugin:NAME``."""
         self.reporter = Reporter(name, text, "toml")
         self.replaced_whole: set[Path] = set()
         """Entries of the base's [references], [variants] or [restrictions] this file replaces whole."""
@@ -104,6 +106,10 @@ class ChainReporter(Reporter):
 
     def value_text_offset(self, path):
         return self._source_for(path).reporter.locations.value_text_offset(path)
+
+    def source_text(self, path: Path) -> str:
+        """The text of the file that wrote ``path``."""
+        return self._source_for(path).text
 
     @property
     def locations(self):
@@ -414,11 +420,15 @@ def _disable(merged, value, rep, origin, index, disabled):
         origin[path] = index
 
 
-def base_loader(default_text: Callable[[], str], plugin_rulesets: Callable[[], dict[str, str]], parse_toml, decode):
-    """The function ``resolve`` uses to read a base: "default", "plugin:NAME" or a path relative to the child."""
+def base_loader(default_text: Callable[[], str], plugin_rulesets: Callable[[], dict[str, str]], parse_toml, decode,
+                read_file: Callable[[str], bytes], folder_of: Callable[[str], FilePath]):
+    """The function ``resolve`` uses to read a base: "default", "plugin:NAME" or a path relative to the child's
+    folder (a plugin's rule set: the plugin's folder). ``read_file`` reads a file within the size limit, refusing
+    folders, FIFOs, devices and URLs; ``folder_of`` says where a plugin's rule set lives."""
 
     def load(name: str, child: Source, chain: tuple[str, ...] = ()) -> Resolved:
         rep = child.reporter
+        folder = None
         if name == "default":
             source_name, text = "<default>", default_text()
         elif name.startswith("plugin:"):
@@ -429,21 +439,21 @@ def base_loader(default_text: Callable[[], str], plugin_rulesets: Callable[[], d
                           + (f"; installed: {', '.join(sorted(shipped))}" if shipped else ""),
                           did_you_mean(key, shipped))
                 raise RulesetError(rep.problems)
-            source_name, text = name, shipped[key]
+            source_name, text, folder = name, shipped[key], folder_of(name)
         else:
-            here = FilePath(child.name).parent if not child.name.startswith("<") else FilePath(".")
-            path = (here / name).resolve()
+            path = (child.folder / name).resolve()
             source_name = str(path)
             seen = [s for s in _CHAIN.get() if s == source_name]
             if seen:
                 rep.error(("extends",), f"rule sets extend each other in a cycle: {' -> '.join([*_CHAIN.get(), source_name])}")
                 raise RulesetError(rep.problems)
+            where = name if "://" in name else str(path)  # a URL is refused by read_file as it is written
             try:
-                text = decode(path.read_bytes(), source_name, RulesetError)
+                text = decode(read_file(where), source_name, RulesetError)
             except OSError as exc:
-                rep.error(("extends",), f"cannot read the rule set it extends ({path}): {exc.strerror or exc}")
+                rep.error(("extends",), f"cannot read the rule set it extends ({where}): {exc.strerror or exc}")
                 raise RulesetError(rep.problems) from None
-        base = Source(source_name, text)
+        base = Source(source_name, text, folder)
         data = parse_toml(text, source_name, RulesetError)
         token = _CHAIN.set((*_CHAIN.get(), source_name))
         try:

@@ -7,9 +7,13 @@ vocabulary, so a misspelt name is an error now, not a rule that silently never f
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
+import os
+import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -23,6 +27,7 @@ from .locate import Path
 from .profile import GOALS, EXPERIENCES, condition_fields
 from .report import Reporter
 from .suggest import did_you_mean
+from .toml_text import limit_problem, string_places
 from .ruleset import (
     ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Caps, ClearancePolicy, ExperienceLevel, PainMonitoring, Phase,
     Program, Progression, Reference, Referral, Restriction, Rule, RuleSet, Variant,
@@ -31,6 +36,9 @@ from .ruleset import (
 DEFAULT_NAME = "<default>"
 VOCABULARIES = ("conditions", "surgeries", "equipment", "clinician_roles")
 MAX_VALID_WEEKS = 520
+MAX_BYTES = 1_000_000
+"""The largest rule set read (the default is 27 kB; a thousand rules are about 300 kB). Like a profile's limit, it
+keeps every input, however hostile, to about a second of parsing."""
 
 
 @functools.cache
@@ -48,12 +56,50 @@ def default_ruleset_text() -> str:
 
 def load_ruleset(path: str | FilePath) -> RuleSet:
     """Read and check a rule-set file; raises :class:`RulesetError` with every problem found."""
-    name = str(path)
+    return parse_ruleset(_read_ruleset_file(str(path)), name=str(path))
+
+
+def _read_ruleset_file(name: str) -> bytes:
     try:
-        data = FilePath(path).read_bytes()
+        return read_file(name, MAX_BYTES, "a rule set")
     except OSError as exc:
         raise RulesetError([Problem(name, "", f"cannot read the rule set: {exc.strerror or exc}")]) from None
-    return parse_ruleset(data, name=name)
+
+
+def _read_base(path: str) -> bytes:
+    return read_file(path, MAX_BYTES, "a rule set")
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def read_file(path: str | FilePath, limit: int, what: str) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else raises OSError with a reason a person
+    reads. Never blocks and never reads more than ``limit`` + 1 bytes: a URL, a folder, a FIFO or a device
+    (``/dev/zero``) is refused before it is read (the type is checked before opening and again on what was opened)."""
+    text = str(path)
+    if _URL.match(text):
+        raise OSError(errno.EINVAL, f"{what} is read from a file; a URL is not fetched (download it and name the file)")
+    kind = _kind(os.stat(text).st_mode)
+    if kind:
+        raise OSError(errno.EINVAL, f"this is {kind}, not a file")
+    descriptor = os.open(text, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        kind = _kind(os.fstat(descriptor).st_mode)  # it may have been swapped for a FIFO since
+        if kind:
+            raise OSError(errno.EINVAL, f"this is {kind}, not a file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"the file is larger than {limit:,} bytes, the most {what} may have")
+    return data
+
+
+def _kind(mode: int) -> str | None:
+    return None if stat.S_ISREG(mode) else next((word for test, word in _KINDS if test(mode)), "not a regular file")
+
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def parse_ruleset(source: str | bytes, *, name: str = "<string>") -> RuleSet:
@@ -65,12 +111,18 @@ def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>",
                             prove: bool = True) -> tuple[RuleSet, Reporter]:
     """Like parse_ruleset, and also the reporter that places problems in the files (for `revhyper check`).
     ``prove=False`` (the embedded default only) skips proving that every rule can fire; see build_ruleset."""
+    if len(source) > MAX_BYTES:
+        raise RulesetError([Problem(name, "", f"the rule set is larger than {MAX_BYTES:,} bytes, the most a rule set may have")])
     text = decode(source, name, RulesetError)
     data = parse_toml(text, name, RulesetError)
-    if "extends" in data:
-        return _parse_extending(data, text, name)
-    rep = Reporter(name, text, "toml")
-    ruleset = build_ruleset(data, rep, prove=prove)
+    try:
+        if "extends" in data:
+            return _parse_extending(data, text, name)
+        rep = Reporter(name, text, "toml")
+        ruleset = build_ruleset(data, rep, prove=prove)
+    except (RecursionError, MemoryError) as exc:  # a backstop: the limits in parse_toml keep these from happening
+        raise RulesetError([Problem(name, "", "the rule set is too large or nested too deeply to read "
+                                              f"({type(exc).__name__})")]) from None
     if rep.errors or ruleset is None:
         raise RulesetError(rep.errors)
     return ruleset, rep
@@ -100,10 +152,7 @@ def read_ruleset_source(name: str) -> tuple[str, str]:
         if name[len("plugin:"):] in shipped:
             return name, shipped[name[len("plugin:"):]]
         load_ruleset_named(name)  # raises the error that names the installed ones
-    try:
-        return name, decode(FilePath(name).read_bytes(), name, RulesetError)
-    except OSError as exc:
-        raise RulesetError([Problem(name, "", f"cannot read the rule set: {exc.strerror or exc}")]) from None
+    return name, decode(_read_ruleset_file(name), name, RulesetError)
 
 
 def plugin_rulesets() -> dict[str, str]:
@@ -115,16 +164,29 @@ def plugin_rulesets() -> dict[str, str]:
     return dict(get_rulesets())
 
 
+def ruleset_folder(name: str) -> FilePath:
+    """Where a rule set's relative ``extends`` is resolved: a file's own folder, the folder of the plugin that ships
+    ``plugin:NAME`` (never the current folder, which changes with wherever the command runs), or else the current
+    folder (a rule set given as a string)."""
+    if name.startswith("plugin:"):
+        from .plugins import get_plugins
+
+        folder = get_plugins().ruleset_folders().get(name[len("plugin:"):])
+        return FilePath(folder) if folder else FilePath(".")
+    return FilePath(".") if name.startswith("<") else FilePath(name).parent
+
+
 def _parse_extending(data: dict[str, Any], text: str, name: str) -> tuple[RuleSet, Reporter]:
     import attrs
 
     from .ruleset_extends import _CHAIN, ChainReporter, Source, base_loader, resolve
 
-    child = Source(name, text)
-    token = _CHAIN.set((name if name.startswith("<") else str(FilePath(name).resolve()),))
+    child = Source(name, text, ruleset_folder(name))
+    token = _CHAIN.set((name if name.startswith(("<", "plugin:")) else str(FilePath(name).resolve()),))
     try:
         merged, sources, origin, disabled = resolve(data, child, base_loader(default_ruleset_text, plugin_rulesets,
-                                                                               parse_toml, decode))
+                                                                               parse_toml, decode, _read_base,
+                                                                               ruleset_folder))
     finally:
         _CHAIN.reset(token)
     merge_problems = [p for s in sources for p in s.reporter.problems]
@@ -153,14 +215,19 @@ def decode(source: str | bytes, name: str, error: type) -> str:
 
 
 def parse_toml(text: str, name: str, error: type) -> dict[str, Any]:
+    """Parse TOML (profiles and rule sets), bounded: over-long lines and deep dotted keys, which make the parser
+    quadratic or its readers recurse without end, are refused at their line first (see toml_text.py)."""
+    limit = limit_problem(text)
+    if limit is not None:
+        raise error([Problem(name, "", f"not read: {limit[0]}", limit[1], limit[2])])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line, column = _toml_error_position(str(exc))
         message = str(exc).split(" (at line")[0]
         raise error([Problem(name, "", f"not valid TOML: {message}", line, column)]) from None
-    except RecursionError:
-        raise error([Problem(name, "", "not valid TOML: nested too deeply")]) from None
+    except (RecursionError, MemoryError):
+        raise error([Problem(name, "", "not read: arrays or tables are nested too deeply")]) from None
     except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
         raise error([Problem(name, "", f"not valid TOML: {str(exc).split(';')[0]}")]) from None
 
@@ -319,10 +386,13 @@ def _parameters(rep: Reporter, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         rep.error(("parameters",), "expected a table of named numbers, words or true/false values")
         return {}
-    out = {}
+    out: dict[str, Any] = {}
     for name, element in value.items():
         path = ("parameters", name)
         if c.identifier(rep, name, path) is c.BAD:
+            continue
+        if not c.finite(rep, element, path):
+            out[name] = 0  # reported; a stand-in number keeps the rules that read it from reporting it unknown
             continue
         if isinstance(element, bool) or isinstance(element, (int, float, str)):
             out[name] = element
@@ -609,14 +679,20 @@ def _condition(rep, text, path, fields, parameters, vocabularies):
     try:
         return compile_condition(text, fields=fields, params=parameters, vocabularies=vocabularies)
     except ConditionError as exc:
-        start = rep.locations.value_text_offset(path)
+        places = _condition_places(rep, path, text)
         for problem in exc.problems:
             position = None
-            if start is not None:
-                line, column, quote = start
-                if problem.line == 1 and len(quote) == 1:
-                    position = (line, column + len(quote) + problem.column)
-                else:
-                    position = (line, column)
+            if places:  # the character itself, through escapes and the lines of a multi-line string
+                offset = sum(len(line) + 1 for line in text.split("\n")[: problem.line - 1]) + problem.column
+                position = places[min(offset, len(places) - 1)]
             rep.error(path, problem.message, problem.suggestion, position=position)
         return None
+
+
+def _condition_places(rep: Reporter, path: Path, text: str) -> list[tuple[int, int]] | None:
+    """The file's (line, column) of each character of a condition; None when it cannot be placed exactly."""
+    start = rep.locations.value_text_offset(path)
+    if start is None:
+        return None
+    source_text = getattr(rep, "source_text", None)  # a chain: the file that wrote the condition
+    return string_places(source_text(path) if source_text else rep.text, start[0], start[1], text)
