@@ -154,7 +154,7 @@ def test_a_clearance_that_only_sets_restrictions_clears_nothing():
 def problems(data, rules=None):
     with pytest.raises(revhyper.ProfileError) as caught:
         revhyper.profile_from_data(merge(HEALTHY, data), ruleset=rules)
-    return [(p.path, p.message, p.suggestion) for p in caught.value.problems]
+    return [(p.path, p.message + ("\n" + p.detail if p.detail else ""), p.suggestion) for p in caught.value.problems]
 
 
 def test_unknown_rule_ids_and_roles_are_errors_with_did_you_mean_all_at_once():
@@ -189,7 +189,8 @@ def test_the_old_clearance_table_is_an_error_showing_the_new_form_ready_to_paste
         revhyper.parse_profile(text, name="old.toml", kind="toml")
     ((problem),) = caught.value.problems
     assert problem.path == "clearance" and "old form" in problem.message
-    new_form = problem.message.split("Write instead:\n", 1)[1]
+    assert problem.message.endswith("Write instead:")
+    new_form = problem.detail
     fixed = {k: v for k, v in tomllib.loads(text).items() if k != "clearance"}
     fixed.update(tomllib.loads(new_form))
     profile = revhyper.profile_from_data(fixed)

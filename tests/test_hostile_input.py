@@ -219,13 +219,17 @@ def test_placing_any_number_of_problems_scans_the_file_once(monkeypatch):
     scan, finditer = locate._TomlScanner.scan, locate.re.finditer
     monkeypatch.setattr(locate._TomlScanner, "scan", lambda self: (scans.append(1), scan(self))[1])
     monkeypatch.setattr(locate.re, "finditer", lambda *a: (indexes.append(1), finditer(*a))[1])
+    seen = []
     for count in (20, 300):
         scans.clear()
         indexes.clear()
         with pytest.raises(RulesetError) as info:
             revhyper.parse_ruleset(typo_rules(count), name="typos.toml")
         assert sum(getattr(p, "count", 1) for p in info.value.problems) == count
-        assert (len(scans), len(indexes)) == (1, 1)  # one scan of the file and one index of its lines, for any count
+        seen.append((len(scans), len(indexes)))
+    # one scan of the file, and the same few line indexes (re.finditer is patched process-wide: the TOML line
+    # checks index the text too), however many problems there are
+    assert seen[0] == seen[1] and seen[0][0] == 1 and seen[0][1] <= 2, seen
 
 
 def grows_linearly(work, small: int, factor: int = 4, runs: int = 5) -> tuple[float, float]:
@@ -260,7 +264,7 @@ def test_a_profile_with_thousands_of_bad_words_takes_linear_time():
 
 def test_merging_a_large_child_vocabulary_takes_linear_time():
     def work(count):
-        words = ", ".join(f'"w{i}"' for i in range(count))
+        words = ",\n".join(f'"w{i}"' for i in range(count))  # a word a line: a line may have 10,000 characters
         rules = revhyper.parse_ruleset(CLINIC_HEAD + f"[vocabulary]\nconditions = [{words}]\n", name="big.toml")
         assert len(rules.vocabulary["conditions"]) > count
 

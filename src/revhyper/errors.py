@@ -73,6 +73,9 @@ class Problem:
     column: int | None = None
     suggestion: str | None = attrs.field(default=None, converter=_encodable_or_none)
     severity: str = "error"
+    detail: str = ""
+    """Lines revhyper adds after the message (a form to paste): written by revhyper, with every value from the
+    input already escaped, so its own line breaks are kept; each line is still made printable."""
 
     def __str__(self) -> str:
         """One line, ``FILE:LINE:COLUMN: error: PATH: MESSAGE (did you mean 'X'?)``, with anything from the input
@@ -88,7 +91,9 @@ class Problem:
         text += self.message
         if self.suggestion:
             text += f" (did you mean '{self.suggestion}'?)"
-        return printable(text)
+        if not self.detail:
+            return printable(text)
+        return "\n".join([printable(text)] + [printable(line) for line in self.detail.split("\n")])
 
 
 @attrs.frozen

@@ -87,7 +87,8 @@ def _clearances(rep: Reporter, value: Any, vocabularies, ruleset: RuleSet,
     from .clearance_form import old_clearance_message
 
     if isinstance(value, dict):  # the old single [clearance] table (cleared = true unlocked every rule)
-        rep.error(("clearance",), old_clearance_message(value, rep.kind, ruleset, built), at="key")
+        message, _, form = old_clearance_message(value, rep.kind, ruleset, built).partition("\n")
+        rep.error(("clearance",), message, at="key", detail=form)
         return None
     if not isinstance(value, list):
         rep.error(("clearance",), "expected a list of clearances ([[clearance]] tables with rules, role and date)")

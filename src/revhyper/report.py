@@ -41,7 +41,8 @@ class Reporter:
         return self._locations
 
     def error(self, path: Path, message: str, suggestion: str | Callable[[], str | None] | None = None, *,
-              at: str = "value", position: tuple[int, int] | None = None, severity: str = "error") -> None:
+              at: str = "value", position: tuple[int, int] | None = None, severity: str = "error",
+              detail: str = "") -> None:
         """Report a problem at ``path``. ``suggestion`` may be a function, called only if the problem is kept."""
         if self.omit(severity):
             return
@@ -50,7 +51,8 @@ class Reporter:
         line, column = position if position else (None, None)
         if callable(suggestion):
             suggestion = suggestion()
-        self._problems.append(Problem(self.file, format_path(path), message, line, column, suggestion, severity))
+        self._problems.append(Problem(self.file, format_path(path), message, line, column, suggestion, severity,
+                                      detail))
 
     def omit(self, severity: str) -> bool:
         """Whether a new problem of ``severity`` is past the limit; if so it is counted (and not to be kept)."""
