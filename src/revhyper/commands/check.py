@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
-from ..cli import EXIT_BAD_INPUT, EXIT_GENERATED
+from ..cli import EXIT_BAD_INPUT, EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
@@ -49,14 +48,14 @@ def _print(args, problems, ruleset) -> None:
             "problems": [{"file": p.file, "line": p.line, "column": p.column, "severity": p.severity, "path": p.path,
                           "message": p.message, "suggestion": p.suggestion} for p in problems],
         }
-        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        emit((json.dumps(out, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), None)
         return
-    for problem in problems:
-        print(str(problem))
+    lines = [str(problem) for problem in problems]
     if errors:
-        print(f"{len(errors)} error{'s' if len(errors) != 1 else ''}, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
-        return
-    extra = f", extends {' <- '.join(ruleset.extends)}" if ruleset.extends else ""
-    disabled = f", {len(ruleset.disabled)} disabled" if ruleset.disabled else ""
-    print(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{disabled}{extra}, sha256 {ruleset.sha256}"
-          + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""))
+        lines.append(f"{len(errors)} error{'s' if len(errors) != 1 else ''}, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
+    else:
+        extra = f", extends {' <- '.join(ruleset.extends)}" if ruleset.extends else ""
+        disabled = f", {len(ruleset.disabled)} disabled" if ruleset.disabled else ""
+        lines.append(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{disabled}{extra}, sha256 {ruleset.sha256}"
+                     + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""))
+    emit("".join(line + "\n" for line in lines).encode("utf-8"), None)

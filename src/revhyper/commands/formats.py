@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cli import EXIT_GENERATED
+from ..cli import EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
@@ -21,17 +21,17 @@ def run(args) -> int:
     exporters = all_exporters()
     failures = get_plugins().failures
     if args.format == "json":
-        sys.stdout.write(json.dumps({
+        emit((json.dumps({
             "formats": [{"name": x.name, "suffix": x.suffix, "media_type": x.media_type, "provider": x.provider,
                          "description": x.description, "statuses": list(x.statuses)} for x in exporters.values()],
             "failed_plugins": sorted(failures.values()),
-        }, indent=2) + "\n")
+        }, indent=2) + "\n").encode("utf-8"), None)
     else:
         rows = [("format", "suffix", "media type", "provided by", "description")]
         rows += [(x.name, x.suffix, x.media_type, x.provider, x.description) for x in exporters.values()]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        for row in rows:
-            print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        emit("".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] + "\n"
+                     for row in rows).encode("utf-8"), None)
         for failure in sorted(failures.values()):
             print(f"warning: {failure}", file=sys.stderr)
     return EXIT_GENERATED
