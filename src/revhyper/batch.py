@@ -20,6 +20,7 @@ holds the two to that.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import itertools
 import json
@@ -261,17 +262,40 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, parent: int) -> None:
     """Run once in each worker: tie its life to the parent's, then load the rule set (inherited when forked)."""
-    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and a hang-up are the parent's to handle: it stops the pool
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops a worker
+    if hasattr(signal, "pthread_sigmask"):  # held while the parent forked us (see _signals_held): a pending one acts now
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    die_with_parent(parent)
     ruleset = _WORKER.get("ruleset") if _WORKER.get("rules_arg", ...) == rules_arg else None
     if ruleset is None:
         from .cli import load_ruleset_arg
 
         ruleset = load_ruleset_arg(rules_arg)
     _WORKER.update(ruleset=ruleset, rules_arg=rules_arg, sha256=sha256, name=name, spill=spill)
+
+
+_HELD = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP while the pool forks its workers; they act once released.
+
+    The exception a signal handler raises (KeyboardInterrupt, cli.Stopped) would otherwise fire inside
+    the standard library's at-fork hooks, which print and drop it: the run would go on, and a worker
+    would start with the parent's handlers.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 PR_SET_PDEATHSIG = 1
@@ -427,7 +451,11 @@ def process_stream(
     try:
         pending: deque = deque()
         for chunk in itertools.chain((first, second), chunks):
-            pending.append(pool.submit(_work, chunk))
+            if not workers:
+                with _signals_held():  # the first submit forks the workers
+                    pending.append(pool.submit(_work, chunk))
+            else:
+                pending.append(pool.submit(_work, chunk))
             workers.update(getattr(pool, "_processes", None) or {})
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                 finish(pending.popleft().result())

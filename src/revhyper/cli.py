@@ -142,17 +142,16 @@ class Stopped(KeyboardInterrupt):
 
 
 def _stop_on_signals():
-    """Make SIGTERM and SIGHUP raise :class:`Stopped` (once: a second signal during the clean-up is ignored).
+    """Make SIGTERM and SIGHUP raise :class:`Stopped` (once: a second signal during the clean-up is ignored;
+    see also :func:`raise_if_stopped`).
 
     Returns a function that puts the previous handlers back. Outside the main thread, nothing is changed.
     """
     import signal
 
-    stopping = []
-
     def stop(signum, frame):
-        if not stopping:
-            stopping.append(signum)
+        if not _STOPPING:
+            _STOPPING.append(signum)
             raise Stopped(signum, signal.Signals(signum).name)
 
     previous = {}
@@ -168,8 +167,25 @@ def _stop_on_signals():
     def restore() -> None:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        _STOPPING.clear()
 
     return restore
+
+
+_STOPPING: list[int] = []
+"""The signal that is stopping the run, once one has arrived."""
+
+
+def raise_if_stopped() -> None:
+    """Raise :class:`Stopped` again if a signal arrived but its exception was lost.
+
+    Python prints and drops an exception raised where it cannot propagate (a ``__del__``, a callback
+    of the standard library); a long run calls this between steps so that it still stops.
+    """
+    if _STOPPING:
+        import signal
+
+        raise Stopped(_STOPPING[0], signal.Signals(_STOPPING[0]).name)
 
 
 def _say(text: str, end: str = "\n") -> None:

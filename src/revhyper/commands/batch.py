@@ -50,7 +50,7 @@ def run(args) -> int:
 
     from ..atomic import remove_stale
     from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, WorkerLost, available_cores, process_stream
-    from ..cli import discard_stdout, load_ruleset_arg
+    from ..cli import discard_stdout, load_ruleset_arg, raise_if_stopped
     from ..errors import InputError, OutputError, Problem
 
     ruleset = load_ruleset_arg(args.rules)  # a bad rule set: exit 2 before anything starts
@@ -85,6 +85,7 @@ def run(args) -> int:
     progress = _Progress(source) if sys.stderr.isatty() else None
 
     def on_done(done) -> None:
+        raise_if_stopped()
         for key, count in zip(COUNTED, done.counts):
             counts[key] += count
         room = MAX_PROBLEMS_SHOWN - shown[0]
