@@ -240,6 +240,8 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_partial_file(tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--jobs", "0"], "expected at least 1 process"),
+    (["--jobs", "-3"], "expected at least 1 process, got -3"),
+    (["--jobs", "1000"], "at most "),
     (["--jobs", "many"], "expected a whole number of processes"),
     (["--format", "csv"], "invalid choice: 'csv'"),
 ])
@@ -248,6 +250,18 @@ def test_bad_arguments_exit_2(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr.decode()
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_jobs_is_at_most_4_a_cpu_and_says_so():
+    """--jobs 1000 used to start 1,001 processes (19 GB); the limit is 4 for each CPU revhyper may use."""
+    from revhyper.batch import available_cores
+    from revhyper.commands.batch import _jobs
+
+    cores = available_cores()
+    assert _jobs(str(4 * cores)) == 4 * cores
+    with pytest.raises(Exception, match=rf"^at most {4 * cores} processes here \(4 for each of the {cores} CPUs? "
+                                        rf"revhyper may use\), got 1,000$"):
+        _jobs("1000")
 
 
 def test_a_missing_input_file_exits_2(tmp_path):

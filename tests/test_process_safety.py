@@ -120,21 +120,26 @@ def test_without_prctl_a_watcher_thread_ends_a_process_whose_parent_died():
     script = """
 import os, sys
 from revhyper import batch
+ready, told = os.pipe()
 middle = os.fork()
 if middle == 0:
     parent = os.getpid()
     worker = os.fork()
     if worker == 0:
-        os.close(1)
-        sys.platform = "fallback"  # skip prctl
+        sys.platform = "fallback"  # as on a system without prctl
         batch.die_with_parent(parent)
+        os.write(told, b"x")
         import time; time.sleep(30)
         os._exit(0)
-    print(worker, flush=True)
+    os.close(told)
+    if os.read(ready, 1) == b"x":  # the worker is watching
+        print(worker, flush=True)
     os._exit(0)  # the worker's parent dies
+os.close(told)
 os.waitpid(middle, 0)
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert result.stdout.strip().isdigit(), result.stderr
     worker = int(result.stdout)
     wait_until(lambda: not running(worker), 5, "the orphaned worker to exit")
 
