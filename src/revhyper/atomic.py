@@ -132,7 +132,7 @@ def remove_stale(folder: str | os.PathLike) -> list[str]:
     removed = []
     host = _host()
     try:
-        entries = list(os.scandir(folder))
+        entries = list(os.scandir(os.fspath(folder)))
     except OSError:
         return []
     for entry in entries:
