@@ -15,8 +15,9 @@ Exit codes (docs/cli.md):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 EXIT_GENERATED = 0
 EXIT_INTERNAL = 1
@@ -110,7 +111,6 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     from .errors import InputError, OutputError
 
-    restore = _stop_on_signals()
     try:
         return args.run(args)
     except BrokenPipeError:
@@ -129,23 +129,23 @@ def _main(argv: Sequence[str] | None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         print(f"revhyper: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it", file=sys.stderr)
         return EXIT_INTERNAL
-    finally:
-        restore()
 
 
 class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised in the main thread so that the run cleans up as it does for Ctrl-C."""
+    """SIGTERM or SIGHUP, raised in the main thread by :func:`stop_on_signals` so that the run cleans up as for Ctrl-C."""
 
     def __init__(self, signum: int, name: str):
         super().__init__(name)
         self.signum = signum
 
 
-def _stop_on_signals():
-    """Make SIGTERM and SIGHUP raise :class:`Stopped` (once: a second signal during the clean-up is ignored;
-    see also :func:`raise_if_stopped`).
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped`, so a long run cleans up as for Ctrl-C.
 
-    Returns a function that puts the previous handlers back. Outside the main thread, nothing is changed.
+    Once: a second signal during the clean-up is ignored (see also :func:`raise_if_stopped`). Outside
+    the main thread nothing changes. Short commands leave the signals alone: killed, they exit 143 or
+    129 all the same, and an -o file is either whole or untouched.
     """
     import signal
 
@@ -163,13 +163,12 @@ def _stop_on_signals():
             previous[number] = signal.signal(number, stop)
         except ValueError:  # not the main thread
             break
-
-    def restore() -> None:
+    try:
+        yield
+    finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
         _STOPPING.clear()
-
-    return restore
 
 
 _STOPPING: list[int] = []

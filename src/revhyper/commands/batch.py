@@ -50,7 +50,7 @@ def run(args) -> int:
 
     from ..atomic import remove_stale
     from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, WorkerLost, available_cores, process_stream
-    from ..cli import discard_stdout, load_ruleset_arg, raise_if_stopped
+    from ..cli import discard_stdout, load_ruleset_arg, raise_if_stopped, stop_on_signals
     from ..errors import InputError, OutputError, Problem
 
     ruleset = load_ruleset_arg(args.rules)  # a bad rule set: exit 2 before anything starts
@@ -100,8 +100,8 @@ def run(args) -> int:
             progress.update(sum(counts.values()), done.size)
 
     start = time.perf_counter()
-    try:  # SIGTERM and SIGHUP stop the run as Ctrl-C does (see cli.main): workers stopped, nothing left behind
-        with source:
+    try:
+        with source, stop_on_signals():  # SIGTERM and SIGHUP stop the run as Ctrl-C does: workers stopped, no file left
             process_stream(source, sink, ruleset=ruleset, rules_arg=args.rules, name=name, jobs=jobs, on_done=on_done,
                            spill_dir=working)
         sink.finish()
