@@ -115,33 +115,74 @@ def test_sigterm_and_sighup_stop_the_workers_and_leave_no_file(tmp_path, signum,
     assert not out.exists() and temporaries(tmp_path) == []
 
 
-def test_without_prctl_a_watcher_thread_ends_a_process_whose_parent_died():
-    """The portable fallback of die_with_parent: a process whose parent has gone ends within a second."""
-    script = """
-import os, sys
+WATCHED = """
+import os, sys, time
 from revhyper import batch
+mode = sys.argv[1]
 ready, told = os.pipe()
+if mode == "server":  # this process is the batch; a start-up server (forkserver) between it and the worker outlives it
+    batch_pid = os.getpid()
+    server = os.fork()
+    if server == 0:
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1), os.dup2(quiet, 2)  # so that the test's pipe closes when the batch ends
+        worker = os.fork()
+        if worker == 0:
+            batch.die_with_parent(batch_pid)
+            os.write(told, str(os.getpid()).encode())
+            time.sleep(30)
+            os._exit(0)
+        time.sleep(30)
+        os._exit(0)
+    os.close(told)
+    print(os.read(ready, 20).decode(), server, flush=True)
+    os._exit(0)  # the batch ends; the server is still there
 middle = os.fork()
-if middle == 0:
+if middle == 0:  # the batch, the worker's own parent
     parent = os.getpid()
     worker = os.fork()
     if worker == 0:
-        sys.platform = "fallback"  # as on a system without prctl
+        if mode == "fallback":
+            sys.platform = "fallback"  # as on a system without prctl
         batch.die_with_parent(parent)
-        os.write(told, b"x")
-        import time; time.sleep(30)
+        os.write(told, str(os.getpid()).encode())
+        time.sleep(30)
         os._exit(0)
     os.close(told)
-    if os.read(ready, 1) == b"x":  # the worker is watching
-        print(worker, flush=True)
-    os._exit(0)  # the worker's parent dies
+    print(os.read(ready, 20).decode(), flush=True)  # once the worker is watching
+    os._exit(0)  # the worker's parent ends
 os.close(told)
 os.waitpid(middle, 0)
 """
+
+
+@pytest.mark.parametrize("mode", ["prctl", "fallback", "server"])
+def test_a_worker_ends_when_its_batch_ends(mode):
+    """prctl on Linux; a watcher thread elsewhere; and, with a start-up server (forkserver) between the batch and
+    the worker that outlives the batch, a watch on the batch itself."""
+    result = subprocess.run([sys.executable, "-c", WATCHED, mode], capture_output=True, text=True, timeout=30)
+    pids = [int(pid) for pid in result.stdout.split()]
+    assert pids, result.stderr
+    try:
+        wait_until(lambda: not running(pids[0]), 5, "the orphaned worker to exit")
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_a_worker_whose_batch_has_already_ended_ends_at_once():
+    script = """
+import os, subprocess, sys
+from revhyper import batch
+gone = subprocess.Popen([sys.executable, "-c", "pass"]); gone.wait()
+batch.die_with_parent(gone.pid)
+print("still here")
+"""
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
-    assert result.stdout.strip().isdigit(), result.stderr
-    worker = int(result.stdout)
-    wait_until(lambda: not running(worker), 5, "the orphaned worker to exit")
+    assert (result.returncode, result.stdout) == (1, "")
 
 
 def test_a_reader_that_stops_early_ends_batch_quietly_with_141(tmp_path):

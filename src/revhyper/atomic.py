@@ -127,7 +127,7 @@ def remove_stale(folder: str | os.PathLike) -> list[str]:
     """
     import shutil
 
-    if os.name != "posix":  # os.kill(pid, 0) is a liveness test on POSIX only
+    if os.name != "posix":  # whether a process runs is told on POSIX only
         return []
     removed = []
     host = _host()
@@ -137,7 +137,9 @@ def remove_stale(folder: str | os.PathLike) -> list[str]:
         return []
     for entry in entries:
         match = _TEMP_NAME.search(entry.name)
-        if match is None or not entry.name.startswith(".") or match.group(2) != host or _alive(int(match.group(1))):
+        if match is None or not entry.name.startswith(".") or match.group(2) != host:
+            continue
+        if process_running(int(match.group(1))):
             continue
         try:
             info = entry.stat(follow_symlinks=False)
@@ -155,8 +157,9 @@ def remove_stale(folder: str | os.PathLike) -> list[str]:
     return removed
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` exists; a zombie counts, and so does any process where this cannot be told (not POSIX)."""
+    if pid == os.getpid() or os.name != "posix":  # on Windows os.kill(pid, 0) would end the process
         return True
     try:
         os.kill(pid, 0)

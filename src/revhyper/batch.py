@@ -303,23 +303,29 @@ PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent(parent: int) -> None:
-    """Make this process end when process ``parent`` ends, however it ends (SIGKILL included).
+    """Make this process end when process ``parent`` (the batch) ends, however it ends (SIGKILL included).
 
-    On Linux the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere a thread checks twice a
-    second whether the parent changed. Either way a worker never outlives its batch.
+    When the batch is this process's own parent (the pool forks or spawns its workers), Linux's kernel
+    sends SIGKILL when it ends (prctl PR_SET_PDEATHSIG); elsewhere a thread checks twice a second that
+    the parent is still the same. When a start-up server stands between them (multiprocessing's
+    "forkserver", Python 3.14's default on Linux), the server outlives the batch while workers run, so a
+    thread watches the batch itself: a pidfd on Linux, whether its process id still runs elsewhere.
     """
+    import threading
+
+    if os.getppid() != parent:
+        _watch_process(parent)
+        return
     if sys.platform.startswith("linux"):
         try:
             import ctypes
 
             if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), 0, 0, 0) == 0:
-                if os.getppid() != parent:  # the parent died before prctl took effect
+                if os.getppid() != parent:  # it ended before prctl took effect
                     os._exit(1)
                 return
         except (OSError, AttributeError):  # no prctl here: fall back to watching
             pass
-    import threading
-
     threading.Thread(target=_watch_parent, args=(parent,), name="revhyper-watch-parent", daemon=True).start()
 
 
@@ -329,6 +335,33 @@ def _watch_parent(parent: int, interval: float = 0.5) -> None:
     while os.getppid() == parent:
         time.sleep(interval)
     os._exit(1)
+
+
+def _watch_process(pid: int) -> None:
+    """End this process when process ``pid``, not its parent, ends (or at once, if it has)."""
+    import threading
+
+    from .atomic import process_running
+
+    try:
+        handle: int | None = os.pidfd_open(pid)  # readable once the process has ended, even before it is reaped
+    except (AttributeError, OSError):
+        handle = None
+    if handle is None and not process_running(pid):
+        os._exit(1)
+
+    def watch() -> None:
+        import select
+        import time
+
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while process_running(pid):
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="revhyper-watch-batch", daemon=True).start()
 
 
 class WorkerLost(Exception):
