@@ -200,6 +200,20 @@ def test_an_output_folder_that_cannot_be_written_exits_5_and_leaves_nothing(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["profiles.jsonl"]
 
 
+def test_o_onto_a_named_pipe_exits_5_and_o_onto_a_symlink_writes_its_target(tmp_path):
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(3))
+    os.mkfifo(tmp_path / "pipe")
+    result = run(profiles, "-o", tmp_path / "pipe")
+    assert result.returncode == 5
+    assert f"cannot write {tmp_path / 'pipe'}: it is a named pipe (FIFO), not a regular file" in result.stderr.decode()
+    (tmp_path / "store").mkdir()
+    (tmp_path / "latest.jsonl").symlink_to(tmp_path / "store" / "blocks.jsonl")
+    assert run(profiles, "-o", tmp_path / "latest.jsonl").returncode == 0
+    assert (tmp_path / "latest.jsonl").is_symlink() and len(records(tmp_path / "store" / "blocks.jsonl")) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.jsonl", "pipe", "profiles.jsonl", "store"]
+    assert os.listdir(tmp_path / "store") == ["blocks.jsonl"]
+
+
 def test_a_failure_while_writing_leaves_the_previous_file_and_no_temporary_file(tmp_path, monkeypatch, capsys):
     import revhyper.batch as batch
 

@@ -48,7 +48,7 @@ def register(commands) -> None:
 def run(args) -> int:
     import tempfile
 
-    from ..atomic import remove_stale
+    from ..atomic import remove_stale, resolve_target
     from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, WorkerLost, available_cores, process_stream
     from ..cli import discard_stdout, load_ruleset_arg, raise_if_stopped, stop_on_signals
     from ..errors import InputError, OutputError, Problem
@@ -70,15 +70,15 @@ def run(args) -> int:
         return OutputError(f"cannot write {where}: {exc.strerror or exc}" + ("" if to_stdout else "; nothing was written"))
 
     try:
+        working = None if to_stdout else str(resolve_target(args.output).parent)  # also where the output is made
+        for path in remove_stale(working or tempfile.gettempdir()):  # left by a run killed outright (SIGKILL)
+            print(f"revhyper batch: removed {path}, left by an earlier run that was stopped", file=sys.stderr)
         atomic = None if to_stdout else AtomicOutput(args.output)
         output = Output(sys.stdout.buffer, where) if atomic is None else atomic
     except OSError as exc:
         source.close()
         raise failed(exc) from exc
     sink = _Guarded(output, failed)
-    working = str(atomic.folder) if atomic is not None else None
-    for path in remove_stale(working or tempfile.gettempdir()):  # left by a run killed outright (SIGKILL)
-        print(f"revhyper batch: removed {path}, left by an earlier run that was stopped", file=sys.stderr)
 
     counts = dict.fromkeys(COUNTED, 0)
     shown = [0, 0]  # problems printed, problems found
