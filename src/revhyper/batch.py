@@ -311,8 +311,6 @@ def die_with_parent(parent: int) -> None:
     "forkserver", Python 3.14's default on Linux), the server outlives the batch while workers run, so a
     thread watches the batch itself: a pidfd on Linux, whether its process id still runs elsewhere.
     """
-    import threading
-
     if os.getppid() != parent:
         _watch_process(parent)
         return
@@ -326,6 +324,8 @@ def die_with_parent(parent: int) -> None:
                 return
         except (OSError, AttributeError):  # no prctl here: fall back to watching
             pass
+    import threading
+
     threading.Thread(target=_watch_parent, args=(parent,), name="revhyper-watch-parent", daemon=True).start()
 
 
@@ -416,10 +416,6 @@ JOBS_PER_CORE = 4
 """``--jobs`` is at most this many worker processes per available CPU: more only adds memory and switching."""
 
 
-def max_jobs() -> int:
-    return JOBS_PER_CORE * available_cores()
-
-
 class Sink(Protocol):
     """Where process_stream writes: an :class:`Output`, or anything that writes and appends files like one."""
 
@@ -484,10 +480,7 @@ def process_stream(
     try:
         pending: deque = deque()
         for chunk in itertools.chain((first, second), chunks):
-            if not workers:
-                with _signals_held():  # the first submit forks the workers
-                    pending.append(pool.submit(_work, chunk))
-            else:
+            with contextlib.nullcontext() if workers else _signals_held():  # the first submit forks the workers
                 pending.append(pool.submit(_work, chunk))
             workers.update(getattr(pool, "_processes", None) or {})
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
