@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="revhyper", description="Periodized reverse hyperextension blocks for people with low back pain.",
                      epilog="Exit codes: 0 generated, 1 internal error, 2 bad input, 3 needs clearance, 4 refused, 5 output failed, "
-                            "6 partial (batch: some lines were bad input).")
+                            "6 partial (batch: some lines were bad input), 129/130/143 stopped by SIGHUP/Ctrl-C/SIGTERM, "
+                            "141 the reader of standard output went away.")
     parser.add_argument("--version", action="version", version=f"revhyper {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
@@ -72,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = _main(argv)
-    except OSError as exc:  # a broken pipe from a command, or argparse printing --help or --version
-        return _stdout_failed(exc)
+    except OSError as exc:  # a broken pipe from a command, or argparse printing --help or --version (stderr is never
+        return _stdout_failed(exc)  # the cause: what goes there is written by _say, which lets nothing through)
     except SystemExit:  # --help, --version or a usage error, printed by argparse
         failed = _flush_stdout()
         if failed is None:
@@ -117,17 +118,17 @@ def _main(argv: Sequence[str] | None) -> int:
         raise
     except InputError as exc:
         for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
+            _say(str(problem))
         return EXIT_BAD_INPUT
     except OutputError as exc:
-        print(f"revhyper: error: {exc}", file=sys.stderr)
+        _say(f"revhyper: error: {exc}")
         return EXIT_OUTPUT_FAILED
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Stopped) else 2
         _say(f"revhyper: {'interrupted' if signum == 2 else f'stopped by {exc}'}; nothing was written")
         return 128 + signum
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-        print(f"revhyper: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it", file=sys.stderr)
+        _say(f"revhyper: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it")
         return EXIT_INTERNAL
 
 
