@@ -210,6 +210,27 @@ def test_o_onto_a_special_file_exits_5_naming_it_and_writes_nothing(tmp_path, ki
     assert sorted((p.name, os.lstat(p).st_mode) for p in tmp_path.iterdir()) == before
 
 
+@pytest.mark.parametrize("output", ["/dev/stdout", "/dev/fd/1", "link to /dev/stdout"])
+def test_o_onto_standard_output_s_name_is_refused_and_the_file_behind_it_stays(tmp_path, output):
+    """/dev/stdout is a link to whatever standard output is: followed, it led to replacing a log file another
+    process writes to (and as root the old code replaced the /dev/stdout link itself)."""
+    profile = write_profile(tmp_path)
+    if output.startswith("link"):
+        output = str(tmp_path / "out.json")
+        os.symlink("/dev/stdout", output)
+    log = tmp_path / "log.txt"
+    log.write_text("earlier lines\n")
+    inode = log.stat().st_ino
+    with open(log, "ab") as stdout:
+        result = subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile), "-o", output], stdout=stdout,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 5
+    assert result.stderr == (f"revhyper: error: cannot write {output}: it names a file a process has open (standard "
+                             "output, error or a file descriptor), not a file revhyper may replace; to write to standard "
+                             "output, leave out -o; nothing was written\n")
+    assert log.read_text() == "earlier lines\n" and log.stat().st_ino == inode
+
+
 # -- standard output: a full device, a closed pipe ------------------------------------------------------
 
 def _stdout_commands(tmp_path) -> dict[str, list[str]]:

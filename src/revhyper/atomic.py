@@ -30,20 +30,43 @@ class NotAFileError(OSError):
 def resolve_target(path: str | os.PathLike) -> Path:
     """The regular file a write to ``path`` replaces: ``path`` itself, or the file a symbolic link points to.
 
-    Raises :class:`NotAFileError` when that is a device, named pipe, socket or folder, and ``OSError``
-    when it cannot be looked at (a loop of links, no permission). A file that does not exist yet is fine.
+    Raises :class:`NotAFileError` when that is a device, named pipe, socket or folder, or an open file of
+    a process (``/dev/stdout``, ``/dev/fd/N``, ``/proc/PID/fd/N``), and ``OSError`` when it cannot be looked
+    at (a loop of links, no permission). A file that does not exist yet is fine.
     """
-    real = Path(os.path.realpath(path))
+    name = os.fspath(path)
+    if _names_an_open_file(name):
+        raise NotAFileError(errno.EINVAL, "it names a file a process has open (standard output, error or a file "
+                                          "descriptor), not a file revhyper may replace; to write to standard "
+                                          "output, leave out -o", name)
+    real = Path(os.path.realpath(name))
     try:
         mode = os.stat(real).st_mode
     except FileNotFoundError:
         return real
     if stat.S_ISREG(mode):
         return real
-    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-    via = f" (the symbolic link points to {real})" if os.path.islink(path) else ""
-    raise NotAFileError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL, f"it is {kind}{via}, not a regular file; revhyper only replaces regular files "
-                           "(to write to a device or a pipe, use standard output)", os.fspath(path))
+    kind = next((what for test, what in _KINDS if test(mode)), "not a regular file")
+    via = f" (the symbolic link points to {real})" if os.path.islink(name) else ""
+    raise NotAFileError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,
+                        f"it is {kind}{via}, not a regular file; revhyper only replaces regular files "
+                        "(to write to a device or a pipe, use standard output)", name)
+
+
+def _names_an_open_file(name: str) -> bool:
+    """Whether ``name``, or a link it leads through, is /dev/std*, /dev/fd/N or /proc/PID/fd/N.
+
+    Those are links to whatever a process has open; followed, they would lead revhyper to replace a
+    log file or a terminal another process writes to.
+    """
+    here = os.path.abspath(name)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        if here in ("/dev/stdin", "/dev/stdout", "/dev/stderr") or here.startswith(("/dev/fd/", "/proc/")):
+            return True
+        if not os.path.islink(here):
+            return False
+        here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
+    return False
 
 
 class AtomicFile:
