@@ -238,7 +238,7 @@ def _stdout_commands(tmp_path) -> dict[str, list[str]]:
 
     profile = str(write_profile(tmp_path))
     lines = tmp_path / "profiles.jsonl"
-    lines.write_text((json.dumps(merge(HEALTHY, {})) + "\n") * 3)
+    lines.write_text((json.dumps(merge(HEALTHY, {})) + "\n") * 130)  # three chunks: --jobs 2 starts workers
     return {
         "generate": ["generate", profile],
         "explain": ["explain", profile],
@@ -249,6 +249,7 @@ def _stdout_commands(tmp_path) -> dict[str, list[str]]:
         "schema": ["schema", "block"],
         "diff": ["diff", "default", str(ROOT / "examples" / "rulesets" / "clinic-north.toml")],
         "batch": ["batch", str(lines), "--jobs", "1"],
+        "batch, 2 workers": ["batch", str(lines), "--jobs", "2"],
         "new-ruleset": ["new-ruleset", "-o", str(tmp_path / "clinic.toml"), "--force"],  # says "wrote ..." on stdout
         "--version": ["--version"],
         "--help": ["generate", "--help"],
@@ -256,7 +257,7 @@ def _stdout_commands(tmp_path) -> dict[str, list[str]]:
 
 
 COMMANDS_WRITING_STDOUT = ["generate", "explain", "check", "check json", "formats", "formats json", "schema", "diff",
-                           "batch", "new-ruleset", "--version", "--help"]
+                           "batch", "batch, 2 workers", "new-ruleset", "--version", "--help"]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
