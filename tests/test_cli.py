@@ -204,9 +204,9 @@ def test_o_onto_a_special_file_exits_5_naming_it_and_writes_nothing(tmp_path, ki
     assert result.returncode == 5
     what = {"fifo": "a named pipe (FIFO)", "device": "a character device", "folder": "a folder",
             "link to a device": f"a character device (the symbolic link points to {tmp_path / 'null'})"}[kind]
+    hint = "name a file in it" if kind == "folder" else "to write to a device or a pipe, use standard output"
     assert result.stderr == (f"revhyper: error: cannot write {target}: it is {what}, not a regular file; revhyper only "
-                             "replaces regular files (to write to a device or a pipe, use standard output); nothing was "
-                             "written\n")
+                             f"replaces regular files ({hint}); nothing was written\n")
     assert sorted((p.name, os.lstat(p).st_mode) for p in tmp_path.iterdir()) == before
 
 

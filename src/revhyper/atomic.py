@@ -48,9 +48,9 @@ def resolve_target(path: str | os.PathLike) -> Path:
         return real
     kind = next((what for test, what in _KINDS if test(mode)), "not a regular file")
     via = f" (the symbolic link points to {real})" if os.path.islink(name) else ""
+    hint = "name a file in it" if stat.S_ISDIR(mode) else "to write to a device or a pipe, use standard output"
     raise NotAFileError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,
-                        f"it is {kind}{via}, not a regular file; revhyper only replaces regular files "
-                        "(to write to a device or a pipe, use standard output)", name)
+                        f"it is {kind}{via}, not a regular file; revhyper only replaces regular files ({hint})", name)
 
 
 def _names_an_open_file(name: str) -> bool:
