@@ -3,6 +3,7 @@ and a killed worker is reported as killed, not as a bug."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -15,6 +16,9 @@ import pytest
 from test_batch import varied, write_lines
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads processes from /proc (Linux)")
+
+forked = pytest.mark.skipif(multiprocessing.get_all_start_methods()[0] != "fork",
+                            reason="finds the workers as the batch's children, which they are when the pool forks them")
 
 
 def children(pid: int) -> set[int]:
@@ -66,6 +70,7 @@ def start_batch(tmp_path: Path, out: Path, jobs: int = 2) -> tuple[subprocess.Po
     return process, workers
 
 
+@forked
 def test_workers_exit_when_the_parent_is_killed_and_the_next_run_removes_its_temporary_files(tmp_path):
     """SIGKILL of the parent used to leave its workers running for ever, and a large temporary file."""
     out = tmp_path / "blocks.jsonl"
@@ -87,6 +92,7 @@ def test_workers_exit_when_the_parent_is_killed_and_the_next_run_removes_its_tem
     assert len(out.read_text().splitlines()) == 3
 
 
+@forked
 def test_a_killed_worker_is_reported_as_killed_exit_5_and_nothing_is_written(tmp_path):
     """A worker killed by the kernel for lack of memory used to be reported as "a bug" (exit 1)."""
     out = tmp_path / "blocks.jsonl"
@@ -102,6 +108,7 @@ def test_a_killed_worker_is_reported_as_killed_exit_5_and_nothing_is_written(tmp
     assert out.read_text() == "yesterday's blocks\n" and temporaries(tmp_path) == []
 
 
+@forked
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_sigterm_and_sighup_stop_the_workers_and_leave_no_file(tmp_path, signum, code):
     """SIGHUP (a closed terminal) used to kill the parent outright, leaving its temporary file and workers."""
@@ -185,6 +192,7 @@ print("still here")
     assert (result.returncode, result.stdout) == (1, "")
 
 
+@forked
 def test_a_reader_that_stops_early_ends_batch_quietly_with_141(tmp_path):
     """`revhyper batch profiles.jsonl | head`: no traceback, no message, workers and working files gone."""
     profiles = write_lines(tmp_path / "profiles.jsonl", varied(200) * 20)
