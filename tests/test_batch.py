@@ -200,6 +200,20 @@ def test_an_output_folder_that_cannot_be_written_exits_5_and_leaves_nothing(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["profiles.jsonl"]
 
 
+def test_o_onto_a_named_pipe_exits_5_and_o_onto_a_symlink_writes_its_target(tmp_path):
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(3))
+    os.mkfifo(tmp_path / "pipe")
+    result = run(profiles, "-o", tmp_path / "pipe")
+    assert result.returncode == 5
+    assert f"cannot write {tmp_path / 'pipe'}: it is a named pipe (FIFO), not a regular file" in result.stderr.decode()
+    (tmp_path / "store").mkdir()
+    (tmp_path / "latest.jsonl").symlink_to(tmp_path / "store" / "blocks.jsonl")
+    assert run(profiles, "-o", tmp_path / "latest.jsonl").returncode == 0
+    assert (tmp_path / "latest.jsonl").is_symlink() and len(records(tmp_path / "store" / "blocks.jsonl")) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.jsonl", "pipe", "profiles.jsonl", "store"]
+    assert os.listdir(tmp_path / "store") == ["blocks.jsonl"]
+
+
 def test_a_failure_while_writing_leaves_the_previous_file_and_no_temporary_file(tmp_path, monkeypatch, capsys):
     import revhyper.batch as batch
 
@@ -240,6 +254,8 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_partial_file(tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--jobs", "0"], "expected at least 1 process"),
+    (["--jobs", "-3"], "expected at least 1 process, got -3"),
+    (["--jobs", "1000"], "at most "),
     (["--jobs", "many"], "expected a whole number of processes"),
     (["--format", "csv"], "invalid choice: 'csv'"),
 ])
@@ -248,6 +264,18 @@ def test_bad_arguments_exit_2(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr.decode()
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_jobs_is_at_most_4_a_cpu_and_says_so():
+    """--jobs 1000 used to start 1,001 processes (19 GB); the limit is 4 for each CPU revhyper may use."""
+    from revhyper.batch import available_cores
+    from revhyper.commands.batch import _jobs
+
+    cores = available_cores()
+    assert _jobs(str(4 * cores)) == 4 * cores
+    with pytest.raises(Exception, match=rf"^at most {4 * cores} processes here \(4 for each of the {cores} CPUs? "
+                                        rf"revhyper may use\), got 1,000$"):
+        _jobs("1000")
 
 
 def test_a_missing_input_file_exits_2(tmp_path):

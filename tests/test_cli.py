@@ -164,3 +164,124 @@ def test_a_profile_can_come_from_standard_input_as_json_or_toml(tmp_path):
         merge(HEALTHY, {"pain": {"current": 11}})).encode(), capture_output=True, timeout=60)
     assert bad.returncode == 2
     assert bad.stderr.decode().startswith("<stdin>:1:") and "pain.current: expected a number from 0 to 10, got 11" in bad.stderr.decode()
+
+
+# -- -o onto links and special files ------------------------------------------------------------------
+
+def test_o_onto_a_symlink_writes_the_file_it_points_to_and_keeps_the_link(tmp_path):
+    real = tmp_path / "blocks" / "client.json"
+    real.parent.mkdir()
+    real.write_text("last week's block\n")
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    result = run("generate", write_profile(tmp_path), "-o", link)
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and json.loads(real.read_text())["status"] == "generated"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks", "client.json", "latest.json"]
+    assert os.listdir(real.parent) == ["client.json"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder", "link to a device"])
+def test_o_onto_a_special_file_exits_5_naming_it_and_writes_nothing(tmp_path, kind):
+    import stat
+
+    profile = write_profile(tmp_path)
+    target = tmp_path / "out"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        device = tmp_path / "null" if kind == "link to a device" else target
+        try:
+            os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # what /dev/null is
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+        if device != target:
+            target.symlink_to(device)
+    before = sorted((p.name, os.lstat(p).st_mode) for p in tmp_path.iterdir())
+    result = run("generate", profile, "-o", target)
+    assert result.returncode == 5
+    what = {"fifo": "a named pipe (FIFO)", "device": "a character device", "folder": "a folder",
+            "link to a device": f"a character device (the symbolic link points to {tmp_path / 'null'})"}[kind]
+    hint = "name a file in it" if kind == "folder" else "to write to a device or a pipe, use standard output"
+    assert result.stderr == (f"revhyper: error: cannot write {target}: it is {what}, not a regular file; revhyper only "
+                             f"replaces regular files ({hint}); nothing was written\n")
+    assert sorted((p.name, os.lstat(p).st_mode) for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("output", ["/dev/stdout", "/dev/fd/1", "link to /dev/stdout"])
+def test_o_onto_standard_output_s_name_is_refused_and_the_file_behind_it_stays(tmp_path, output):
+    """/dev/stdout is a link to whatever standard output is: followed, it led to replacing a log file another
+    process writes to (and as root the old code replaced the /dev/stdout link itself)."""
+    profile = write_profile(tmp_path)
+    if output.startswith("link"):
+        output = str(tmp_path / "out.json")
+        os.symlink("/dev/stdout", output)
+    log = tmp_path / "log.txt"
+    log.write_text("earlier lines\n")
+    inode = log.stat().st_ino
+    with open(log, "ab") as stdout:
+        result = subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile), "-o", output], stdout=stdout,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 5
+    assert result.stderr == (f"revhyper: error: cannot write {output}: it names a file a process has open (standard "
+                             "output, error or a file descriptor), not a file revhyper may replace; to write to standard "
+                             "output, leave out -o; nothing was written\n")
+    assert log.read_text() == "earlier lines\n" and log.stat().st_ino == inode
+
+
+# -- standard output: a full device, a closed pipe ------------------------------------------------------
+
+def _stdout_commands(tmp_path) -> dict[str, list[str]]:
+    from helpers import ROOT
+
+    profile = str(write_profile(tmp_path))
+    lines = tmp_path / "profiles.jsonl"
+    lines.write_text((json.dumps(merge(HEALTHY, {})) + "\n") * 130)  # three chunks: --jobs 2 starts workers
+    return {
+        "generate": ["generate", profile],
+        "explain": ["explain", profile],
+        "check": ["check", "default"],
+        "check json": ["check", "default", "--format", "json"],
+        "formats": ["formats"],
+        "formats json": ["formats", "--format", "json"],
+        "schema": ["schema", "block"],
+        "diff": ["diff", "default", str(ROOT / "examples" / "rulesets" / "clinic-north.toml")],
+        "batch": ["batch", str(lines), "--jobs", "1"],
+        "batch, 2 workers": ["batch", str(lines), "--jobs", "2"],
+        "new-ruleset": ["new-ruleset", "-o", str(tmp_path / "clinic.toml"), "--force"],  # says "wrote ..." on stdout
+        "--version": ["--version"],
+        "--help": ["generate", "--help"],
+    }
+
+
+COMMANDS_WRITING_STDOUT = ["generate", "explain", "check", "check json", "formats", "formats json", "schema", "diff",
+                           "batch", "batch, 2 workers", "new-ruleset", "--version", "--help"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", COMMANDS_WRITING_STDOUT)
+def test_standard_output_on_a_full_device_exits_5_with_a_clear_message(tmp_path, command):
+    """`revhyper ... > /dev/full` used to end in a traceback and exit 1 (or exit 0 with the output lost)."""
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "revhyper", *_stdout_commands(tmp_path)[command]], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert result.returncode == 5, result.stderr
+    assert result.stderr.splitlines()[-1] == "revhyper: error: cannot write standard output: No space left on device"
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert not [p.name for p in tmp_path.iterdir() if ".revhyper-" in p.name]
+
+
+@pytest.mark.parametrize("command", COMMANDS_WRITING_STDOUT)
+def test_a_closed_pipe_on_standard_output_exits_141_quietly(tmp_path, command):
+    """A reader that has gone (`| head`): no traceback, no message, 128 + SIGPIPE as `cat` or `grep` would."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run([sys.executable, "-m", "revhyper", *_stdout_commands(tmp_path)[command]], stdout=writer,
+                                stderr=subprocess.PIPE, text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    finally:
+        os.close(writer)
+    assert (result.returncode, result.stderr) == (141, "")
+    assert not [p.name for p in tmp_path.iterdir() if ".revhyper-" in p.name]

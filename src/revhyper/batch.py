@@ -20,11 +20,13 @@ holds the two to that.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import itertools
 import json
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import IO, Any, Protocol
@@ -281,16 +283,128 @@ def process_chunk(chunk: Chunk, ruleset: RuleSet, name: str) -> Done:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str) -> None:
-    """Run once in each worker: load the rule set (inherited as loaded when the worker was forked)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, parent: int) -> None:
+    """Run once in each worker: tie its life to the parent's, then load the rule set (inherited when forked)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and a hang-up are the parent's to handle: it stops the pool
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops a worker
+    if hasattr(signal, "pthread_sigmask"):  # held while the parent forked us (see _signals_held): a pending one acts now
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    die_with_parent(parent)
     ruleset = _WORKER.get("ruleset") if _WORKER.get("rules_arg", ...) == rules_arg else None
     if ruleset is None:
         from .cli import load_ruleset_arg
 
         ruleset = load_ruleset_arg(rules_arg)
     _WORKER.update(ruleset=ruleset, rules_arg=rules_arg, sha256=sha256, name=name, spill=spill)
+
+
+_HELD = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP while the pool forks its workers; they act once released.
+
+    The exception a signal handler raises (KeyboardInterrupt, cli.Stopped) would otherwise fire inside
+    the standard library's at-fork hooks, which print and drop it: the run would go on, and a worker
+    would start with the parent's handlers.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends this process when the thread that created it ends."""
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this process end when process ``parent`` (the batch) ends, however it ends (SIGKILL included).
+
+    When the batch is this process's own parent (the pool forks or spawns its workers), Linux's kernel
+    sends SIGKILL when it ends (prctl PR_SET_PDEATHSIG); elsewhere a thread checks twice a second that
+    the parent is still the same. When a start-up server stands between them (multiprocessing's
+    "forkserver", Python 3.14's default on Linux), the server outlives the batch while workers run, so a
+    thread watches the batch itself: a pidfd on Linux, whether its process id still runs elsewhere.
+    """
+    if os.getppid() != parent:
+        _watch_process(parent)
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it ended before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):  # no prctl here: fall back to watching
+            pass
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent,), name="revhyper-watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int, interval: float = 0.5) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
+
+
+def _watch_process(pid: int) -> None:
+    """End this process when process ``pid``, not its parent, ends (or at once, if it has)."""
+    import threading
+
+    from .atomic import process_running
+
+    try:
+        handle: int | None = os.pidfd_open(pid)  # readable once the process has ended, even before it is reaped
+    except (AttributeError, OSError):
+        handle = None
+    if handle is None and not process_running(pid):
+        os._exit(1)
+
+    def watch() -> None:
+        import select
+        import time
+
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while process_running(pid):
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="revhyper-watch-batch", daemon=True).start()
+
+
+class WorkerLost(Exception):
+    """A worker process ended in the middle of the batch: killed by a signal (often for lack of memory)."""
+
+
+def _lost(workers: list) -> WorkerLost:
+    """What ended the pool: the worker that was killed (not one we stopped afterwards with SIGTERM)."""
+    codes = [p.exitcode for p in workers if p.exitcode not in (None, 0)]
+    code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
+    if code is None:
+        return WorkerLost("a worker process ended unexpectedly")
+    if code > 0:
+        return WorkerLost(f"a worker process exited with code {code}")
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = "unknown signal"
+    hint = "; out of memory?" if -code == getattr(signal, "SIGKILL", 9) else ""
+    return WorkerLost(f"a worker process was killed by signal {-code} ({name}{hint})")
 
 
 def _work(chunk: Chunk) -> Done:
@@ -314,10 +428,15 @@ def _work(chunk: Chunk) -> Done:
 
 
 def available_cores() -> int:
+    """The CPUs this process may run on (its affinity mask, else the machine's count)."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+JOBS_PER_CORE = 4
+"""``--jobs`` is at most this many worker processes per available CPU: more only adds memory and switching."""
 
 
 class Sink(Protocol):
@@ -363,8 +482,10 @@ def process_stream(
     import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
+    from .atomic import temp_tag
+
     try:
-        spill = tempfile.mkdtemp(prefix=".revhyper-batch-", dir=spill_dir)
+        spill = tempfile.mkdtemp(prefix=f".batch.{temp_tag()}", suffix=".tmp", dir=spill_dir)
     except OSError as exc:
         raise OutputError(f"cannot make a working folder in {spill_dir or tempfile.gettempdir()}: "
                           f"{exc.strerror or exc}; nothing was written") from None
@@ -376,19 +497,29 @@ def process_stream(
         on_done(done)
 
     _WORKER.update(ruleset=ruleset, rules_arg=rules_arg)  # a forked worker inherits it as loaded
-    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(rules_arg, ruleset.sha256, name, spill))
+    pool = ProcessPoolExecutor(jobs, initializer=_init_worker,
+                               initargs=(rules_arg, ruleset.sha256, name, spill, os.getpid()))
+    workers: dict[int, Any] = {}  # every worker process started, kept to tell why the pool broke
     try:
         pending: deque = deque()
         for chunk in itertools.chain((first, second), chunks):
-            pending.append(pool.submit(_work, chunk))
+            with contextlib.nullcontext() if workers else _signals_held():  # the first submit forks the workers
+                pending.append(pool.submit(_work, chunk))
+            workers.update(getattr(pool, "_processes", None) or {})
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                 finish(pending.popleft().result())
         while pending:
             finish(pending.popleft().result())
-    except BaseException:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):  # stop now, not after queued chunks
-            process.terminate()
+    except BaseException as exc:
+        from concurrent.futures.process import BrokenProcessPool
+
+        workers.update(getattr(pool, "_processes", None) or {})
+        for process in workers.values():  # stop now, not after queued chunks
+            if process.exitcode is None:
+                process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(exc, BrokenProcessPool):
+            raise _lost(list(workers.values())) from None
         raise
     else:
         pool.shutdown(wait=True)
@@ -439,47 +570,26 @@ _NO_SENDFILE = {getattr(errno, name) for name in ("EINVAL", "ENOSYS", "EOPNOTSUP
 
 
 class AtomicOutput(Output):
-    """A file written through a temporary file in the same folder and renamed into place by ``commit()``.
+    """A file written through a temporary file in the target's folder and renamed into place by ``commit()``.
 
     Until then the target is untouched; ``discard()`` (also on leaving a ``with`` block by an exception)
-    removes the temporary file, so a failure or Ctrl-C leaves no partial output.
+    removes the temporary file, so a failure or Ctrl-C leaves no partial output. A symbolic link is
+    written through to its target; a device, named pipe, socket or folder is refused (see atomic.py).
     """
 
     def __init__(self, path: str | os.PathLike):
-        import tempfile
-        from pathlib import Path
+        from .atomic import AtomicFile
 
-        self.target = Path(path)
-        self.folder = self.target.parent if str(self.target.parent) else Path(".")
-        handle, self.temp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.folder)
-        super().__init__(os.fdopen(handle, "wb", buffering=1 << 20), str(path))
-        self.finished = False
+        self.atomic = AtomicFile(path, buffering=1 << 20)
+        self.target = self.atomic.target
+        self.folder = self.atomic.folder
+        super().__init__(self.atomic.file, str(path))
 
     def commit(self) -> None:
-        from .atomic import _umask
-
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        if self.target.exists():
-            os.chmod(self.temp, self.target.stat().st_mode & 0o777)
-        else:
-            os.chmod(self.temp, 0o644 & ~_umask())
-        os.replace(self.temp, self.target)
-        self.finished = True
+        self.atomic.commit()
 
     def discard(self) -> None:
-        if self.finished:
-            return
-        self.finished = True
-        try:
-            self.file.close()
-        except OSError:
-            pass
-        try:
-            os.unlink(self.temp)
-        except FileNotFoundError:
-            pass
+        self.atomic.discard()
 
     def __enter__(self) -> AtomicOutput:
         return self

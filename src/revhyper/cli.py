@@ -8,13 +8,16 @@ Exit codes (docs/cli.md):
   4  refused: the block (no sessions) says why and where to refer
   5  output failed: the output could not be produced or written; no partial file was left
   6  partial: `revhyper batch` finished, but some input lines were not valid profiles (each is reported)
+  129, 130, 143  stopped by SIGHUP, Ctrl-C (SIGINT) or SIGTERM (128 + the signal): workers stopped, no partial file
+  141  broken pipe: the reader of standard output went away (`| head`); quietly, as other tools (128 + SIGPIPE)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 EXIT_GENERATED = 0
 EXIT_INTERNAL = 1
@@ -23,6 +26,10 @@ EXIT_NEEDS_CLEARANCE = 3
 EXIT_REFUSED = 4
 EXIT_OUTPUT_FAILED = 5
 EXIT_PARTIAL = 6
+EXIT_HANGUP = 129
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
@@ -36,6 +43,15 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
+    def _print_message(self, message: str, file=None) -> None:
+        """argparse's own ignores a failed write; for standard output (--help, --version) main reports it."""
+        if not message:
+            return
+        if file is sys.stdout:
+            file.write(message)
+        else:
+            _say(message, end="")
+
 
 def build_parser() -> argparse.ArgumentParser:
     import importlib
@@ -44,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="revhyper", description="Periodized reverse hyperextension blocks for people with low back pain.",
                      epilog="Exit codes: 0 generated, 1 internal error, 2 bad input, 3 needs clearance, 4 refused, 5 output failed, "
-                            "6 partial (batch: some lines were bad input).")
+                            "6 partial (batch: some lines were bad input), 129/130/143 stopped by SIGHUP/Ctrl-C/SIGTERM, "
+                            "141 the reader of standard output went away.")
     parser.add_argument("--version", action="version", version=f"revhyper {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
@@ -54,25 +71,141 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+    except OSError as exc:  # a broken pipe from a command, or argparse printing --help or --version (stderr is never
+        return _stdout_failed(exc)  # the cause: what goes there is written by _say, which lets nothing through)
+    except SystemExit:  # --help, --version or a usage error, printed by argparse
+        failed = _flush_stdout()
+        if failed is None:
+            raise
+        return failed
+    failed = _flush_stdout()
+    return code if failed is None else failed
+
+
+def _flush_stdout() -> int | None:
+    """Flush what print() wrote, so that a full disk or a closed pipe shows here, not as a warning at exit.
+
+    None when it went well, else the exit code.
+    """
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return None
+    except OSError as exc:
+        return _stdout_failed(exc)
+
+
+def _stdout_failed(exc: OSError) -> int:
+    """Standard output cannot be written. A broken pipe (`revhyper ... | head`: the reader has what it wants)
+    exits 141 and says nothing, as other command-line tools do; anything else (a full disk) is exit 5."""
+    discard_stdout()
+    if isinstance(exc, BrokenPipeError):
+        return EXIT_BROKEN_PIPE
+    _say(f"revhyper: error: cannot write standard output: {exc.strerror or exc}")
+    return EXIT_OUTPUT_FAILED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from .errors import InputError, OutputError
 
     try:
         return args.run(args)
+    except BrokenPipeError:
+        raise
     except InputError as exc:
         for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
+            _say(str(problem))
         return EXIT_BAD_INPUT
     except OutputError as exc:
-        print(f"revhyper: error: {exc}", file=sys.stderr)
+        _say(f"revhyper: error: {exc}")
         return EXIT_OUTPUT_FAILED
-    except KeyboardInterrupt:
-        print("revhyper: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else 2
+        _say(f"revhyper: {'interrupted' if signum == 2 else f'stopped by {exc}'}; nothing was written")
+        return 128 + signum
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-        print(f"revhyper: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it", file=sys.stderr)
+        _say(f"revhyper: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it")
         return EXIT_INTERNAL
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread by :func:`stop_on_signals` so that the run cleans up as for Ctrl-C."""
+
+    def __init__(self, signum: int, name: str):
+        super().__init__(name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped`, so a long run cleans up as for Ctrl-C.
+
+    Once: a second signal during the clean-up is ignored (see also :func:`raise_if_stopped`). Outside
+    the main thread nothing changes. Short commands leave the signals alone: killed, they exit 143 or
+    129 all the same, and an -o file is either whole or untouched.
+    """
+    import signal
+
+    def stop(signum, frame):
+        if not _STOPPING:
+            _STOPPING.append(signum)
+            raise Stopped(signum, signal.Signals(signum).name)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        try:
+            previous[number] = signal.signal(number, stop)
+        except ValueError:  # not the main thread
+            break
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        _STOPPING.clear()
+
+
+_STOPPING: list[int] = []
+"""The signal that is stopping the run, once one has arrived."""
+
+
+def raise_if_stopped() -> None:
+    """Raise :class:`Stopped` again if a signal arrived but its exception was lost.
+
+    Python prints and drops an exception raised where it cannot propagate (a ``__del__``, a callback
+    of the standard library); a long run calls this between steps so that it still stops.
+    """
+    if _STOPPING:
+        import signal
+
+        raise Stopped(_STOPPING[0], signal.Signals(_STOPPING[0]).name)
+
+
+def _say(text: str, end: str = "\n") -> None:
+    """A message on standard error, which may itself be gone (a closed terminal)."""
+    try:
+        print(text, file=sys.stderr, end=end)
+    except (OSError, ValueError):
+        pass
+
+
+def discard_stdout() -> None:
+    """Point standard output at the null device, so that Python's flush at exit has nowhere to fail."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def load_ruleset_arg(path: str | None):
@@ -92,12 +225,23 @@ def load_profile_arg(path: str, ruleset):
 
 
 def emit(data: bytes, output: str | None) -> None:
-    """Write ``data`` to standard output, or atomically to ``output``."""
+    """Write ``data`` to standard output, or atomically to ``output`` (through a symbolic link; never a device).
+
+    Every command writes its standard output through here: a full disk is an OutputError (exit 5); a
+    broken pipe passes as BrokenPipeError, for :func:`main` to exit quietly.
+    """
     from .errors import OutputError
 
     if output in (None, "-"):
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            discard_stdout()  # what the failed write left buffered must not fail a second time at exit
+            raise OutputError(f"cannot write standard output: {exc.strerror or exc}") from exc
         return
     from .atomic import write_atomic
 

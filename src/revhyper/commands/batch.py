@@ -16,6 +16,13 @@ def _jobs(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number of processes, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1 process, got {value}")
+    from ..batch import JOBS_PER_CORE, available_cores
+
+    cores = available_cores()
+    if value > JOBS_PER_CORE * cores:
+        raise argparse.ArgumentTypeError(
+            f"at most {JOBS_PER_CORE * cores} processes here ({JOBS_PER_CORE} for each of the {cores} "
+            f"CPU{'s' if cores != 1 else ''} revhyper may use), got {value:,}")
     return value
 
 
@@ -30,7 +37,8 @@ def register(commands) -> None:
     batch.add_argument("profiles", metavar="PROFILES", help="JSON lines file, one profile a line (- for standard input)")
     batch.add_argument("-o", "--output", metavar="FILE",
                        help="write here, atomically when every line is done (default: standard output)")
-    batch.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="worker processes (default: every core)")
+    batch.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                       help="worker processes (default: one per core; at most 4 per core)")
     batch.add_argument("--format", "-f", choices=("json",), default="json",
                        help="json: the canonical block (docs/block.md) on each line; the only batch format")
     batch.add_argument("--rules", metavar="FILE", help='rule set (a file, "default" or "plugin:NAME"; default: embedded)')
@@ -38,10 +46,11 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    import signal
+    import tempfile
 
-    from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, available_cores, process_stream
-    from ..cli import load_ruleset_arg
+    from ..atomic import remove_stale, resolve_target
+    from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, WorkerLost, available_cores, process_stream
+    from ..cli import discard_stdout, load_ruleset_arg, raise_if_stopped, stop_on_signals
     from ..errors import InputError, OutputError, Problem
 
     ruleset = load_ruleset_arg(args.rules)  # a bad rule set: exit 2 before anything starts
@@ -53,11 +62,17 @@ def run(args) -> int:
     jobs = args.jobs or available_cores()
     to_stdout = args.output in (None, "-")
     where = "standard output" if to_stdout else args.output
+    incomplete = "; the output on standard output is incomplete" if to_stdout else "; nothing was written"
 
     def failed(exc: OSError) -> OutputError:
+        if to_stdout:
+            discard_stdout()  # what the failed write left buffered must not fail a second time at exit
         return OutputError(f"cannot write {where}: {exc.strerror or exc}" + ("" if to_stdout else "; nothing was written"))
 
     try:
+        working = None if to_stdout else str(resolve_target(args.output).parent)  # also where the output is made
+        for path in remove_stale(working or tempfile.gettempdir()):  # left by a run killed outright (SIGKILL)
+            print(f"revhyper batch: removed {path}, left by an earlier run that was stopped", file=sys.stderr)
         atomic = None if to_stdout else AtomicOutput(args.output)
         output = Output(sys.stdout.buffer, where) if atomic is None else atomic
     except OSError as exc:
@@ -70,6 +85,7 @@ def run(args) -> int:
     progress = _Progress(source) if sys.stderr.isatty() else None
 
     def on_done(done) -> None:
+        raise_if_stopped()
         for key, count in zip(COUNTED, done.counts):
             counts[key] += count
         room = MAX_PROBLEMS_SHOWN - shown[0]
@@ -83,22 +99,15 @@ def run(args) -> int:
         if progress:
             progress.update(sum(counts.values()), done.size)
 
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, stop)  # `kill` also leaves no partial file
-    except ValueError:  # not the main thread: leave signals alone
-        previous = None
     start = time.perf_counter()
     try:
-        with source:
+        with source, stop_on_signals():  # SIGTERM and SIGHUP stop the run as Ctrl-C does: workers stopped, no file left
             process_stream(source, sink, ruleset=ruleset, rules_arg=args.rules, name=name, jobs=jobs, on_done=on_done,
-                           spill_dir=None if atomic is None else str(atomic.folder))
+                           spill_dir=working)
         sink.finish()
+    except WorkerLost as exc:
+        raise OutputError(f"{exc}{incomplete}") from None
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
         if atomic is not None:
             atomic.discard()  # no-op after a commit
         if progress:
@@ -119,7 +128,7 @@ def run(args) -> int:
 
 
 class _Guarded:
-    """The output, with a failure to write it reported as an output failure (exit 5)."""
+    """The output, with a failure to write it reported as an output failure (exit 5); a broken pipe passes."""
 
     def __init__(self, output, failed):
         self.output = output
@@ -128,18 +137,24 @@ class _Guarded:
     def write(self, data: bytes) -> None:
         try:
             self.output.write(data)
+        except BrokenPipeError:  # the reader of standard output left: cli.main exits quietly
+            raise
         except OSError as exc:
             raise self.failed(exc) from exc
 
     def append_file(self, path: str) -> None:
         try:
             self.output.append_file(path)
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             raise self.failed(exc) from exc
 
     def finish(self) -> None:
         try:
             self.output.commit() if hasattr(self.output, "commit") else self.output.flush()
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             raise self.failed(exc) from exc
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
-from ..cli import EXIT_BAD_INPUT, EXIT_GENERATED
+from ..cli import EXIT_BAD_INPUT, EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
@@ -51,18 +50,19 @@ def _print(args, problems, ruleset) -> None:
             "problems": [{"file": p.file, "line": p.line, "column": p.column, "severity": p.severity, "path": p.path,
                           "message": p.message, "suggestion": p.suggestion} for p in problems],
         }
-        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        emit((json.dumps(out, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), None)
         return
-    for problem in problems:
-        print(str(problem))
+    lines = [str(problem) for problem in problems]
     n_errors, n_warnings = _count(errors), _count(warnings)
     if errors:
-        print(f"{n_errors:,} error{'s' if n_errors != 1 else ''}, {n_warnings:,} warning{'s' if n_warnings != 1 else ''}")
-        return
-    extra = f", extends {' <- '.join(ruleset.extends)}" if ruleset.extends else ""
-    disabled = f", {len(ruleset.disabled)} disabled" if ruleset.disabled else ""
-    print(printable(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{disabled}{extra}, sha256 {ruleset.sha256}"
-                    + (f" ({n_warnings:,} warning{'s' if n_warnings != 1 else ''})" if warnings else "")))
+        lines.append(f"{n_errors:,} error{'s' if n_errors != 1 else ''}, {n_warnings:,} warning{'s' if n_warnings != 1 else ''}")
+    else:
+        extra = f", extends {' <- '.join(ruleset.extends)}" if ruleset.extends else ""
+        disabled = f", {len(ruleset.disabled)} disabled" if ruleset.disabled else ""
+        lines.append(printable(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{disabled}{extra}, "
+                               f"sha256 {ruleset.sha256}"
+                               + (f" ({n_warnings:,} warning{'s' if n_warnings != 1 else ''})" if warnings else "")))
+    emit("".join(line + "\n" for line in lines).encode("utf-8"), None)
 
 
 def _count(problems) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cli import EXIT_GENERATED
+from ..cli import EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
@@ -33,28 +33,26 @@ def run(args) -> int:
     listed = [(name, x) for name, x in chosen.items()] + sorted(shadowed.items())
     failures = sorted(plugins.failures.values())
     if args.format == "json":
-        sys.stdout.write(json.dumps({
+        emit((json.dumps({
             "formats": [{"name": name, "format": x.name, "suffix": x.suffix, "media_type": x.media_type,
                          "provider": x.provider, "description": x.description, "statuses": list(x.statuses)}
                         for name, x in listed],
             "conflicts": [{"format": c.format, "chosen": c.chosen, "others": list(c.others), "reason": c.reason}
                           for c in table.conflicts],
             "failed_plugins": failures,
-        }, indent=2, ensure_ascii=True) + "\n")
+        }, indent=2, ensure_ascii=True) + "\n").encode("utf-8"), None)
     else:
         rows = [["format", "suffix", "media type", "provided by", "description"]]
         rows += [[_escaped(cell) for cell in (name, x.suffix, x.media_type, x.provider, x.description)] for name, x in listed]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        for row in rows:
-            print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
         if table.conflicts:
-            print("\nconflicts (each format name means one exporter; the others by DISTRIBUTION:FORMAT):")
-            for conflict in table.conflicts:
-                print(f"  {_escaped(str(conflict))}")
+            out.append("\nconflicts (each format name means one exporter; the others by DISTRIBUTION:FORMAT):")
+            out.extend(f"  {_escaped(str(conflict))}" for conflict in table.conflicts)
         if failures:
-            print("\nbroken plugins (their formats are not available):")
-            for failure in failures:
-                print(f"  {_escaped(failure)}")
+            out.append("\nbroken plugins (their formats are not available):")
+            out.extend(f"  {_escaped(failure)}" for failure in failures)
+        emit("".join(line + "\n" for line in out).encode("utf-8"), None)
         for failure in failures:
             print(f"warning: {_escaped(failure)}", file=sys.stderr)
     return EXIT_GENERATED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..cli import EXIT_GENERATED
+from ..cli import EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
@@ -35,7 +35,7 @@ def run(args) -> int:
         write_atomic(args.output, text.encode("utf-8"))
     except OSError as exc:
         raise OutputError(f"cannot write {args.output}: {exc.strerror or exc}; nothing was written") from exc
-    print(f"wrote {args.output}: extends {args.extends}; check it with `revhyper check {args.output}`")
+    emit(f"wrote {args.output}: extends {args.extends}; check it with `revhyper check {args.output}`\n".encode("utf-8"), None)
     return EXIT_GENERATED
 
 
