@@ -48,7 +48,7 @@ def run(args) -> int:
 def summary(log) -> str:
     from ..logs.rows import shown
 
-    lines = [f"{shown(log.file)[1:-1]}: {len(log.sessions())} sessions, {len(log)} sets (read as {log.reader})"]
+    lines = [f"{shown(log.file)[1:-1]}: {_count(len(log.sessions()), 'session')}, {_count(len(log), 'set')} (read as {log.reader})"]
     for session in log.sessions():
         pain = "/".join("-" if p is None else str(p) for p in (session.pain_during, session.pain_next_morning))
         load = "bodyweight" if session.load_max_kg is None else f"up to {session.load_max_kg:g} kg"
@@ -56,3 +56,7 @@ def summary(log) -> str:
         lines.append(f"  {session.date.isoformat()}  {', '.join(session.variants)}: {session.sets} sets, "
                      f"{session.reps_done} reps, {load}{rpe}; pain during/next morning {pain}")
     return "\n".join(lines) + "\n"
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'s' * (number != 1)}"

@@ -119,7 +119,7 @@ def read_strong(data: bytes, file: str, options: ReadOptions) -> ReadResult:
     if warmups:
         skipped.append(f"skipped {warmups} warm-up set{'s' * (warmups != 1)} (Set Order W)")
     if not_sets:
-        skipped.append(f"skipped {not_sets} row{'s' * (not_sets != 1)} that are not sets (a rest timer, a note)")
+        skipped.append(f"skipped {not_sets} row{'s' if not_sets != 1 else ''} that {'are not sets' if not_sets != 1 else 'is not a set'} (a rest timer, a note)")
     return ReadResult(tuple(out), tuple(skipped), tuple(problems), weight_unit_assumed=unit_column is None and bool(out))
 
 
