@@ -97,7 +97,7 @@ def test_control_characters_and_lone_surrogates_are_errors_shown_escaped():
     assert found == ["log.csv:2:43: error: note: 'bad\\x07bell' contains a control character (U+0007); remove it"]
     found = problems(b'{"date": "2026-12-07", "variant": "x\\ud800", "set": 1, "reps": 3}\n', name="log.jsonl")
     assert len(found) == 1 and "\\ud800" in found[0] and "\ud800" not in found[0]
-    assert problems(b"\xff\xfe" + HEADER.encode())[0].startswith("log.csv:1: error: the file is not UTF-8 text")
+    assert problems(b"\xff\xfe" + HEADER.encode(), format="revhyper")[0].startswith("log.csv:1: error: the file is not UTF-8 text")
 
 
 def test_jsonl_problems_name_the_line_and_key():
