@@ -268,3 +268,36 @@ def test_import_stays_lazy():
             "revhyper.load_block; print('cattrs' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["[]", "False"]  # cattrs waits for the first block read
+
+
+# -- docs/logs.md ----------------------------------------------------------------------------------
+
+def _marked(name: str):
+    from test_docs import marked
+
+    return marked((ROOT / "docs" / name).read_text(encoding="utf-8"))
+
+
+def test_logs_md_example_log_reads_and_bad_log_prints_what_the_docs_show(tmp_path, monkeypatch, capsys):
+    found = _marked("logs.md")
+    good = [body for marker, _, body in found if marker.startswith("example log")]
+    assert len(parse_log(good[0].encode(), name="done.csv")) == 5
+    position = next(i for i, (marker, _, _) in enumerate(found) if marker.startswith("bad log:"))
+    name = found[position][0].split(":", 1)[1].strip()
+    assert found[position + 1][0] == "output"
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_text(found[position][2], encoding="utf-8")
+    assert main(["log", name]) == 2
+    assert capsys.readouterr().err == found[position + 1][2]
+
+
+def test_logs_md_exercise_map_loads_and_documents_every_column():
+    from revhyper.logs.model import FIELDS
+    from revhyper.logs.names import exercise_map_from_data
+    import tomllib
+
+    body = next(body for marker, _, body in _marked("logs.md") if marker == "exercise map")
+    mapped = exercise_map_from_data(tomllib.loads(body), revhyper.default_ruleset().variants)
+    assert mapped.names["hip_raise/bent_knee_swiss_ball_reverse_hip_raise"] == "ball_reverse_hyper"
+    text = (ROOT / "docs" / "logs.md").read_text()
+    assert all(f"| `{field}` |" in text for field in FIELDS)
