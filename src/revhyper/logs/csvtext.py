@@ -4,23 +4,61 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import LogError, Problem
 
 
-def records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str], list[int | None]]]:
-    """(line, fields, columns) for every non-blank record. ``line`` is where the record starts; a field's column
-    is 1-based on that line (None for a field after a line break inside quotes)."""
+class Columns(Mapping[str, int]):
+    """Field name -> 1-based column, worked out only when a message needs one (never on the happy path)."""
+
+    __slots__ = ("_compute", "_found")
+
+    def __init__(self, compute: Callable[[], dict[str, int]]):
+        self._compute = compute
+        self._found: dict[str, int] | None = None
+
+    def _all(self) -> dict[str, int]:
+        if self._found is None:
+            self._found = self._compute()
+        return self._found
+
+    def __getitem__(self, key: str) -> int:
+        return self._all()[key]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str], Callable[[], list[int | None]]]]:
+    """(line, fields, columns) for every non-blank record. ``line`` is where the record starts; ``columns()`` gives
+    each field's 1-based column on that line (None for a field after a line break inside quotes)."""
     lines = text.splitlines()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     start = 1
     for fields in reader:
         line = start
         start = reader.line_num + 1
-        if not any(field.strip() for field in fields):
+        if not any(fields) or not any(field.strip() for field in fields):
             continue
-        yield line, fields, _columns(lines[line - 1] if line - 1 < len(lines) else "", delimiter, len(fields))
+        raw = lines[line - 1] if line - 1 < len(lines) else ""
+        yield line, fields, (lambda raw=raw, count=len(fields): _columns(raw, delimiter, count))
+
+
+def columns_of(columns: Callable[[], list[int | None]], index: Mapping[str, int]) -> Columns:
+    """The lazy columns of the fields named in ``index`` (field name -> position in the record)."""
+    def compute() -> dict[str, int]:
+        found = columns()
+        return {key: column for key, position in index.items() if (column := found[position]) is not None}
+    return Columns(compute)
 
 
 def _columns(raw: str, delimiter: str, count: int) -> list[int | None]:

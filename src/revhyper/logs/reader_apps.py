@@ -28,7 +28,7 @@ import datetime as dt
 import re
 
 from ..errors import LogError, Problem
-from .csvtext import delimiter_of, first_line, header_problem, records
+from .csvtext import columns_of, delimiter_of, first_line, header_problem, records
 from .rows import LB, LogReader, LogRow, ReadOptions, ReadResult, shown
 
 MONTHS = {name: number for number, name in enumerate(
@@ -104,7 +104,7 @@ def read_strong(data: bytes, file: str, options: ReadOptions) -> ReadResult:
             unit = "lb" if written in ("lb", "lbs") else "kg" if written in ("kg", "kgs", "") else written
             if unit not in ("kg", "lb"):
                 problems.append(Problem(file, "Weight Unit", f"unknown weight unit {shown(written)} (kg or lbs)", line,
-                                        columns[unit_column]))
+                                        columns()[unit_column]))
                 continue
         date = fields[index["Date"]].strip()[:10]
         rpe = fields[index["RPE"]] if "RPE" in index else None
@@ -114,7 +114,7 @@ def read_strong(data: bytes, file: str, options: ReadOptions) -> ReadResult:
                     **({"note": index["Notes"]} if "Notes" in index else {})}
         out.append(LogRow(line=line, date=date, exercise=fields[index["Exercise Name"]],
                           reps=_whole(fields[index["Reps"]]), load_kg=_weight(fields[index["Weight"]], unit),
-                          rpe=rpe, note=note, columns={k: c for k, p in position.items() if (c := columns[p])}))
+                          rpe=rpe, note=note, columns=columns_of(columns, position)))
     skipped = []
     if warmups:
         skipped.append(f"skipped {warmups} warm-up set{'s' * (warmups != 1)} (Set Order W)")
@@ -165,7 +165,7 @@ def read_hevy(data: bytes, file: str, options: ReadOptions) -> ReadResult:
                           load_kg=_weight(fields[weight_column], unit),
                           rpe=fields[index["rpe"]] if "rpe" in index else None,
                           note=fields[index["exercise_notes"]] if "exercise_notes" in index else None,
-                          columns={k: c for k, p in position.items() if (c := columns[p])}))
+                          columns=columns_of(columns, position)))
     skipped = [f"skipped {warmups} warm-up set{'s' * (warmups != 1)} (set_type warmup)"] if warmups else []
     return ReadResult(tuple(out), tuple(skipped), tuple(problems))
 

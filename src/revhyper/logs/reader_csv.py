@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import LogError, Problem
 from ..locate import Locations
 from ..suggest import did_you_mean
-from .csvtext import delimiter_of, first_line, header_problem, records
+from .csvtext import Columns, columns_of, delimiter_of, first_line, records
 from .model import FIELDS, REQUIRED
 from .rows import LogReader, LogRow, ReadOptions, ReadResult, shown
 
@@ -20,7 +20,8 @@ def read_csv(data: bytes, file: str, options: ReadOptions) -> ReadResult:
     rows = list(records(text, ","))
     if not rows:
         return ReadResult()
-    line, header, columns = rows[0]
+    line, header, header_columns = rows[0]
+    columns = header_columns()
     problems = []
     index: dict[str, int] = {}
     for position, name in enumerate(header):
@@ -46,8 +47,7 @@ def read_csv(data: bytes, file: str, options: ReadOptions) -> ReadResult:
         values: dict[str, Any] = {key: fields[position] for key, position in index.items()}
         exercise = values.pop("variant")
         out.append(LogRow(line=line, exercise=exercise, named_by="variant", set=values.pop("set"),
-                          columns={key: columns[position] for key, position in index.items() if columns[position]},
-                          **values))
+                          columns=columns_of(columns, index), **values))
     return ReadResult(tuple(out), problems=tuple(problems))
 
 
@@ -71,11 +71,10 @@ def read_jsonl(data: bytes, file: str, options: ReadOptions) -> ReadResult:
             problems.append(Problem(file, "", "each line is one set: a JSON object with the keys "
                                               f"{', '.join(FIELDS)}", number, 1))
             continue
-        where = Locations(raw, "json")
-        columns = {key: where.value((key,))[1] for key in item if key in FIELDS and where.value((key,))}
+        columns = Columns(lambda raw=raw, item=item: _json_columns(raw, item))
         unknown = [key for key in item if key not in FIELDS]
         for key in unknown:
-            position = where.key((key,))
+            position = Locations(raw, "json").key((key,))
             problems.append(Problem(file, str(key), f"unknown key {shown(key)} (the keys are {', '.join(FIELDS)})",
                                     number, position[1] if position else None, did_you_mean(key, FIELDS)))
         missing = [key for key in REQUIRED if key not in item]
@@ -88,6 +87,11 @@ def read_jsonl(data: bytes, file: str, options: ReadOptions) -> ReadResult:
         out.append(LogRow(line=number, exercise=values.pop("variant"), named_by="variant",
                           set="" if given_set is None else given_set, columns=columns, **values))
     return ReadResult(tuple(out), problems=tuple(problems))
+
+
+def _json_columns(raw: str, item: dict[str, Any]) -> dict[str, int]:
+    where = Locations(raw, "json")
+    return {key: position[1] for key in item if key in FIELDS and (position := where.value((key,)))}
 
 
 def _no_constant(word: str) -> Any:

@@ -103,8 +103,13 @@ def shown(value: Any) -> str:
     return str(value) if isinstance(value, (int, float)) else type(value).__name__
 
 
+UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def unsafe_character(text: str) -> str | None:
     """The first control character or lone surrogate in ``text``, described, or None."""
+    if text.isprintable() or not UNSAFE.search(text):
+        return None
     for char in text:
         code = ord(char)
         if 0xD800 <= code <= 0xDFFF:
@@ -127,6 +132,20 @@ class _Checker:
 
     def number(self, row: LogRow, key: str, low: float, high: float, whole: bool) -> Any:
         value = getattr(row, key)
+        if value is None or value == "":
+            return None
+        if type(value) is str:
+            if value.isdigit() and value.isascii() and (whole or len(value) < 16):  # the usual cell: "12"
+                number: float = int(value)
+                if low <= number <= high:
+                    return number
+            elif not whole and NUMBER.fullmatch(value):  # "22.5"
+                number = float(value)
+                if low <= number <= high and math.isfinite(number):
+                    return number
+        return self._number(row, key, value, low, high, whole)
+
+    def _number(self, row: LogRow, key: str, value: Any, low: float, high: float, whole: bool) -> Any:
         if self.absent(value):
             return None
         what = f"a whole number from {low:g} to {high:g}" if whole else f"a number from {low:g} to {high:g}"
