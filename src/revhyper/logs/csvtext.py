@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable, Iterator, Mapping
 
@@ -50,7 +51,7 @@ def records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str], C
         if not any(fields) or not any(field.strip() for field in fields):
             continue
         raw = lines[line - 1] if line - 1 < len(lines) else ""
-        yield line, fields, (lambda raw=raw, count=len(fields): _columns(raw, delimiter, count))
+        yield line, fields, functools.partial(_columns, raw, delimiter, len(fields))
 
 
 def columns_of(columns: Callable[[], list[int | None]], index: Mapping[str, int]) -> Columns:

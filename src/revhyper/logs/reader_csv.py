@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -21,7 +22,7 @@ def read_csv(data: bytes, file: str, options: ReadOptions) -> ReadResult:
     if not rows:
         return ReadResult()
     line, header, header_columns = rows[0]
-    columns = header_columns()
+    at = header_columns()
     problems = []
     index: dict[str, int] = {}
     for position, name in enumerate(header):
@@ -29,10 +30,10 @@ def read_csv(data: bytes, file: str, options: ReadOptions) -> ReadResult:
         if key in FIELDS and key not in index:
             index[key] = position
         elif key in index:
-            problems.append(Problem(file, "header", f"column '{key}' is given twice", line, columns[position]))
+            problems.append(Problem(file, "header", f"column '{key}' is given twice", line, at[position]))
         else:
             problems.append(Problem(file, "header", f"unknown column {shown(key)} (the columns are {', '.join(FIELDS)})",
-                                    line, columns[position], did_you_mean(key, FIELDS)))
+                                    line, at[position], did_you_mean(key, FIELDS)))
     missing = [key for key in REQUIRED if key not in index]
     if missing:
         problems.append(Problem(file, "header", f"missing column{'s' * (len(missing) > 1)} {', '.join(missing)} "
@@ -71,7 +72,7 @@ def read_jsonl(data: bytes, file: str, options: ReadOptions) -> ReadResult:
             problems.append(Problem(file, "", "each line is one set: a JSON object with the keys "
                                               f"{', '.join(FIELDS)}", number, 1))
             continue
-        columns = Columns(lambda raw=raw, item=item: _json_columns(raw, item))
+        columns = Columns(functools.partial(_json_columns, raw, item))
         unknown = [key for key in item if key not in FIELDS]
         for key in unknown:
             position = Locations(raw, "json").key((key,))

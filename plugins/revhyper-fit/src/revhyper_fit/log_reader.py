@@ -76,7 +76,7 @@ def read_fit(data: bytes, file: str, options: ReadOptions) -> ReadResult:
     return ReadResult(tuple(rows), tuple(skipped))
 
 
-def _local_offset(messages: dict[str, Any]) -> dt.timedelta:
+def _local_offset(messages: Any) -> dt.timedelta:
     for activity in messages.get("activity_mesgs", []):
         stamp, local = activity.get("timestamp"), activity.get("local_timestamp")
         if isinstance(stamp, dt.datetime) and isinstance(local, int):
