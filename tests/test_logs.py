@@ -12,6 +12,7 @@ import pytest
 
 import revhyper
 from revhyper.cli import main
+from revhyper.block_loader import parse_block
 from revhyper.logs.load import parse_log
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,7 +242,7 @@ def test_block_errors_name_the_key_path_and_place(tmp_path):
     data["weeks"][0]["sessions"][0]["exercises"][0]["repz"] = 12
     text = json.dumps(data, indent=2)
     with pytest.raises(revhyper.BlockError) as info:
-        revhyper.block_loader.parse_block(text, name="b.json")
+        parse_block(text, name="b.json")
     found = [str(p) for p in info.value.problems]
     assert any(f.startswith("b.json:") and "weeks[0].sessions[0].exercises[0].reps: expected a whole number, got \"12\""
                in f for f in found)
@@ -301,3 +302,52 @@ def test_logs_md_exercise_map_loads_and_documents_every_column():
     assert mapped.names["hip_raise/bent_knee_swiss_ball_reverse_hip_raise"] == "ball_reverse_hyper"
     text = (ROOT / "docs" / "logs.md").read_text()
     assert all(f"| `{field}` |" in text for field in FIELDS)
+
+
+def test_a_failing_or_hanging_plugin_reader_is_named_and_exits_5(tmp_path, capsys, monkeypatch):
+    import time
+
+    from revhyper import plugins
+    from revhyper.hookspecs import hookimpl
+    from revhyper.logs.rows import LogReader
+
+    def boom(data, name, options):
+        raise ZeroDivisionError("division by zero")
+
+    def hang(data, name, options):
+        time.sleep(30)
+
+    class Broken:
+        @hookimpl
+        def revhyper_register_log_readers(self, register):
+            register(LogReader("boom", "fails", boom))
+            register(LogReader("hangs", "hangs", hang))
+
+    path = tmp_path / "x.log"
+    path.write_text("anything\n")
+    monkeypatch.setenv("REVHYPER_EXPORT_TIMEOUT", "1")
+    plugins.reset()
+    try:
+        plugins.get_plugins().register(Broken(), "broken", provider="revhyper-broken")
+        assert main(["log", str(path), "--log-format", "boom"]) == 5
+        assert "the boom log reader (from revhyper-broken) failed: ZeroDivisionError: division by zero" in capsys.readouterr().err
+        assert main(["log", str(path), "--log-format", "hangs"]) == 5
+        assert "the hangs log reader (from revhyper-broken) did not finish within 1 s" in capsys.readouterr().err
+    finally:
+        plugins.reset()
+
+
+def test_block_round_trip_for_generated_profiles():
+    from hypothesis import HealthCheck, given, settings
+    from strategies import profile_dicts
+
+    rules = revhyper.default_ruleset()
+
+    @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=40)
+    @given(profile_dicts())
+    def round_trip(data):
+        block = revhyper.generate(revhyper.profile_from_data(data, ruleset=rules), rules)
+        data = revhyper.block_to_json(block)
+        assert revhyper.block_to_json(parse_block(data)) == data
+
+    round_trip()

@@ -60,19 +60,31 @@ def parse_log(data: bytes, *, name: str = "<log>", ruleset: RuleSet | None = Non
 
 
 def _read(reader: LogReader, data: bytes, name: str, options: ReadOptions):
+    """Run the reader; a plugin's runs under the time limit (REVHYPER_EXPORT_TIMEOUT when the command line set one),
+    and anything it raises but a LogError is reported as its failure, by name (exit 5)."""
     from ..errors import InputError, OutputError
-    from ..exporters import describe_failure
+    from ..exporters import PASS_THROUGH, TIME_LIMIT_ENV, TimeLimitExceeded, describe_failure, time_limited
 
-    try:
+    if reader.provider == "revhyper":
         return reader.read(data, name, options)
+    who = f"the {reader.name} log reader (from {reader.provider})"
+    try:
+        with time_limited():
+            result = reader.read(data, name, options)
     except InputError:
         raise
-    except (KeyboardInterrupt, MemoryError):
+    except TimeLimitExceeded as exc:
+        raise OutputError(f"{who} did not finish within {exc.seconds:g} s (the time limit, set by {TIME_LIMIT_ENV}); "
+                          "it was stopped") from None
+    except PASS_THROUGH:
         raise
-    except Exception as exc:  # noqa: BLE001 - a plugin's reader failing is the plugin's failure, not a crash
-        if reader.provider == "revhyper":
-            raise
-        raise OutputError(f"the {reader.name} log reader (from {reader.provider}) failed: {describe_failure(exc)}") from exc
+    except BaseException as exc:  # noqa: BLE001 - a plugin's reader failing (even by sys.exit) is the plugin's failure
+        raise OutputError(f"{who} failed: {describe_failure(exc)}") from exc
+    from .rows import ReadResult
+
+    if not isinstance(result, ReadResult):
+        raise OutputError(f"{who} returned {type(result).__name__}, not a ReadResult")
+    return result
 
 
 def find_reader(data: bytes, name: str, format: str | None) -> LogReader:
