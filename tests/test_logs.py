@@ -351,3 +351,28 @@ def test_block_round_trip_for_generated_profiles():
         assert revhyper.block_to_json(parse_block(data)) == data
 
     round_trip()
+
+
+@pytest.mark.parametrize("reader", ["revhyper", "revhyper-jsonl", "strong", "hevy", None])
+def test_any_bytes_as_a_log_end_in_a_revhyper_error_naming_the_file(reader):
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    rules = revhyper.default_ruleset()
+    header = HEADER.encode() if reader in ("revhyper", None) else b""
+    cells = st.sampled_from(["", "2026-12-07", "machine_reverse_hyper", "1", "12", "-3", "nan", "1e999", "\x07", "\ud800",
+                             '"', "\n", ",", ";", "W", "warmup", "Reverse Hyperextension", "7 Dec 2026, 07:30", "{", "1.5"])
+    rows = st.lists(st.lists(cells, max_size=12).map(lambda r: ",".join(r)), max_size=6).map(
+        lambda rs: "\n".join(rs).encode("utf-8", "surrogatepass"))
+
+    @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+    @given(st.one_of(st.binary(max_size=300), rows))
+    def read(data):
+        try:
+            log = parse_log(header + data, name="fuzz.csv", ruleset=rules, format=reader)
+        except revhyper.InputError as exc:
+            assert exc.problems and all(p.file in ("fuzz.csv", "--log-format") for p in exc.problems)
+            assert all("\ud800" not in str(p) and "\x07" not in str(p) for p in exc.problems)
+        else:
+            assert all(e.variant in rules.variants for e in log)
+
+    read()
