@@ -19,6 +19,9 @@ For a plugin that adjusts blocks for a platform, ``check_adjuster(my_plugin.revh
 checks that it changes nothing but what a platform may map (revhyper.adjustment.MAPPABLE) and writes only
 finite numbers, as revhyper checks at export time.
 
+For a log reader (hook ``revhyper_register_log_readers``), ``check_log_reader(reader, sample_bytes, sets=N)``
+checks it on a real export of its platform (see the function).
+
 The kit builds its own blocks (generated with and without load and dates, needs clearance, refused) from
 profiles it carries, so it needs no files. A check fails with an AssertionError saying what broke.
 """
