@@ -376,3 +376,11 @@ def test_any_bytes_as_a_log_end_in_a_revhyper_error_naming_the_file(reader):
             assert all(e.variant in rules.variants for e in log)
 
     read()
+
+
+def test_generate_imports_no_log_or_block_reading_code(tmp_path):
+    code = (f"import sys; from revhyper.cli import main; main(['generate', {str(PROFILES[0])!r}, '-o', "
+            f"{str(tmp_path / 'b.json')!r}]); print(sorted(m for m in sys.modules if m.startswith("
+            "('cattrs', 'revhyper.logs', 'revhyper.block_loader', 'csv'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
