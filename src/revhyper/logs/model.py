@@ -31,7 +31,7 @@ class LogEntry:
     pain_during: int | None = None  # 0-10, the session's
     pain_next_morning: int | None = None  # 0-10, the session's
     note: str = ""
-    where: str = ""  # "FILE:LINE" it was read from (for messages and traces)
+    where: str = attrs.field(default="", eq=False)  # "FILE:LINE" it was read from (messages, traces); not compared
 
     @property
     def key(self) -> tuple[dt.date, str, int]:

@@ -7,8 +7,9 @@ have, as read in open-source tools that parse them and in users' posts):
   ``Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE``
   (no unit: weights are in the unit the user chose in the app); older exports use ``;`` and
   ``Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;Distance Unit;Seconds;Notes;Workout Notes``.
-  ``Date`` is ``2024-08-05 07:31:54``; ``Set Order`` is the set's number, ``W`` for a warm-up set (``D`` drop set,
-  ``F`` to failure are working sets); rows that are not sets (a ``Rest Timer``) are skipped.
+  ``Date`` is ``2024-08-05 07:31:54``; ``Set Order`` is the set's number, or ``W`` for a warm-up set (left out);
+  another single letter (which some exports are said to use for drop sets and sets to failure: not verified) is
+  kept as a working set; rows whose ``Set Order`` is anything else (a ``Rest Timer``) are not sets.
   Sources: mtanzim/vis-strong-go (README sample), mwcaisse/strong-data-viz (StrongExportRow), a TypeScript
   workout-converter's StrongRow, and the header users post (../shared/domain/platforms.md).
 - **Hevy** (Settings > Export data > Export workouts):
@@ -95,7 +96,7 @@ def read_strong(data: bytes, file: str, options: ReadOptions) -> ReadResult:
         if order.upper() == "W":
             warmups += 1
             continue
-        if not (order.isdigit() or order.upper() in ("D", "F")):
+        if not (order.isdigit() or (len(order) == 1 and order.isalpha())):
             not_sets += 1
             continue
         unit = options.weight_unit
