@@ -30,7 +30,9 @@ def activity(sets, local_offset_hours=None) -> bytes:
         if kind == "active":
             names = Profile["types"][f"{category}_exercise_name"]
             number = next(int(k) for k, v in names.items() if v == name)
-            message.update(repetitions=reps, category=[category], category_subtype=[number])
+            message.update(category=[category], category_subtype=[number])
+            if reps is not None:
+                message.update(repetitions=reps)
             if weight is not None:
                 message.update(weight=weight, weight_display_unit="kilogram")
         encoder.write_mesg(message)
@@ -79,6 +81,16 @@ def test_an_exercise_map_names_other_garmin_exercises(tmp_path):
     mapping.write_text('[exercise_names]\n"deadlift/barbell_deadlift" = "ghd_reverse_hyper"\n')
     log = read(activity(SETS), exercise_map=mapping)
     assert [e.variant for e in log].count("ghd_reverse_hyper") == 1
+
+
+def test_a_set_without_repetitions_is_named_by_its_message():
+    sets = [("active", 12, 20.0, "hyperextension", "weighted_bent_knee_reverse_hyperextension"),
+            ("active", None, 20.0, "hyperextension", "weighted_bent_knee_reverse_hyperextension")]
+    with pytest.raises(revhyper.LogError) as info:
+        read(activity(sets))
+    assert [str(p) for p in info.value.problems] == [
+        "activity.fit: error: set_mesgs[1].reps: the repetitions done are missing"]
+    assert read(activity(sets[:1])).entries[0].where == "activity.fit set_mesgs[0]"
 
 
 def test_a_damaged_file_is_bad_input():

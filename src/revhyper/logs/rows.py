@@ -32,7 +32,8 @@ class LogRow:
     ``exercise`` is a variant id when ``named_by`` is ``"variant"`` (revhyper's own log: an unknown id is an
     error), else the platform's exercise name, looked up in the exercise map (an unknown name is skipped and
     counted). ``set`` may be ``None``: sets are then numbered per day and variant in the order of the rows.
-    ``columns`` gives the 1-based column of each field, for messages.
+    ``columns`` gives the 1-based column of each field, for messages; ``place`` names the row in a file that has
+    no lines (``set_mesgs[3]``), and prefixes the key path of its problems.
     """
 
     line: int | None
@@ -47,6 +48,7 @@ class LogRow:
     note: Any = None
     named_by: str = "name"
     columns: Mapping[str, int] = attrs.field(factory=dict)
+    place: str = ""  # where the row is in a file without lines (a FIT file's "set_mesgs[3]"): prefixes the key path
 
 
 @attrs.frozen
@@ -125,7 +127,8 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def error(self, row: LogRow, key: str, message: str, suggestion: str | None = None) -> None:
-        self.problems.append(Problem(self.file, key, message, row.line, row.columns.get(key), suggestion))
+        path = f"{row.place}.{key}" if row.place else key
+        self.problems.append(Problem(self.file, path, message, row.line, row.columns.get(key), suggestion))
 
     def absent(self, value: Any) -> bool:
         return value is None or (isinstance(value, str) and not value.strip())
@@ -309,5 +312,6 @@ def _numbered(check: _Checker, kept: list[tuple[LogRow, dict[str, Any]]], file: 
                                     f"already on {where}: number a session's sets 1, 2, 3...")
             continue
         seen[key] = row
-        entries.append(LogEntry(where=f"{file}:{row.line}" if row.line is not None else file, **values))
+        where = f"{file}:{row.line}" if row.line is not None else f"{file} {row.place}" if row.place else file
+        entries.append(LogEntry(where=where, **values))
     return entries

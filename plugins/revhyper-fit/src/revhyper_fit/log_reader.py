@@ -71,7 +71,7 @@ def read_fit(data: bytes, file: str, options: ReadOptions) -> ReadResult:
         date = (start + offset).date() if isinstance(start, dt.datetime) else start
         weight = message.get("weight")
         rows.append(LogRow(line=None, date=date, exercise=name, reps=message.get("repetitions"),
-                           load_kg=None if weight in (None, 0) else round(float(weight), 3), note=f"FIT set {index + 1}"))
+                           load_kg=None if weight in (None, 0) else round(float(weight), 3), place=f"set_mesgs[{index}]"))
     skipped = [f"skipped {no_exercise} set{'s' * (no_exercise != 1)} without an exercise category"] if no_exercise else []
     return ReadResult(tuple(rows), tuple(skipped))
 
