@@ -125,6 +125,7 @@ class _Checker:
     def __init__(self, file: str):
         self.file = file
         self.problems: list[Problem] = []
+        self.dates: dict[str, dt.date] = {}  # a log repeats each date on every row of its session
 
     def error(self, row: LogRow, key: str, message: str, suggestion: str | None = None) -> None:
         path = f"{row.place}.{key}" if row.place else key
@@ -179,6 +180,14 @@ class _Checker:
 
     def date(self, row: LogRow) -> dt.date | None:
         value = row.date
+        if type(value) is str and value in self.dates:
+            return self.dates[value]
+        found = self._date(row, value)
+        if found is not None and type(value) is str:
+            self.dates[value] = found
+        return found
+
+    def _date(self, row: LogRow, value: Any) -> dt.date | None:
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
@@ -195,6 +204,10 @@ class _Checker:
         return None
 
     def text(self, row: LogRow, key: str, value: Any, limit: int) -> str | None:
+        if value is None or value == "":
+            return ""
+        if type(value) is str and len(value) <= limit and value.isprintable():  # the usual cell
+            return value.strip()
         if self.absent(value):
             return ""
         if not isinstance(value, str):
