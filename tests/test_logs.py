@@ -384,3 +384,13 @@ def test_generate_imports_no_log_or_block_reading_code(tmp_path):
             "('cattrs', 'revhyper.logs', 'revhyper.block_loader', 'csv'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_block_caps_are_checked_as_their_types():
+    data = json.loads(revhyper.block_to_json(revhyper.generate(revhyper.load_profile(
+        ROOT / "examples" / "profiles" / "spondylolisthesis.toml"))))
+    data["caps"]["max_load_percent"]["value"] = "2"
+    with pytest.raises(revhyper.BlockError) as info:
+        parse_block(json.dumps(data, indent=2), name="b.json")
+    assert [p.message for p in info.value.problems] == ['max_load_percent: expected a number, got "2"']
+    assert info.value.problems[0].path == "caps"

@@ -94,7 +94,7 @@ def _message(exc: BaseException, kind: Any) -> str:
         return f"unknown key{'s' * (len(exc.extra_fields) > 1)} {', '.join(sorted(exc.extra_fields))}"
     if isinstance(exc, KeyError):
         return "required key missing"
-    if isinstance(exc, (ValueError, TypeError)) and str(exc).startswith("expected"):
+    if isinstance(exc, (ValueError, TypeError)) and "expected" in str(exc):
         return str(exc)
     return f"invalid value: {exc}"
 
@@ -250,12 +250,28 @@ def _converter():
     converter.register_structure_hook(dt.date, date)
     converter.register_structure_hook(Any, lambda value, _: value)
 
+    import attrs
+
+    cap_types = {f.name: f.type for f in attrs.fields(attrs.resolve_types(Caps))}
+
     def caps(value: Any, _: Any) -> Caps:
+        """A table of caps: each known cap checked as its field's type (a number, a whole number, true/false, tags)."""
         if not isinstance(value, dict):
             raise ValueError("expected a table of caps")
-        fields = {**value}
-        if "avoid_tags" in fields:
-            fields["avoid_tags"] = frozenset(fields["avoid_tags"])
+        unknown = sorted(set(value) - set(cap_types))
+        if unknown:
+            raise ValueError(f"expected a cap ({', '.join(cap_types)}), got {', '.join(unknown)}")
+        fields = {}
+        for name, item in value.items():
+            if name == "avoid_tags":
+                if not isinstance(item, list) or not all(isinstance(tag, str) for tag in item):
+                    raise ValueError(f"avoid_tags: expected a list of tags, got {json.dumps(item)[:40]}")
+                fields[name] = frozenset(item)
+            else:
+                try:
+                    fields[name] = converter.structure(item, cap_types[name])
+                except (ValueError, TypeError) as exc:
+                    raise ValueError(f"{name}: {exc}") from None
         return Caps(**fields)
 
     converter.register_structure_hook(Caps, caps)
