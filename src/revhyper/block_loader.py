@@ -261,7 +261,7 @@ def _converter():
         unknown = sorted(set(value) - set(cap_types))
         if unknown:
             raise ValueError(f"expected a cap ({', '.join(cap_types)}), got {', '.join(unknown)}")
-        fields = {}
+        fields: dict[str, Any] = {}
         for name, item in value.items():
             if name == "avoid_tags":
                 if not isinstance(item, list) or not all(isinstance(tag, str) for tag in item):

@@ -83,7 +83,7 @@ def read_jsonl(data: bytes, file: str, options: ReadOptions) -> ReadResult:
             problems.append(Problem(file, "", f"missing key{'s' * (len(missing) > 1)} {', '.join(missing)}", number, 1))
         if unknown or missing:
             continue
-        values = {key: item.get(key) for key in FIELDS}
+        values: dict[str, Any] = {key: item.get(key) for key in FIELDS}
         given_set = values.pop("set")
         out.append(LogRow(line=number, exercise=values.pop("variant"), named_by="variant",
                           set="" if given_set is None else given_set, columns=columns, **values))
