@@ -39,9 +39,16 @@ def load_block(path: str | FilePath) -> Block:
 
 
 def parse_block(source: str | bytes, *, name: str = "<block>") -> Block:
-    from .ruleset_loader import decode
-
-    text = decode(source, name, BlockError)
+    """Read a block given as its canonical JSON text (or bytes)."""
+    if isinstance(source, bytes):
+        try:
+            text = source.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:  # as ruleset_loader.decode says it, without importing the rule-set loader
+            line = source[: exc.start].count(b"\n") + 1
+            raise BlockError([Problem(name, "", f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read)",
+                                      line)]) from None
+    else:
+        text = source
     if text.lstrip()[:1] != "{" and re.search(r"^\s*\[(person|pain|training)\]", text, re.M):
         raise BlockError([Problem(name, "", "this is a profile, not a block: use revhyper generate to write its block", 1, 1)])
     try:
