@@ -40,6 +40,14 @@ _EXPORTS = {
     "block_to_dict": "canonical",
     "block_to_json": "canonical",
     "block_to_text": "text_view",
+    "LogError": "errors",
+    "BlockError": "errors",
+    "load_log": "logs.load",
+    "parse_log": "logs.load",
+    "TrainingLog": "logs.model",
+    "LogEntry": "logs.model",
+    "load_block": "block_loader",
+    "block_from_dict": "block_loader",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -47,8 +55,11 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
     from .block import Block as Block
     from .canonical import block_to_dict as block_to_dict, block_to_json as block_to_json
+    from .block_loader import block_from_dict as block_from_dict, load_block as load_block
     from .errors import (
+        BlockError as BlockError,
         InputError as InputError,
+        LogError as LogError,
         OutputError as OutputError,
         Problem as Problem,
         ProfileError as ProfileError,
@@ -56,6 +67,8 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
         RulesetError as RulesetError,
     )
     from .engine import generate as generate
+    from .logs.load import load_log as load_log, parse_log as parse_log
+    from .logs.model import LogEntry as LogEntry, TrainingLog as TrainingLog
     from .profile import Profile as Profile
     from .profile_loader import (
         load_profile as load_profile,

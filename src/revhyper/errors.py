@@ -142,3 +142,11 @@ class RulesetError(InputError):
 
 class OutputError(RevhyperError):
     """An output could not be produced or written (an exporter failed, the disk refused)."""
+
+
+class LogError(InputError):
+    """A training log (revhyper's CSV or JSON lines, or an app's export) is invalid."""
+
+
+class BlockError(InputError):
+    """A block file read back (``revhyper.load_block``) is not a block revhyper wrote."""

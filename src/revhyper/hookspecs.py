@@ -52,3 +52,17 @@ def revhyper_adjust_block(block, format_name):
     number must stay finite: revhyper compares every other field and otherwise refuses the export (exit 5),
     naming the plugin and the field.
     """
+
+
+@hookspec
+def revhyper_register_log_readers(register):
+    """Contribute training-log formats: read a platform's export into log rows.
+
+    Call ``register(LogReader(name=..., description=..., read=..., suffixes=..., sniff=..., exercise_names=...))``
+    (:class:`revhyper.logs.rows.LogReader`) once per format. ``read(data, file_name, options)`` takes the file's
+    bytes and returns a :class:`~revhyper.logs.rows.ReadResult` of raw rows with their line and column;
+    revhyper maps exercise names to variants (``exercise_names``, extended by the user's exercise map), checks
+    every value and reports every problem at once. ``sniff(head)`` says whether the file's first bytes look like
+    the format. Reading must be pure (no files written, no network) and deterministic. A built-in reader's name
+    stays revhyper's; docs/plugins.md documents the hook.
+    """

@@ -29,6 +29,7 @@ from .suggest import did_you_mean
 GROUP = "revhyper"
 BUILTIN = "revhyper.builtin_exporters"
 BUILTIN_PROVIDER = "revhyper"
+BUILTIN_LOG_READERS = "revhyper.logs.builtin"
 WHY = {0: "built-in formats are always revhyper's", 1: "its entry point is named after the format",
        2: "first by distribution name"}
 
@@ -55,6 +56,12 @@ class FormatTable:
     conflicts: tuple[Conflict, ...]
 
 
+@attrs.frozen(hash=False)
+class ReaderTable:
+    chosen: dict[str, Any]  # log format name -> the LogReader it means (revhyper.logs.rows.LogReader)
+    conflicts: tuple[str, ...]
+
+
 class Plugins:
     """One plugin manager and what is known about the plugins it loaded."""
 
@@ -71,6 +78,7 @@ class Plugins:
         self._table: FormatTable | None = None
         self._seen: set[tuple[str, str]] = set()  # entry points already tried: (name, value)
         self._entry_points: list[importlib.metadata.EntryPoint] | None = None
+        self._readers: ReaderTable | None = None
 
     # -- loading ----------------------------------------------------------------------------
     def entry_points(self) -> list[importlib.metadata.EntryPoint]:
@@ -104,7 +112,7 @@ class Plugins:
         except BaseException as exc:  # noqa: BLE001 - a broken plugin (even one calling sys.exit) must not break the others
             self.failures[key] = f"plugin '{name}' (from {dist}) failed to load: {describe_failure(exc)}"
             return
-        self._table = None
+        self._table = self._readers = None
         if self.pm.is_registered(module):
             self.entry_names.setdefault(cast(str, self.pm.get_name(module)), set()).add(name)
             return
@@ -136,7 +144,7 @@ class Plugins:
         self.pm.register(plugin, name=name)
         self.providers[name] = provider
         self.entry_names.setdefault(name, set()).add(name)
-        self._table = None
+        self._table = self._readers = None
 
     def failure_for(self, format_name: str) -> str | None:
         """Why the plugin whose entry point is named ``format_name`` is broken, if it is."""
@@ -237,6 +245,56 @@ class Plugins:
             plugin[0] = _folder_of(impl.plugin)
             self._call_each("revhyper_register_rulesets", register=register, only=impl)
         return shipped
+
+    def log_readers(self) -> ReaderTable:
+        """Every log reader (revhyper's own first, then plugins' by distribution and plugin name); a name means the
+        first that claims it, the others are listed as conflicts. Computed once per loading."""
+        if not self.pm.has_plugin(BUILTIN_LOG_READERS):
+            from .logs import builtin
+
+            self.pm.register(builtin, name=BUILTIN_LOG_READERS)
+            self.providers[BUILTIN_LOG_READERS] = BUILTIN_PROVIDER
+            self._readers = None
+        if self._readers is None:
+            self._readers = self._build_readers()
+        return self._readers
+
+    def _build_readers(self) -> ReaderTable:
+        from .logs.rows import LogReader
+
+        chosen: dict[str, LogReader] = {}
+        conflicts: list[str] = []
+        impls = sorted(self.pm.hook.revhyper_register_log_readers.get_hookimpls(),
+                       key=lambda impl: (impl.plugin_name != BUILTIN_LOG_READERS, self.providers.get(impl.plugin_name, "local"),
+                                         impl.plugin_name))
+        for impl in impls:
+            plugin = impl.plugin_name
+            provider = self.providers.get(plugin, "local")
+            mine: list[LogReader] = []
+
+            def register(reader: LogReader, into: list[LogReader] = mine) -> None:
+                if not isinstance(reader, LogReader):
+                    raise TypeError(f"register() takes a LogReader, not {type(reader).__name__}")
+                if not isinstance(reader.name, str) or not reader.name or ":" in reader.name:
+                    raise ValueError(f"log format name {reader.name!r}: give a non-empty name without ':'")
+                into.append(reader)
+
+            try:
+                with time_limited():
+                    impl.function(register=register)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a plugin that fails to register offers no readers
+                self.failures[plugin] = f"plugin '{plugin}' (from {provider}) failed to register its log readers: {_why(exc)}"
+                continue
+            for reader in mine:
+                reader = attrs.evolve(reader, provider=provider)
+                if reader.name in chosen:
+                    conflicts.append(f"log format '{reader.name}' is claimed by {chosen[reader.name].provider} and "
+                                     f"{provider}: it means {chosen[reader.name].provider}'s")
+                else:
+                    chosen[reader.name] = reader
+        return ReaderTable(chosen, tuple(conflicts))
 
     def adjusters(self) -> list[tuple[str, Callable[..., Block | None]]]:
         """Every adjuster in a fixed order: by distribution name, then plugin name."""
@@ -357,3 +415,29 @@ def adjust(block: Block, format_name: str) -> Block:
         if result is not None:
             block, before = result, snapshot(result)
     return block
+
+
+def log_reader(name: str):
+    """The log reader of format ``name``: revhyper's own, or a plugin's, loading as few plugins as possible."""
+    plugins = get_plugins()
+    found = plugins.log_readers().chosen.get(name)
+    if found is None:
+        plugins.load_named(name)
+        found = plugins.log_readers().chosen.get(name)
+    if found is None:
+        plugins.load_all()
+        found = plugins.log_readers().chosen.get(name)
+    if found is not None:
+        return found
+    names = plugins.log_readers().chosen
+    message = f"unknown log format '{name}'; installed: {', '.join(sorted(names))}"
+    failure = plugins.failure_for(name)
+    if failure:
+        message += f"; {failure}"
+    raise InputError([Problem("--log-format", "", message, suggestion=did_you_mean(name, names))])
+
+
+def all_log_readers() -> ReaderTable:
+    plugins = get_plugins()
+    plugins.load_all()
+    return plugins.log_readers()

@@ -19,6 +19,9 @@ For a plugin that adjusts blocks for a platform, ``check_adjuster(my_plugin.revh
 checks that it changes nothing but what a platform may map (revhyper.adjustment.MAPPABLE) and writes only
 finite numbers, as revhyper checks at export time.
 
+For a log reader (hook ``revhyper_register_log_readers``), ``check_log_reader(reader, sample_bytes, sets=N)``
+checks it on a real export of its platform (see the function).
+
 The kit builds its own blocks (generated with and without load and dates, needs clearance, refused) from
 profiles it carries, so it needs no files. A check fails with an AssertionError saying what broke.
 """
@@ -192,3 +195,55 @@ def check_adjuster(adjust: Callable[..., Block | None], format_name: str) -> Non
             continue
         found = problems(block, result)
         assert not found, f"{name}: the adjuster changed what revhyper does not allow: " + "; ".join(found)
+
+
+# -- log readers (revhyper_register_log_readers) -------------------------------------------------------------
+
+LOG_SAMPLE = (b"date,variant,set,reps,load_kg,rpe,pain_during,pain_next_morning,note\n"
+              b"2026-12-07,machine_reverse_hyper,1,12,20,6,2,1,\n")
+"""A file in revhyper's own log format: a plugin's reader must not claim it (its sniff says no)."""
+
+
+def check_log_reader(reader, sample: bytes, *, sets: int | None = None) -> None:
+    """Check a third-party log reader against revhyper's contract with ``sample``, a real export of its platform.
+
+    The reader describes itself, does not take a built-in reader's name, reads ``sample`` into rows revhyper
+    accepts (``sets`` of them, when given, mapped to the default rule set's variants by the reader's own names),
+    does so deterministically and without writing files, recognises ``sample`` by its first bytes (when it
+    sniffs) but not revhyper's own CSV, and answers bytes that are not its format with a LogError (an InputError),
+    never another exception. AssertionError says what broke.
+    """
+    from .errors import InputError
+    from .logs.builtin import READERS
+    from .logs.rows import LogReader, ReadOptions, ReadResult
+
+    assert isinstance(reader, LogReader), "register a revhyper.logs.rows.LogReader"
+    assert re.fullmatch(r"[a-z][a-z0-9_-]*", reader.name), f"log format name {reader.name!r}: lower case letters, digits, - or _"
+    assert reader.name not in {r.name for r in READERS}, f"'{reader.name}' is a built-in log format: choose another name"
+    assert reader.description.strip(), "give the log format a one-line description (revhyper log-formats shows it)"
+    assert all(re.fullmatch(r"\.[A-Za-z0-9.]+", s) for s in reader.suffixes), f"suffixes {reader.suffixes!r} start with '.'"
+    before = set(os.listdir("."))
+    first = reader.read(sample, "sample", ReadOptions())
+    assert isinstance(first, ReadResult), f"read() returned {type(first).__name__}, not a ReadResult"
+    assert first == reader.read(sample, "sample", ReadOptions()), "two reads of the same file differ"
+    if reader.sniff is not None:
+        assert reader.sniff(sample[:4096]), "sniff() does not recognise the sample's first bytes"
+        assert not reader.sniff(LOG_SAMPLE), "sniff() claims revhyper's own CSV log"
+    from .logs.names import resolve
+    from .logs.rows import build_log
+    from .ruleset_loader import default_ruleset
+
+    variants = default_ruleset().variants
+    log = build_log(first, variants=variants, names=resolve(variants, reader.exercise_names, None), file="sample",
+                    reader=reader.name)
+    if sets is not None:
+        assert len(log) == sets, f"the sample gave {len(log)} sets, expected {sets} (are its exercise names mapped?)"
+    for garbage in (b"", b"\x00\x01\x02 not a log", "caf\u00e9,\u2028\n".encode(), b"\xff\xfe\xfa"):
+        try:
+            reader.read(garbage, "garbage", ReadOptions())
+        except InputError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - this is what the check is for
+            raise AssertionError(f"reading {garbage[:20]!r} raised {type(exc).__name__}: {exc}; raise revhyper.LogError "
+                                 "with a Problem naming the file instead") from None
+    assert set(os.listdir(".")) == before, "the reader wrote files; it must only return rows"

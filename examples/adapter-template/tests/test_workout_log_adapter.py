@@ -30,3 +30,31 @@ def test_the_installed_format_is_listed_by_revhyper_formats():
                             text=True, check=True)
     listed = {f["name"]: f for f in json.loads(result.stdout)["formats"]}
     assert listed["workout-log"]["provider"] == "revhyper-workout-log"
+
+
+SAMPLE = (b'{"date": "2026-12-07", "exercise": "Reverse hyperextension (machine)", "set": 1, "reps_done": 12, "weight_kg": 20}\n'
+          b'{"date": "2026-12-07", "exercise": "Reverse hyperextension (machine)", "set": 2, "reps_done": 11, "weight_kg": 20}\n'
+          b'{"date": "2026-12-07", "exercise": "Plank", "set": 1, "reps_done": 1}\n')
+
+
+def test_log_reader_keeps_the_contract():
+    from revhyper.testing import check_log_reader
+    from revhyper_workout_log.log_reader import WORKOUT_LOG_READER
+
+    check_log_reader(WORKOUT_LOG_READER, SAMPLE, sets=2)
+
+
+def test_log_reader_is_found_by_revhyper_and_maps_names(tmp_path):
+    import revhyper
+    from revhyper import plugins
+
+    path = tmp_path / "done.jsonl"
+    path.write_bytes(SAMPLE)
+    plugins.reset()
+    try:
+        log = revhyper.load_log(path, format="workout-log")
+    finally:
+        plugins.reset()
+    assert [(e.variant, e.set, e.reps, e.load_kg) for e in log] == [("machine_reverse_hyper", 1, 12, 20),
+                                                                    ("machine_reverse_hyper", 2, 11, 20)]
+    assert "'Plank' (1)" in log.skipped[0]

@@ -46,3 +46,11 @@ WORKOUT_LOG = Exporter(
 @hookimpl
 def revhyper_register_exporters(register):
     register(WORKOUT_LOG)
+
+
+@hookimpl
+def revhyper_register_log_readers(register):
+    """A platform's log read back: see log_reader.py (copy it for your platform's export)."""
+    from .log_reader import WORKOUT_LOG_READER
+
+    register(WORKOUT_LOG_READER)

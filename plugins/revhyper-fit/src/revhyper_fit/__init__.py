@@ -122,3 +122,11 @@ FIT_ZIP = Exporter("fit-zip", ".zip", "application/zip", export_weeks_zip,
 def revhyper_register_exporters(register):
     register(FIT)
     register(FIT_ZIP)
+
+
+@hookimpl
+def revhyper_register_log_readers(register):
+    """Garmin FIT activity files as training logs (revhyper_fit.log_reader)."""
+    from .log_reader import fit_log_reader
+
+    register(fit_log_reader())
