@@ -322,6 +322,7 @@ def _prescription_request(block: Block, ids: _Ids, refs: _Refs, index: int, grou
         "status": "active",
         "intent": "plan",
         "category": [{"coding": [PHYSICAL_ACTIVITY], "text": "Physical activity"}],
+        "priority": "routine",
         "code": {"coding": [EXERCISE_THERAPY], "text": e.name},
         "subject": refs.subject,
         "occurrenceTiming": {"repeat": repeat},
