@@ -606,3 +606,142 @@ def test_every_date_in_the_bundle_is_a_session_date_not_today(blocks):
     block = blocks["generated"]
     found = set(re.findall(r"\d{4}-\d{2}-\d{2}", FHIR.export(block).decode()))
     assert found and found <= {s.date.isoformat() for s in block.sessions()}
+
+
+# -- reasons: only what the profile says ---------------------------------------------------------------
+
+
+def reasons_of(data: dict) -> list[list[dict]]:
+    return [request.get("reasonCode", []) for request in prescriptions(data)]
+
+
+LBP = {"coding": [{"system": "http://snomed.info/sct", "code": "279039007", "display": "Low back pain"}],
+       "text": "Low back pain"}
+
+
+def test_a_client_with_no_pain_and_no_condition_gets_no_reason():
+    """revhyper never diagnoses: nothing in the profile says low back pain, so nothing in the Bundle does."""
+    profile = merged(HEALTHY, {"pain": {"current": 0, "worst_last_week": 0}})
+    rules = revhyper.default_ruleset()
+    block = revhyper.generate(revhyper.profile_from_data(profile, ruleset=rules), rules)
+    for exporter in KINDS.values():
+        data = exporter.export(block)
+        validate(json.loads(data))
+        assert b"reasonCode" not in data and b"279039007" not in data and b"Low back pain" not in data
+    assert bundle(block, profile=revhyper.profile_from_data(profile, ruleset=rules))["entry"][1]["resource"].get(
+        "reasonCode") is None
+
+
+def test_pain_the_screening_read_is_the_reason_for_every_prescription():
+    block = make({"pain": {"current": 6}})  # the moderate-pain rule reads pain.current
+    assert any(name == "pain.current" for f in block.screening.fired for name, _ in f.values)
+    data = exported(block)
+    validate(data)
+    assert reasons_of(data) == [[LBP]] * len(block.weeks)
+
+
+def test_back_conditions_are_reasons_and_other_conditions_are_not():
+    conditions = {"history": {"conditions": ["hypertension", "disc_herniation"]}}
+    block = make(conditions)  # rules read history.conditions; none reads the pain of 2
+    data = exported(block)
+    validate(data)
+    assert reasons_of(data) == [[{"text": "Disc herniation"}]] * len(block.weeks)
+    assert b"Hypertens" not in json.dumps(reasons_of(data)).encode()
+    # with the profile itself, its pain of 2 is a reason too
+    rules = revhyper.default_ruleset()
+    profile = revhyper.profile_from_data(merged(HEALTHY, conditions), ruleset=rules)
+    with_profile = bundle(block, profile=profile)
+    validate(with_profile)
+    assert reasons_of(with_profile) == [[LBP, {"text": "Disc herniation"}]] * len(block.weeks)
+
+
+def test_non_specific_low_back_pain_is_one_coded_reason_and_pain_adds_no_second():
+    rules = revhyper.default_ruleset()
+    profile = revhyper.profile_from_data(merged(HEALTHY, {"history": {"conditions": ["nonspecific_low_back_pain"]}}),
+                                         ruleset=rules)
+    data = bundle(revhyper.generate(profile, rules), profile=profile)
+    assert reasons_of(data)[0] == [{"coding": LBP["coding"], "text": "Non-specific low back pain"}]
+
+
+def test_without_the_profile_pain_no_rule_read_is_no_reason():
+    """From the block alone the adapter knows only what the screening recorded: it says less, never more."""
+    block = make({})  # pain 2, no rule fired
+    assert not block.screening.fired
+    assert reasons_of(exported(block)) == [[]] * len(block.weeks)
+
+
+# -- configuration: the Patient by the platform's identifier, the CarePlan a new block replaces ------
+
+
+SYSTEM = "https://clinic.example/patients"
+
+
+def test_a_configured_identifier_system_refers_to_the_patient_conditionally(blocks, monkeypatch):
+    monkeypatch.setenv(IDENTIFIER_SYSTEM_ENV, SYSTEM)
+    data = exported(blocks["generated"])
+    validate(data)
+    expected = {"reference": f"Patient?identifier={SYSTEM}|client-7", "type": "Patient",
+                "identifier": {"system": SYSTEM, "value": "client-7"}, "display": "client-7"}
+    for entry in data["entry"]:
+        assert entry["resource"]["subject"] == expected
+    assert prescriptions(data)[0]["performer"] == [expected]
+    # a collection is not processed by a server: the reference stays logical, by the same identifier
+    collection = exported(blocks["generated"], FHIR_COLLECTION)
+    validate(collection)
+    assert collection["entry"][0]["resource"]["subject"] == {k: v for k, v in expected.items() if k != "reference"}
+    # without an id in the profile there is nothing to search for
+    anonymous = exported(blocks["generated_anonymous"])
+    assert anonymous["entry"][0]["resource"]["subject"] == {"type": "Patient", "display": "Client (no id in the profile)"}
+
+
+def test_an_id_with_search_characters_is_percent_encoded_in_the_conditional_reference():
+    block = make({"person": {"id": "Zoë & Co|7 #1"}})
+    data = bundle(block, Settings(identifier_system=SYSTEM))
+    validate(data)
+    subject = data["entry"][0]["resource"]["subject"]
+    assert subject["reference"] == f"Patient?identifier={SYSTEM}|Zo%C3%AB%20%26%20Co%7C7%20%231"
+    assert subject["identifier"]["value"] == "Zoë & Co|7 #1"
+
+
+def test_a_regenerated_block_replaces_the_previous_care_plan(tmp_path):
+    """The platform keeps the identifier of the CarePlan it imported and names it when it exports the next block."""
+    profile = tmp_path / "client.json"
+    out = tmp_path / "plan.json"
+
+    def generate(changes, env):
+        profile.write_text(json.dumps(merged(HEALTHY, changes)), encoding="utf-8")
+        return subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile), "--format", "fhir", "-o",
+                               str(out)], capture_output=True, text=True, check=False, env={**os.environ, **env})
+
+    assert generate({}, {}).returncode == 0
+    first = json.loads(out.read_text(encoding="utf-8"))
+    previous = first["entry"][0]["resource"]["identifier"][0]["value"]
+    assert "replaces" not in first["entry"][0]["resource"]
+    run = generate({"pain": {"current": 6}}, {REPLACES_ENV: previous, IDENTIFIER_SYSTEM_ENV: SYSTEM})
+    assert run.returncode == 0, run.stderr
+    second = json.loads(out.read_text(encoding="utf-8"))
+    validate(second)
+    careplan = second["entry"][0]["resource"]
+    assert careplan["replaces"] == [{"reference": f"CarePlan?identifier=urn:ietf:rfc:3986|{previous}", "type": "CarePlan",
+                                     "identifier": {"system": "urn:ietf:rfc:3986", "value": previous}}]
+    assert careplan["identifier"][0]["value"] != previous
+    collection = bundle(revhyper.generate(revhyper.load_profile(profile, revhyper.default_ruleset())),
+                        Settings(replaces=previous), "collection")
+    validate(collection)
+    assert collection["entry"][0]["resource"]["replaces"] == [{"type": "CarePlan", "identifier": {
+        "system": "urn:ietf:rfc:3986", "value": previous}}]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    (IDENTIFIER_SYSTEM_ENV, "clinic patients", "must be an absolute URI"),
+    (IDENTIFIER_SYSTEM_ENV, "https://clinic.example|x", "must be an absolute URI"),
+    (REPLACES_ENV, "CarePlan/123", "urn:uuid: and a lower-case UUID"),
+])
+def test_a_bad_setting_is_an_output_failure_naming_the_variable(tmp_path, name, value, message):
+    profile = tmp_path / "client.json"
+    profile.write_text(json.dumps(HEALTHY), encoding="utf-8")
+    out = tmp_path / "plan.json"
+    run = subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile), "--format", "fhir", "-o", str(out)],
+                         capture_output=True, text=True, check=False, env={**os.environ, name: value})
+    assert run.returncode == 5 and not out.exists()
+    assert f"{name}: " in run.stderr and message in run.stderr and repr(value) in run.stderr
