@@ -37,12 +37,12 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     for name, field in ((IDENTIFIER_SYSTEM_ENV, "identifier_system"), (REPLACES_ENV, "replaces")):
         text = env.get(name, "").strip()
         if text:
+            try:
+                Settings(**{field: text})  # checked one at a time, so the message names the variable at fault
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
             values[field] = text
-    try:
-        return Settings(**values)
-    except ValueError as exc:
-        wrong = IDENTIFIER_SYSTEM_ENV if "identifier system" in str(exc) else REPLACES_ENV
-        raise ValueError(f"{wrong}: {exc}") from None
+    return Settings(**values)
 
 
 def to_json(data: dict[str, Any]) -> bytes:
