@@ -745,3 +745,15 @@ def test_a_bad_setting_is_an_output_failure_naming_the_variable(tmp_path, name, 
                          capture_output=True, text=True, check=False, env={**os.environ, name: value})
     assert run.returncode == 5 and not out.exists()
     assert f"{name}: " in run.stderr and message in run.stderr and repr(value) in run.stderr
+
+
+def test_settings_from_the_environment():
+    from revhyper_fhir import settings_from_env
+
+    assert settings_from_env({}) == Settings() == settings_from_env({IDENTIFIER_SYSTEM_ENV: "  ", REPLACES_ENV: ""})
+    previous = "urn:uuid:9db0fe8f-43e8-5ba5-959c-620c6038cd5c"
+    assert settings_from_env({IDENTIFIER_SYSTEM_ENV: f" {SYSTEM}\n", REPLACES_ENV: previous}) == Settings(SYSTEM, previous)
+    with pytest.raises(ValueError, match=f"^{REPLACES_ENV}: .*got 'urn:uuid:9DB0'"):
+        settings_from_env({IDENTIFIER_SYSTEM_ENV: SYSTEM, REPLACES_ENV: "urn:uuid:9DB0"})
+    with pytest.raises(ValueError, match="unknown Bundle type 'batch'"):
+        bundle(make({}), kind="batch")
