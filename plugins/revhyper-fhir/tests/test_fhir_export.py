@@ -757,3 +757,20 @@ def test_settings_from_the_environment():
         settings_from_env({IDENTIFIER_SYSTEM_ENV: SYSTEM, REPLACES_ENV: "urn:uuid:9DB0"})
     with pytest.raises(ValueError, match="unknown Bundle type 'batch'"):
         bundle(make({}), kind="batch")
+
+
+def test_text_from_rule_sets_and_profiles_is_escaped_in_every_narrative(blocks):
+    """A variant's name or cue (rule set) and the client's id (profile) are text, never markup, in the XHTML."""
+    block = blocks["generated"]
+    hostile = "<img src=x onerror=alert(1)>"
+    weeks = tuple(attrs.evolve(w, sessions=tuple(attrs.evolve(s, exercises=tuple(
+        attrs.evolve(e, name=f"Reverse hyper {hostile}", cues=(hostile,)) for e in s.exercises)) for s in w.sessions))
+        for w in block.weeks)
+    changed = attrs.evolve(block, weeks=weeks, person_id=hostile)
+    for exporter in KINDS.values():
+        data = exported(changed, exporter)
+        validate(data)
+        for entry in data["entry"]:
+            div = ET.fromstring(entry["resource"]["text"]["div"])
+            assert not div.findall(".//{http://www.w3.org/1999/xhtml}img") and "<img" not in entry["resource"]["text"]["div"]
+        assert hostile in prescriptions(data)[0]["patientInstruction"], "JSON strings keep the text as it is"
