@@ -1,9 +1,11 @@
 """A revhyper block as FHIR R4 (4.0.1) resources, as plain JSON-ready dicts in the specification's element order.
 
-- generated: a CarePlan (``active``, intent ``plan``) with one activity per week (per distinct exercise in the
-  week, should a platform's adjuster vary them): the exercise, a weekly schedule (``scheduledTiming``: N
-  sessions a week on the given weekdays, bounded by the week's dates when known) and the prescription (sets,
-  repetitions, load, range, tempo, rest, cues) in the activity's description;
+- generated: a CarePlan (``active``, intent ``plan``) whose activities each reference an exercise prescription:
+  a ServiceRequest (SNOMED CT 229065009 *Exercise therapy*, the Physical Activity IG's ``PhysicalActivity``
+  category, the patient as performer) per week (per distinct exercise in the week, should a platform's
+  adjuster vary them), with a weekly schedule (``occurrenceTiming``: N sessions a week on the given weekdays,
+  bounded by the week's dates when known) and the prescription (sets, repetitions, load, range, tempo, rest,
+  cues) as its patient instruction;
 - needs clearance: a CarePlan (``draft``) whose one activity is a ServiceRequest (intent ``proposal``) asking
   for a clinical assessment and clearance, its reasons the rules that asked for it;
 - refused: a CarePlan (``revoked``) and a ServiceRequest (intent ``proposal``) for the referral, its priority
@@ -13,22 +15,51 @@
 Every resource carries a narrative, an identifier (its own UUID), the rule set as ``instantiatesUri`` and
 the generator as ``meta.source``; the CarePlan's notes give the screening (each rule that fired, the values
 it read, its reason and source), the caps, the adjustments, the pain rule and the disclaimer.
+
+``reasonCode`` comes only from what the client's profile says (pain, back conditions; see
+:func:`clinical_reasons`): revhyper never diagnoses, so a client with no pain and no back condition gets none.
+The Bundle is a ``transaction`` (each entry a conditional create) or, for readers of the earlier output, a
+``collection``; :class:`Settings` carries the Patient identifier system and the CarePlan it replaces.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import attrs
+
 from revhyper.block import Block, Exercise, FiredRule, Session, Week
+
+if TYPE_CHECKING:
+    from revhyper.profile import Profile
 
 SNOMED = "http://snomed.info/sct"
 EXERCISE_THERAPY = {"system": SNOMED, "code": "229065009", "display": "Exercise therapy"}
 LOW_BACK_PAIN = {"system": SNOMED, "code": "279039007", "display": "Low back pain"}
 PATIENT_REFERRAL = {"system": SNOMED, "code": "3457005", "display": "Patient referral"}
+PHYSICAL_ACTIVITY = {"system": "http://hl7.org/fhir/us/physical-activity/CodeSystem/pa-temporary-codes",
+                     "code": "PhysicalActivity", "display": "Physical Activity"}
+"""The HL7 FHIR Physical Activity IG's category (``category[PA]`` of its CarePlan and ServiceRequest profiles)."""
+
+BACK_CONDITIONS: dict[str, tuple[dict[str, str] | None, str]] = {
+    "nonspecific_low_back_pain": (LOW_BACK_PAIN, "Non-specific low back pain"),
+    "disc_herniation": (None, "Disc herniation"),
+    "spondylolisthesis": ({"system": SNOMED, "code": "274152003", "display": "Spondylolisthesis"}, "Spondylolisthesis"),
+    "spondylolysis": (None, "Spondylolysis"),
+    "spinal_stenosis": (None, "Spinal stenosis"),
+    "ankylosing_spondylitis": ({"system": SNOMED, "code": "9631008", "display": "Ankylosing spondylitis"},
+                               "Ankylosing spondylitis"),
+}
+"""The profile's ``history.conditions`` words (default vocabulary) that are a reason for back exercise: SNOMED CT
+where the code was checked against several independent uses, text where sources disagreed. Other conditions
+(osteoporosis, hypertension, medication, a hip replacement) shape the caps but are not why the exercise is
+done, so they are no reason; nor is a word a clinic's vocabulary adds, which this adapter cannot interpret."""
+PAIN_RATINGS = ("pain.current", "pain.worst_last_week")
 
 PRIORITY = {"emergency": "stat", "urgent": "urgent", "routine": "routine"}
 """Referral urgency -> ServiceRequest.priority (R4 value set request-priority)."""
@@ -38,21 +69,80 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CLEARANCE = "Clinical assessment and clearance for a reverse hyperextension exercise programme"
 ALTERNATIVE = ("Alternative exercise prescription: no reverse hyperextension variant suits the client's "
                "equipment and the caps that apply")
+RFC3986 = "urn:ietf:rfc:3986"
+BUNDLE_TYPES = ("transaction", "collection")
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:revhyper:fhir")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s|]+")
+_UUID_URN = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def bundle(block: Block) -> dict[str, Any]:
-    """The Bundle (type ``collection``) for ``block``: the CarePlan first, then any ServiceRequest."""
+@attrs.frozen
+class Settings:
+    """What a platform configures (docs: README.md, "Configuration").
+
+    ``identifier_system``: the system of the platform's patient identifiers; the profile's ``person.id`` is the
+    value, and a transaction refers to the Patient conditionally (``Patient?identifier=SYSTEM|VALUE``).
+    ``replaces``: the identifier (``urn:uuid:...``) of the CarePlan this block's plan replaces - the
+    ``identifier[0].value`` of the CarePlan revhyper wrote for the client's previous block.
+    """
+
+    identifier_system: str | None = attrs.field(default=None)
+    replaces: str | None = attrs.field(default=None)
+
+    @identifier_system.validator
+    def _system(self, attribute: Any, value: str | None) -> None:
+        if value is not None and not _URI.fullmatch(value):
+            raise ValueError(f"the Patient identifier system must be an absolute URI without spaces or '|' "
+                             f"(like https://clinic.example/patients), got {value!r}")
+
+    @replaces.validator
+    def _replaces(self, attribute: Any, value: str | None) -> None:
+        if value is not None and not _UUID_URN.fullmatch(value):
+            raise ValueError(f"the CarePlan to replace must be given by the identifier revhyper wrote for it "
+                             f"(urn:uuid: and a lower-case UUID), got {value!r}")
+
+
+def bundle(block: Block, settings: Settings = Settings(), kind: str = "transaction",
+           profile: Profile | None = None) -> dict[str, Any]:
+    """The Bundle for ``block``: the CarePlan first, then its exercise prescriptions, then any referral or request.
+
+    ``kind`` ``transaction``: every entry a conditional create (``POST`` with ``ifNoneExist`` on its identifier,
+    so importing the same Bundle twice creates nothing new); ``collection``: the resources with their ids, as
+    one document. ``profile`` (the one the block was made from), when given, is read for the reasons;
+    otherwise they come from the profile values the block's screening recorded.
+    """
+    if kind not in BUNDLE_TYPES:
+        raise ValueError(f"unknown Bundle type {kind!r}; expected one of {', '.join(BUNDLE_TYPES)}")
     ids = _Ids(block)
-    request = _service_request(block, ids)
-    entries = [_care_plan(block, ids, request), *([request] if request else [])]
+    refs = _Refs(block, settings, kind)
+    reasons = clinical_reasons(block, profile)
+    groups = _groups(block)
+    prescriptions = [_prescription_request(block, ids, refs, i, group, reasons) for i, group in enumerate(groups)]
+    request = _service_request(block, ids, refs)
+    care_plan = _care_plan(block, ids, refs, list(zip(groups, prescriptions)), request)
+    resources = [care_plan, *prescriptions, *([request] if request else [])]
     return {
         "resourceType": "Bundle",
         "id": ids.bundle,
         "identifier": _identifier(ids.bundle)[0],  # 0..1 on a Bundle
-        "type": "collection",
-        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in entries],
+        "type": kind,
+        "entry": [_entry(resource, kind) for resource in resources],
     }
+
+
+def _entry(resource: dict[str, Any], kind: str) -> dict[str, Any]:
+    full_url = f"urn:uuid:{resource['id']}"
+    if kind == "collection":
+        return {"fullUrl": full_url, "resource": resource}
+    created = {key: value for key, value in resource.items() if key != "id"}  # a server assigns ids on create
+    return {"fullUrl": full_url, "resource": created,
+            "request": {"method": "POST", "url": resource["resourceType"],
+                        "ifNoneExist": "identifier=" + _token(RFC3986, full_url)}}
+
+
+def _token(system: str, value: str) -> str:
+    """``SYSTEM|VALUE`` for a search URL, each part percent-encoded where a URL query needs it."""
+    return f"{quote(system, safe=':/')}|{quote(value, safe=':/')}"
 
 
 class _Ids:
@@ -62,13 +152,61 @@ class _Ids:
     def __init__(self, block: Block):
         from revhyper import block_to_json
 
-        digest = hashlib.sha256(block_to_json(block)).hexdigest()
-        self.bundle, self.care_plan, self.request = (str(uuid.uuid5(_NAMESPACE, f"{digest}:{what}"))
-                                                     for what in ("bundle", "careplan", "servicerequest"))
+        self.digest = hashlib.sha256(block_to_json(block)).hexdigest()
+        self.bundle, self.care_plan, self.request = (self.of(what) for what in ("bundle", "careplan", "servicerequest"))
+
+    def of(self, what: str) -> str:
+        return str(uuid.uuid5(_NAMESPACE, f"{self.digest}:{what}"))
+
+
+class _Refs:
+    """References to the Patient and to the replaced CarePlan: conditional (a search URL the server resolves)
+    in a transaction, logical (an identifier) in a collection, which no server resolves."""
+
+    def __init__(self, block: Block, settings: Settings, kind: str):
+        conditional = kind == "transaction"
+        if block.person_id:
+            system = settings.identifier_system or "urn:revhyper:client"
+            self.subject: dict[str, Any] = {"type": "Patient", "identifier": {"system": system, "value": block.person_id},
+                                            "display": block.person_id}
+            if conditional and settings.identifier_system:
+                self.subject = {"reference": "Patient?identifier=" + _token(system, block.person_id), **self.subject}
+        else:
+            self.subject = {"type": "Patient", "display": "Client (no id in the profile)"}
+        self.replaces: dict[str, Any] | None = None
+        if settings.replaces:
+            self.replaces = {"type": "CarePlan", "identifier": {"system": RFC3986, "value": settings.replaces}}
+            if conditional:
+                self.replaces = {"reference": "CarePlan?identifier=" + _token(RFC3986, settings.replaces), **self.replaces}
+
+
+def clinical_reasons(block: Block, profile: Profile | None = None) -> list[dict[str, Any]]:
+    """Why the exercise is done, as R4 CodeableConcepts, from what the profile says and nothing else.
+
+    Low back pain when a pain rating (now or at worst last week) is above 0, then each back condition of
+    :data:`BACK_CONDITIONS` listed in ``history.conditions``. With ``profile`` these are read from it; without,
+    from the profile values the block's screening recorded (the values each rule that fired read), which
+    may say less: a client whose pain no rule read gets no reason, never an invented one.
+    """
+    if profile is not None:
+        ratings: list[Any] = [profile.pain.current, profile.pain.worst_last_week]
+        conditions: tuple[str, ...] = profile.history.conditions
+    else:
+        read = [(name, value) for fired in block.screening.fired for name, value in fired.values]
+        ratings = [value for name, value in read if name in PAIN_RATINGS]
+        conditions = tuple(c for name, value in read if name == "history.conditions" for c in value)
+    concepts: list[dict[str, Any]] = []
+    if any(isinstance(r, (int, float)) and r > 0 for r in ratings) and "nonspecific_low_back_pain" not in conditions:
+        concepts.append({"coding": [LOW_BACK_PAIN], "text": "Low back pain"})
+    for condition in dict.fromkeys(conditions):
+        if condition in BACK_CONDITIONS:
+            coding, text = BACK_CONDITIONS[condition]
+            concepts.append({"coding": [coding], "text": text} if coding else {"text": text})
+    return concepts
 
 
 def _identifier(resource_id: str) -> list[dict[str, str]]:
-    return [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{resource_id}"}]
+    return [{"system": RFC3986, "value": f"urn:uuid:{resource_id}"}]
 
 
 def _meta(block: Block) -> dict[str, str]:
@@ -81,13 +219,6 @@ def ruleset_uri(block: Block) -> str:
     return f"urn:revhyper:ruleset:{quote(stamp.id, safe='')}:{quote(stamp.version, safe='')}:sha256:{stamp.sha256}"
 
 
-def _subject(block: Block) -> dict[str, Any]:
-    if block.person_id:
-        return {"type": "Patient", "identifier": {"system": "urn:revhyper:client", "value": block.person_id},
-                "display": block.person_id}
-    return {"type": "Patient", "display": "Client (no id in the profile)"}
-
-
 def _narrative(*paragraphs: str, items: tuple[str, ...] = ()) -> dict[str, str]:
     body = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
     if items:
@@ -98,7 +229,15 @@ def _narrative(*paragraphs: str, items: tuple[str, ...] = ()) -> dict[str, str]:
 # -- CarePlan ---------------------------------------------------------------------------------------
 
 
-def _care_plan(block: Block, ids: _Ids, request: dict[str, Any] | None) -> dict[str, Any]:
+Group = tuple[Week, Exercise, list[Session]]
+
+
+def _groups(block: Block) -> list[Group]:
+    return [(week, exercise, sessions) for week in block.weeks for exercise, sessions in _by_exercise(week)]
+
+
+def _care_plan(block: Block, ids: _Ids, refs: _Refs, prescriptions: list[tuple[Group, dict[str, Any]]],
+               request: dict[str, Any] | None) -> dict[str, Any]:
     plan = block.plan
     if plan is not None:
         title = f"Reverse hyperextension: {plan.program_name}"
@@ -110,29 +249,36 @@ def _care_plan(block: Block, ids: _Ids, request: dict[str, Any] | None) -> dict[
             description = "No sessions: a clinician must clear exercise first; see the request for clearance."
         else:
             description = f"No sessions: refused; see the {'referral' if block.referral else 'request for an alternative'}."
-    groups = [(week, exercise, sessions) for week in block.weeks for exercise, sessions in _by_exercise(week)]
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": ids.care_plan,
         "meta": _meta(block),
         "text": _narrative(f"{title} ({CAREPLAN_STATUS[block.status]})", description,
-                           items=tuple(_prescription(block, *group) for group in groups)),
+                           items=tuple(_prescription(block, *group) for group, _ in prescriptions)),
         "identifier": _identifier(ids.care_plan),
         "instantiatesUri": [ruleset_uri(block)],
+    }
+    if refs.replaces:
+        resource["replaces"] = [refs.replaces]
+    resource.update({
         "status": CAREPLAN_STATUS[block.status],
         "intent": "plan",
-        "category": [{"coding": [EXERCISE_THERAPY], "text": "Exercise programme for low back pain (reverse hyperextension)"}],
+        "category": [{"coding": [EXERCISE_THERAPY], "text": "Exercise programme for low back pain (reverse hyperextension)"},
+                     {"coding": [PHYSICAL_ACTIVITY], "text": "Physical activity"}],
         "title": title,
         "description": description,
-        "subject": _subject(block),
-    }
+        "subject": refs.subject,
+    })
     dates = [s.date for s in block.sessions() if s.date]
     if dates:
         resource["period"] = {"start": dates[0].isoformat(), "end": dates[-1].isoformat()}
-    if groups:
-        resource["activity"] = [_activity(block, *group) for group in groups]
+    if prescriptions:
+        resource["activity"] = [{"reference": {"reference": f"urn:uuid:{p['id']}", "type": "ServiceRequest",
+                                               "display": f"{e.name}, week {week.number} of {len(block.weeks)}"}}
+                                for (week, e, _), p in prescriptions]
     elif block.status == "needs_clearance" and request is not None:
-        resource["activity"] = [{"reference": {"reference": f"urn:uuid:{request['id']}", "display": CLEARANCE}}]
+        resource["activity"] = [{"reference": {"reference": f"urn:uuid:{request['id']}", "type": "ServiceRequest",
+                                               "display": CLEARANCE}}]
     resource["note"] = [{"text": text} for text in _notes(block)]
     return resource
 
@@ -146,7 +292,15 @@ def _by_exercise(week: Week) -> list[tuple[Exercise, list[Session]]]:
     return list(groups.items())
 
 
-def _activity(block: Block, week: Week, e: Exercise, sessions: list[Session]) -> dict[str, Any]:
+# -- exercise prescriptions (HL7 FHIR Physical Activity IG) -------------------------------------------
+
+
+def _prescription_request(block: Block, ids: _Ids, refs: _Refs, index: int, group: Group,
+                          reasons: list[dict[str, Any]]) -> dict[str, Any]:
+    """One week's exercise prescription, as the Physical Activity IG writes one: a ServiceRequest for exercise
+    therapy in the ``PhysicalActivity`` category, performed by the patient, its schedule in ``occurrenceTiming``."""
+    week, e, sessions = group
+    request_id = ids.of(f"prescription:{index}")
     repeat: dict[str, Any] = {}
     dates = [s.date for s in sessions if s.date]
     if dates:
@@ -154,17 +308,30 @@ def _activity(block: Block, week: Week, e: Exercise, sessions: list[Session]) ->
     repeat.update(frequency=len(sessions), period=1, periodUnit="wk")
     if dates:
         repeat["dayOfWeek"] = list(dict.fromkeys(WEEKDAYS[d.weekday()] for d in dates))
-    description = _prescription(block, week, e, sessions)
+    instruction = _prescription(block, *group)
     if e.cues:
-        description += " Cues: " + " ".join(e.cues)
-    return {"detail": {
-        "kind": "ServiceRequest",
+        instruction += " Cues: " + " ".join(e.cues)
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": request_id,
+        "meta": _meta(block),
+        "text": _narrative(f"Exercise prescription: {e.name}", instruction),
+        "identifier": _identifier(request_id),
+        "instantiatesUri": [ruleset_uri(block)],
+        "basedOn": [{"reference": f"urn:uuid:{ids.care_plan}", "type": "CarePlan"}],
+        "status": "active",
+        "intent": "plan",
+        "category": [{"coding": [PHYSICAL_ACTIVITY], "text": "Physical activity"}],
+        "priority": "routine",
         "code": {"coding": [EXERCISE_THERAPY], "text": e.name},
-        "reasonCode": [{"coding": [LOW_BACK_PAIN], "text": "Low back pain"}],
-        "status": "not-started",
-        "scheduledTiming": {"repeat": repeat},
-        "description": description,
-    }}
+        "subject": refs.subject,
+        "occurrenceTiming": {"repeat": repeat},
+        "performer": [refs.subject],
+    }
+    if reasons:
+        resource["reasonCode"] = reasons
+    resource["patientInstruction"] = instruction
+    return resource
 
 
 def _prescription(block: Block, week: Week, e: Exercise, sessions: list[Session]) -> str:
@@ -227,7 +394,7 @@ def _show(value: Any) -> str:
 # -- ServiceRequest ---------------------------------------------------------------------------------
 
 
-def _service_request(block: Block, ids: _Ids) -> dict[str, Any] | None:
+def _service_request(block: Block, ids: _Ids, refs: _Refs) -> dict[str, Any] | None:
     """The referral (refused), the request for clearance (needs clearance) or for an alternative; else None."""
     if block.status == "generated":
         return None
@@ -258,9 +425,10 @@ def _service_request(block: Block, ids: _Ids) -> dict[str, Any] | None:
         "category": [{"coding": [PATIENT_REFERRAL], "text": "Referral"}],
         "priority": priority,
         "code": {"text": code},
-        "subject": _subject(block),
+        "subject": refs.subject,
         "reasonCode": [{"text": reason} for reason in reasons or [code]],
-        "supportingInfo": [{"reference": f"urn:uuid:{ids.care_plan}", "display": "Screening in the care plan's notes"}],
+        "supportingInfo": [{"reference": f"urn:uuid:{ids.care_plan}", "type": "CarePlan",
+                            "display": "Screening in the care plan's notes"}],
         "note": [{"text": note}, {"text": block.disclaimer}],
         "patientInstruction": instruction,
     }
