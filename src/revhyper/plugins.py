@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pluggy
@@ -25,6 +25,9 @@ from .block import Block
 from .errors import InputError, OutputError, Problem
 from .exporters import PASS_THROUGH, Exporter, TimeLimitExceeded, describe_failure, time_limited
 from .suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from .push import Pusher
 
 GROUP = "revhyper"
 BUILTIN = "revhyper.builtin_exporters"
@@ -334,7 +337,7 @@ def adjust(block: Block, format_name: str) -> Block:
 
 
 # -- pushers (revhyper push; docs/plugins.md "Push") ----------------------------------------------------------
-def _pushers(plugins: Plugins) -> dict[str, Any]:
+def _pushers(plugins: Plugins) -> dict[str, Pusher]:
     """Every registered pusher by platform name (the first by distribution, then plugin name, wins a name)."""
     from .push import Pusher
 
@@ -362,14 +365,14 @@ def _pushers(plugins: Plugins) -> dict[str, Any]:
     return dict(sorted(found.items()))
 
 
-def all_pushers() -> dict[str, Any]:
+def all_pushers() -> dict[str, Pusher]:
     """Every platform ``revhyper push`` knows: name -> :class:`revhyper.push.Pusher` (loads every plugin)."""
     plugins = get_plugins()
     plugins.load_all()
     return _pushers(plugins)
 
 
-def pusher(name: str) -> Any:
+def pusher(name: str) -> Pusher:
     """The pusher of platform ``name``, loading the plugins whose entry point is named ``name`` first."""
     plugins = get_plugins()
     plugins.load_named(name)

@@ -164,7 +164,7 @@ Transport = Callable[[Request, float], Response]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None  # a redirect is reported as an HTTP error: the auth header never follows it
 
 

@@ -132,7 +132,7 @@ def run_push(argv: list[str], environ: dict[str, str] | None = None) -> tuple[in
     from .cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    patches = [mock.patch.object(sys, "stdout", out), mock.patch.object(sys, "stderr", err),
+    patches: list[Any] = [mock.patch.object(sys, "stdout", out), mock.patch.object(sys, "stderr", err),
                mock.patch("revhyper.push.time.sleep", lambda seconds: None)]
     if environ is not None:
         patches.append(mock.patch.dict(os.environ, environ, clear=True))
@@ -149,10 +149,12 @@ def run_push(argv: list[str], environ: dict[str, str] | None = None) -> tuple[in
 def schema_errors(openapi: dict[str, Any], method: str, path: str, body: Any) -> list[str]:
     """Why ``body`` does not fit the request body schema of ``METHOD path`` in the OpenAPI 3.1 document
     (path templates such as ``/api/v2/routine/{id}/`` match); ``[]`` when it fits. Needs jsonschema."""
+    import importlib
     import re
 
-    import jsonschema
-    from referencing import Registry, Resource
+    jsonschema: Any = importlib.import_module("jsonschema")  # a test dependency, without type stubs
+    referencing: Any = importlib.import_module("referencing")
+    Registry, Resource = referencing.Registry, referencing.Resource
 
     operation = None
     for template, item in openapi["paths"].items():

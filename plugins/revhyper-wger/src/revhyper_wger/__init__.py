@@ -228,6 +228,7 @@ def _configs(client: Client, entry: Any, offset: int, position: int, weeks: int,
         for week in range(1, weeks + 1):
             session = by_day.get((week, offset))
             exercise = session["exercises"][position] if session and position < len(session["exercises"]) else None
+            value: Any
             if exercise is None:
                 value = 0 if field == "sets" else None
             else:
