@@ -253,3 +253,28 @@ def test_push_list_shows_the_installed_adapters():
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert "wger" in names and "hevy" in names
     assert "revhyper-wger" in result.stdout and "revhyper-hevy" in result.stdout
+
+
+def test_a_network_error_is_retried_for_a_get_but_a_certificate_error_is_not():
+    import ssl
+    import urllib.error
+
+    calls = []
+
+    def flaky(request, timeout):
+        calls.append(request)
+        if len(calls) < 3:
+            raise TimeoutError("timed out")
+        return Response(200, {}, b"[]")
+
+    assert _client(flaky, sleep=lambda s: None).get("/x") == []
+    assert len(calls) == 3
+
+    def bad_certificate(request, timeout):
+        calls.append(request)
+        raise urllib.error.URLError(ssl.SSLCertVerificationError("certificate verify failed"))
+
+    calls.clear()
+    with pytest.raises(PushError, match="could not reach the server"):
+        _client(bad_certificate, sleep=lambda s: None).get("/x")
+    assert len(calls) == 1

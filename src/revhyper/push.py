@@ -26,6 +26,7 @@ import email.utils
 import hashlib
 import json
 import random
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -266,7 +267,7 @@ class Client:
             except (OSError, urllib.error.URLError) as exc:  # refused, unreachable, timed out
                 reason = getattr(exc, "reason", None) or exc
                 refused = isinstance(reason, ConnectionRefusedError)
-                if attempt == self.attempts or not (safe or refused):
+                if attempt == self.attempts or not (safe or refused) or isinstance(reason, ssl.SSLError):
                     raise PushError(self._failed(request, label, f"could not reach the server ({reason})")) from None
                 self.sleep(self._delay(attempt, None))
                 continue
