@@ -278,3 +278,13 @@ def test_a_network_error_is_retried_for_a_get_but_a_certificate_error_is_not():
     with pytest.raises(PushError, match="could not reach the server"):
         _client(bad_certificate, sleep=lambda s: None).get("/x")
     assert len(calls) == 1
+
+
+def test_revhyper_formats_lists_the_push_platforms_too():
+    result = subprocess.run([sys.executable, "-m", "revhyper", "formats", "--format", "json"], capture_output=True,
+                            text=True, check=True)
+    platforms = {p["name"]: p for p in json.loads(result.stdout)["push_platforms"]}
+    assert platforms["wger"]["provider"] == "revhyper-wger" and platforms["wger"]["default_url"] == "https://wger.de"
+    assert platforms["hevy"]["provider"] == "revhyper-hevy"
+    text = subprocess.run([sys.executable, "-m", "revhyper", "formats"], capture_output=True, text=True).stdout
+    assert "push platforms (revhyper push PLATFORM BLOCK):" in text and "  wger " in text
