@@ -33,7 +33,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 import attrs
 
@@ -181,6 +181,10 @@ def urllib_transport(request: Request, timeout: float) -> Response:
         return Response(exc.code, dict(exc.headers.items()) if exc.headers else {}, exc.read() if exc.fp else b"")
 
 
+class Writer(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
 class Pending(str):
     """What a dry run puts where a real push would use a value the platform returns (``<routine.id>``)."""
 
@@ -190,7 +194,7 @@ class Client:
     writes each request to ``out``; ``transport``, ``sleep`` and ``rng`` are replaceable for tests."""
 
     def __init__(self, platform: str, base_url: str, token: str, auth_header: Callable[[str], tuple[str, str]],
-                 key: str, *, dry_run: bool = False, out: TextIO | None = None, timeout: float = 30.0,
+                 key: str, *, dry_run: bool = False, out: Writer | None = None, timeout: float = 30.0,
                  attempts: int = 5, backoff: float = 0.5, max_wait: float = 60.0,
                  transport: Transport = urllib_transport, sleep: Callable[[float], None] | None = None,
                  rng: random.Random | None = None, now: Callable[[], float] = time.time):

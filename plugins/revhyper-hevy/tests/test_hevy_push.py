@@ -119,3 +119,10 @@ def test_a_bodyweight_block_sends_no_weight(tmp_path):
         assert _push(tmp_path, api.url, block_dicts()["generated_bodyweight"])[0] == 0
     assert not [e for c in api.calls for e in schema_errors(OPENAPI, c.method, c.path, c.body)]
     assert {s["weight_kg"] for r in hevy.routines for e in r["exercises"] for s in e["sets"]} == {None}
+
+
+def test_dry_run_output_escapes_control_characters_from_the_rule_set(tmp_path):
+    block = block_dicts()["generated"]
+    block["weeks"][0]["phase"]["name"] = "Activation\x1b[2J"
+    code, out, _ = _push(tmp_path, "https://api.hevyapp.com", block, "--dry-run")
+    assert code == 0 and "\x1b" not in out and "Activation\\x1b[2J" in out

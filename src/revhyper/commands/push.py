@@ -16,6 +16,20 @@ class _RefuseToken(argparse.Action):
                                     "name that with --token-env VAR\n")
 
 
+class _Escaping:
+    """Standard output with every character that is not printable (but newlines) escaped: names in the
+    requests come from rule sets and the platform's replies (cli.md: text outputs escape what is not ours)."""
+
+    def write(self, text: str) -> None:
+        sys.stdout.write("\n".join(_escaped(line) for line in text.split("\n")))
+
+
+def _escaped(text: str) -> str:
+    from .formats import _escaped as escaped
+
+    return escaped(text)
+
+
 def register(commands) -> None:
     cmd = commands.add_parser(
         "push", help="put a block into a platform over its API (wger, Hevy, ...)", allow_abbrev=False,
@@ -42,8 +56,8 @@ def run(args) -> int:
     if args.list:
         pushers = all_pushers()
         for name, found in pushers.items():
-            print(f"{name}  {found.provider}  {found.description}" + (f"  (default URL {found.default_url})"
-                                                                      if found.default_url else ""))
+            print(_escaped(f"{name}  {found.provider}  {found.description}"
+                           + (f"  (default URL {found.default_url})" if found.default_url else "")))
         if not pushers:
             print("no platforms: install an adapter such as revhyper-wger or revhyper-hevy")
         return EXIT_GENERATED
@@ -80,7 +94,7 @@ def push_block(found, block_path: str, *, url: str | None, token_env: str | None
     else:
         token = token_from_env(token_env or "", environ)
     key = idempotency_key(block, found.name, base)
-    client = Client(found.name, base, token, found.auth_header, key, dry_run=dry_run, out=sys.stdout,
+    client = Client(found.name, base, token, found.auth_header, key, dry_run=dry_run, out=_Escaping(),
                     timeout=timeout, **client_options)
     try:
         result = found.push(block, client)
@@ -92,11 +106,11 @@ def push_block(found, block_path: str, *, url: str | None, token_env: str | None
         raise PushError(client.redact(f"the {found.name} pusher (from {found.provider}) failed: "
                                       f"{type(exc).__name__}: {exc}")) from None
     for note in result.notes:
-        print(client.redact(f"note: {note}"), file=sys.stderr)
+        print(_escaped(client.redact(f"note: {note}")), file=sys.stderr)
     if dry_run:
         print(f"dry run: {len(client.sent)} requests shown, none sent (idempotency key {key})", file=sys.stderr)
     elif result.existing:
-        print(client.redact(f"already pushed: {result.existing} (idempotency key {key}); nothing created"))
+        print(_escaped(client.redact(f"already pushed: {result.existing} (idempotency key {key}); nothing created")))
     else:
-        print(client.redact(f"pushed to {found.name} at {base}: " + ", ".join(result.created)))
+        print(_escaped(client.redact(f"pushed to {found.name} at {base}: " + ", ".join(result.created))))
     return EXIT_GENERATED
