@@ -194,3 +194,19 @@ def test_the_schema_catches_a_wrong_body():
     assert schema_errors(OPENAPI, "POST", "/api/v2/slot-entry/", {"slot": 1, "exercise": 2, "comment": "x" * 101})
     assert schema_errors(OPENAPI, "POST", "/api/v2/sets-config/", {"slot_entry": 1, "iteration": 1, "value": "3",
                                                                   "operation": "replace"})
+
+
+def test_the_installed_command_pushes_in_its_own_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    wger = FakeWger()
+    path = write_block(block_dicts()["generated_bodyweight"], tmp_path)
+    with FakeAPI(wger.answer, auth=("Authorization", f"Token {TOKEN}")) as api:
+        done = subprocess.run([sys.executable, "-m", "revhyper", "push", "wger", str(path), "--url", api.url,
+                               "--token-env", "WGER_TOKEN"], capture_output=True, text=True,
+                              env={**os.environ, "WGER_TOKEN": TOKEN}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert TOKEN not in done.stdout + done.stderr and len(wger.objects["routine"]) == 1
+    assert not wger.objects["weight-config"]  # a bodyweight block: no weight configs
