@@ -288,3 +288,34 @@ def test_revhyper_formats_lists_the_push_platforms_too():
     assert platforms["hevy"]["provider"] == "revhyper-hevy"
     text = subprocess.run([sys.executable, "-m", "revhyper", "formats"], capture_output=True, text=True).stdout
     assert "push platforms (revhyper push PLATFORM BLOCK):" in text and "  wger " in text
+
+
+PUSHER_CODE = '''\
+from typing import Any
+
+from revhyper.push import Client, Pusher, PushResult
+
+
+def push(block: dict[str, Any], client: Client) -> PushResult:
+    reply = client.post("/logs", {"note": client.marker()}, label="log")
+    return PushResult(created=(f"log {reply['id']}",))
+
+
+MINE = Pusher("mine", "my log", push, lambda token: ("Authorization", f"Bearer {token}"))
+wrong_key: int = MINE.push({}, Client("mine", "https://x", "t", MINE.auth_header, "k")).existing
+'''
+
+
+def test_a_pusher_gets_real_types_under_strict_mypy(tmp_path):
+    """A platform's pusher type-checks under mypy --strict, and a wrong type is caught: Pusher, Client and
+    PushResult are typed, not Any."""
+    from helpers import ROOT
+
+    code = tmp_path / "pusher.py"
+    code.write_text(PUSHER_CODE)
+    result = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"), "--strict",
+                             "--config-file", "/dev/null", str(code)], capture_output=True, text=True, cwd=ROOT,
+                            timeout=300)
+    errors = [line.split(": error: ", 1)[1] for line in result.stdout.splitlines() if ": error: " in line]
+    assert errors == ['Incompatible types in assignment (expression has type "str | None", variable has type "int")'
+                      '  [assignment]'], result.stdout
