@@ -33,7 +33,8 @@ EXIT_TERMINATED = 143
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
-COMMANDS = ("generate", "batch", "formats", "check", "explain", "diff", "new-ruleset", "schema", "log", "log-formats")
+COMMANDS = ("generate", "batch", "formats", "check", "explain", "diff", "new-ruleset", "schema", "log", "log-formats",
+            "push")
 """Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
 and each command imports what it needs only when it runs."""
 
@@ -109,7 +110,10 @@ def _stdout_failed(exc: OSError) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # as parse_args would, but `push` never echoes a value: it may be a token typed by mistake
+        shown = [word.split("=", 1)[0] for word in unknown if word.startswith("-")] if args.command == "push" else unknown
+        parser.error(f"unrecognized arguments: {' '.join(shown) or '(values not shown)'}")
     from .errors import InputError, OutputError
 
     try:

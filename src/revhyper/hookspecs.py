@@ -66,3 +66,15 @@ def revhyper_register_log_readers(register):
     the format. Reading must be pure (no files written, no network) and deterministic. A built-in reader's name
     stays revhyper's; docs/plugins.md documents the hook.
     """
+
+
+@hookspec
+def revhyper_register_pushers(register):
+    """Contribute platforms that ``revhyper push PLATFORM BLOCK`` puts a block into over their API.
+
+    Call ``register(Pusher(name=..., description=..., push=..., auth_header=..., default_url=...))`` once per
+    platform (:class:`revhyper.push.Pusher`). ``push(block, client)`` takes the block's canonical JSON dict and
+    a :class:`revhyper.push.Client`, through which it makes every request (timeouts, retries, the token, the
+    idempotency key and dry runs are the client's); it returns a :class:`revhyper.push.PushResult`. Name the
+    entry point after the platform so that ``revhyper push NAME`` loads only that plugin.
+    """

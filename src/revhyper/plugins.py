@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pluggy
@@ -25,6 +25,9 @@ from .block import Block
 from .errors import InputError, OutputError, Problem
 from .exporters import PASS_THROUGH, Exporter, TimeLimitExceeded, describe_failure, time_limited
 from .suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from .push import Pusher
 
 GROUP = "revhyper"
 BUILTIN = "revhyper.builtin_exporters"
@@ -441,3 +444,57 @@ def all_log_readers() -> ReaderTable:
     plugins = get_plugins()
     plugins.load_all()
     return plugins.log_readers()
+
+
+# -- pushers (revhyper push; docs/plugins.md "Push") ----------------------------------------------------------
+def _pushers(plugins: Plugins) -> dict[str, Pusher]:
+    """Every registered pusher by platform name (the first by distribution, then plugin name, wins a name)."""
+    from .push import Pusher
+
+    found: dict[str, Pusher] = {}
+    for impl in plugins._ordered(plugins.pm.hook.revhyper_register_pushers.get_hookimpls()):
+        provider = plugins.providers.get(impl.plugin_name, "local")
+        mine: list[Pusher] = []
+
+        def register(pusher: Pusher, into: list[Pusher] = mine) -> None:
+            if not isinstance(pusher, Pusher):
+                raise TypeError(f"register() takes a Pusher, not {type(pusher).__name__}")
+            into.append(pusher)
+
+        try:
+            with time_limited():
+                impl.function(register=register)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a plugin that fails to register offers no platforms
+            plugins.failures[impl.plugin_name] = (f"plugin '{impl.plugin_name}' (from {provider}) failed to register its "
+                                                  f"pushers: {_why(exc)}")
+            continue
+        for pusher in mine:
+            found.setdefault(pusher.name, attrs.evolve(pusher, provider=provider))
+    return dict(sorted(found.items()))
+
+
+def all_pushers() -> dict[str, Pusher]:
+    """Every platform ``revhyper push`` knows: name -> :class:`revhyper.push.Pusher` (loads every plugin)."""
+    plugins = get_plugins()
+    plugins.load_all()
+    return _pushers(plugins)
+
+
+def pusher(name: str) -> Pusher:
+    """The pusher of platform ``name``, loading the plugins whose entry point is named ``name`` first."""
+    plugins = get_plugins()
+    plugins.load_named(name)
+    found = _pushers(plugins).get(name)
+    if found is None:
+        plugins.load_all()
+        known = _pushers(plugins)
+        found = known.get(name)
+        if found is None:
+            failure = plugins.failure_for(name)
+            if failure:
+                raise OutputError(failure)
+            message = f"unknown platform '{name}'; installed: {', '.join(known) or 'none'}"
+            raise InputError([Problem("revhyper push", "", message, suggestion=did_you_mean(name, known))])
+    return found

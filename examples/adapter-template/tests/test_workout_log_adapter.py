@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from revhyper.testing import CONTRACT, contract_blocks, run_check
+from revhyper.testing_push import FakeAPI, block_dicts, run_push, write_block
 from revhyper_workout_log import WORKOUT_LOG
 
 
@@ -58,3 +59,29 @@ def test_log_reader_is_found_by_revhyper_and_maps_names(tmp_path):
     assert [(e.variant, e.set, e.reps, e.load_kg) for e in log] == [("machine_reverse_hyper", 1, 12, 20),
                                                                     ("machine_reverse_hyper", 2, 11, 20)]
     assert "'Plank' (1)" in log.skipped[0]
+
+
+class FakeLog:
+    """The platform's API as the test needs it: answer(method, path, query, body) -> (status, JSON)."""
+
+    def __init__(self):
+        self.logs = []
+
+    def answer(self, method, path, query, body):
+        if method == "GET":
+            return 200, self.logs
+        self.logs.append({"id": len(self.logs) + 1, **body})
+        return 201, self.logs[-1]
+
+
+def test_push_posts_every_set_once_even_when_run_twice(tmp_path):
+    platform, block = FakeLog(), block_dicts()["generated"]
+    path = str(write_block(block, tmp_path))
+    with FakeAPI(platform.answer, auth=("Authorization", "Bearer s3cret")) as api:  # 429 once, then answers
+        argv = ["workout-log", path, "--url", api.url, "--token-env", "LOG_TOKEN"]
+        first = run_push(argv, {"LOG_TOKEN": "s3cret"})
+        second = run_push(argv, {"LOG_TOKEN": "s3cret"})
+    assert first[0] == 0 and second[0] == 0 and "already pushed" in second[1]
+    [log] = platform.logs
+    assert len(log["sets"]) == sum(e["sets"] for w in block["weeks"] for s in w["sessions"] for e in s["exercises"])
+    assert "s3cret" not in first[1] + first[2] + second[1] + second[2]

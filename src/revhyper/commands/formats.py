@@ -19,13 +19,14 @@ def register(commands) -> None:
 def run(args) -> int:
     """Exit 0 even when a plugin is broken: the listing names it and why (docs/plugins.md)."""
     from .. import exporters as exporters_module
-    from ..plugins import all_exporters, get_plugins
+    from ..plugins import all_exporters, all_pushers, get_plugins
 
     previous = exporters_module.set_time_limit(exporters_module.time_limit_from_env(), hard_stop=True)
     try:
         chosen = all_exporters()
         plugins = get_plugins()
         table = plugins.formats()
+        pushers = all_pushers()  # the platforms `revhyper push` can put a block into (docs/plugins.md, Push)
     finally:
         exporters_module.set_time_limit(*previous)
     # an exporter that a format name does not mean (a built-in's name, or a conflict's loser): by qualified name
@@ -40,12 +41,19 @@ def run(args) -> int:
             "conflicts": [{"format": c.format, "chosen": c.chosen, "others": list(c.others), "reason": c.reason}
                           for c in table.conflicts],
             "failed_plugins": failures,
+            "push_platforms": [{"name": name, "provider": p.provider, "description": p.description,
+                                "default_url": p.default_url} for name, p in pushers.items()],
         }, indent=2, ensure_ascii=True) + "\n").encode("utf-8"), None)
     else:
         rows = [["format", "suffix", "media type", "provided by", "description"]]
         rows += [[_escaped(cell) for cell in (name, x.suffix, x.media_type, x.provider, x.description)] for name, x in listed]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
+        if pushers:
+            out.append("\npush platforms (revhyper push PLATFORM BLOCK):")
+            push_rows = [[_escaped(cell) for cell in (name, p.provider, p.description)] for name, p in pushers.items()]
+            out.extend("  " + "  ".join(cell.ljust(max(len(r[i]) for r in push_rows)) for i, cell in enumerate(row[:2]))
+                       + "  " + row[2] for row in push_rows)
         if table.conflicts:
             out.append("\nconflicts (each format name means one exporter; the others by DISTRIBUTION:FORMAT):")
             out.extend(f"  {_escaped(str(conflict))}" for conflict in table.conflicts)
