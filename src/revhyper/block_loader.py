@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import re
+import typing
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -286,6 +287,13 @@ def _converter():
     converter.register_structure_hook(float, number)
     converter.register_structure_hook(dt.date, date)
     converter.register_structure_hook(Any, lambda value, _: value)
+
+    def sequence(value: Any, kind: Any) -> Any:  # a list, not text read letter by letter
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"expected a list, got {json.dumps(value)[:40]}")
+        return converter._structure_tuple(value, kind)
+
+    converter.register_structure_hook_func(lambda kind: kind is tuple or typing.get_origin(kind) is tuple, sequence)
 
     import attrs
 
