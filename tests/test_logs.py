@@ -349,6 +349,12 @@ def test_errors_in_the_clearance_and_week_caps_name_their_json_path():
     data["screening"]["clearance"]["restrictions_offered"][1]["text"] = "x"
     assert _problems(data) == {"screening.clearance.restrictions_offered[1].text":
                                "unknown key 'text' (expected id, description)"}
+    del data["screening"]["clearance"]["restrictions_offered"][1]["text"]
+    cap = list(data["caps"])[-1]
+    data["caps"][cap]["meaning"] = 3
+    data["caps"][cap]["set_bye"] = []
+    assert _problems(data) == {f"caps.{cap}": "unknown key set_bye", f"caps.{cap}.meaning": "expected text, got 3",
+                               "screening.clearance.restrictions_offered[0].id": "expected text, got 7"}
 
 
 def test_a_profile_is_not_a_block_and_a_block_is_not_a_profile(tmp_path, capsys):

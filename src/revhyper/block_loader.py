@@ -1,7 +1,7 @@
 """Read back a block revhyper wrote (its canonical JSON, docs/block.md) into the frozen :class:`Block`.
 
-The JSON's layout is reshaped into the classes' fields (the inverse of canonical.py, one explicit mapping),
-then structured with one cattrs converter: extra keys are refused, numbers keep their type (so that
+Only what canonical.py renames or nests is reshaped into the classes' fields (``_reshape``, ``RENAMED``); every
+other key reaches cattrs under its own name, so the attrs classes give the shape. One cattrs converter: extra keys are refused, numbers keep their type (so that
 ``block_to_json(load_block(path))`` gives the file's bytes back), dates are ISO dates. Every problem is
 reported with its key path and line:column. cattrs is imported only here, on first use.
 """
@@ -91,7 +91,7 @@ def block_from_dict(data: Any, *, name: str = "<data>", text: str = "") -> Block
         found = []
         for message in transform_error(exc, path="$", format_exception=_message):
             text_path = message.rsplit(" @ ", 1)[-1] if " @ " in message else "$"
-            found.append(problem(_canonical_path(_parse_path(text_path)), message.rsplit(" @ ", 1)[0]))
+            found.append(problem(_canonical_path(_parse_path(text_path), list(data["caps"])), message.rsplit(" @ ", 1)[0]))
         raise BlockError(found or [problem((), str(exc))]) from None
 
 
@@ -216,8 +216,10 @@ RENAMED = {"generator_version": ("generator", "version"), "program_name": ("prog
            **{field: ("clearance", key) for key, field in CLEARANCE.items()}}
 
 
-def _canonical_path(path: tuple[Any, ...]) -> Path:
+def _canonical_path(path: tuple[Any, ...], cap_names: list[str]) -> Path:
     """A path in the classes' fields, as the JSON file writes it (for line:column and the message)."""
+    if path[:2] == ("screening", "caps") and len(path) > 2 and isinstance(path[2], int):  # caps are keyed by name
+        return ("caps", cap_names[path[2]], *path[3:])
     out: list[Any] = []
     for index, part in enumerate(path):
         if part == "screening" and index == 0 and len(path) > 1 and path[1] in ("caps", "referral", "merged_caps", "status"):
@@ -230,6 +232,8 @@ def _canonical_path(path: tuple[Any, ...]) -> Path:
             out += ["plan"] if part == "plan" else ["variant", "id"]
         elif out[-1:] == ["not_before"] and part in (0, 1):
             out.append(("what", "date")[part])
+        elif out[-2:-1] == ["restrictions_offered"] and part in (0, 1) and index == len(path) - 1:
+            out.append(("id", "description")[part])
         elif part in RENAMED:
             out += list(RENAMED[part])
         else:
