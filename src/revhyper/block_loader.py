@@ -1,7 +1,7 @@
 """Read back a block revhyper wrote (its canonical JSON, docs/block.md) into the frozen :class:`Block`.
 
-The JSON's layout is reshaped into the classes' fields (the inverse of canonical.py, one explicit mapping),
-then structured with one cattrs converter: extra keys are refused, numbers keep their type (so that
+Only what canonical.py renames or nests is reshaped into the classes' fields (``_reshape``, ``RENAMED``); every
+other key reaches cattrs under its own name, so the attrs classes give the shape. One cattrs converter: extra keys are refused, numbers keep their type (so that
 ``block_to_json(load_block(path))`` gives the file's bytes back), dates are ISO dates. Every problem is
 reported with its key path and line:column. cattrs is imported only here, on first use.
 """
@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import re
+import typing
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -90,7 +91,7 @@ def block_from_dict(data: Any, *, name: str = "<data>", text: str = "") -> Block
         found = []
         for message in transform_error(exc, path="$", format_exception=_message):
             text_path = message.rsplit(" @ ", 1)[-1] if " @ " in message else "$"
-            found.append(problem(_canonical_path(_parse_path(text_path)), message.rsplit(" @ ", 1)[0]))
+            found.append(problem(_canonical_path(_parse_path(text_path), list(data["caps"])), message.rsplit(" @ ", 1)[0]))
         raise BlockError(found or [problem((), str(exc))]) from None
 
 
@@ -123,6 +124,16 @@ def _table(value: Any, path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
     return value
 
 
+def _open(value: Any, path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
+    """A table of which only ``keys`` are reshaped here (they must be there); cattrs checks the others."""
+    if not isinstance(value, dict):
+        raise _Bad(path, "expected a table")
+    for key in keys:
+        if key not in value:
+            raise _Bad(path + (key,), f"missing key '{key}'")
+    return dict(value)
+
+
 def _list(value: Any, path: Path) -> list[Any]:
     if not isinstance(value, list):
         raise _Bad(path, "expected a list")
@@ -130,68 +141,88 @@ def _list(value: Any, path: Path) -> list[Any]:
 
 
 def _reshape(data: dict[str, Any]) -> dict[str, Any]:
-    """The canonical JSON's layout, rearranged into the fields of the attrs classes (inverse of canonical.py)."""
+    """The canonical JSON's layout, rearranged into the fields of the attrs classes (inverse of canonical.py).
+
+    Only what canonical.py renames or nests is touched here; every other key is handed to cattrs as it is, under
+    its field's name, so a field canonical.py writes under its own name is read back without a change here (and
+    an unknown key is refused by cattrs with its path)."""
     generator = _table(data["generator"], ("generator",), ("name", "version"))
-    screening = _table(data["screening"], ("screening",), ("fired", "clearance", "restrictions"))
-    clearance = _table(screening["clearance"], ("screening", "clearance"), ("required_by", "given"))
+    if generator["name"] != "revhyper":
+        raise _Bad(("generator", "name"), f"expected \"revhyper\", got {json.dumps(generator['name'])[:40]}")
+    screening = _open(data["screening"], ("screening",), ("clearance",))
+    clearance = _table(screening.pop("clearance"), ("screening", "clearance"), tuple(CLEARANCE))
     caps = data["caps"]
     if not isinstance(caps, dict):
         raise _Bad(("caps",), "expected a table of caps")
     applied = []
     for cap, entry in caps.items():
-        entry = _table(entry, ("caps", cap), ("value", "meaning", "set_by", "also_asked"))
-        tags = frozenset if cap == "avoid_tags" and all(isinstance(a, list) for a in [entry["value"]]) else None
+        entry = _open(entry, ("caps", cap), ("value", "also_asked"))
+        tags = frozenset if cap == "avoid_tags" else None
         also = [(_table(a, ("caps", cap, "also_asked", i), ("by", "value"))["by"],
                  tags(a["value"]) if tags and isinstance(a["value"], list) else a["value"])
                 for i, a in enumerate(_list(entry["also_asked"], ("caps", cap, "also_asked")))]
-        applied.append({"name": cap, "value": tags(entry["value"]) if tags else entry["value"], "meaning": entry["meaning"], "set_by": entry["set_by"],
-                        "also_asked": also})
+        value = tags(entry["value"]) if tags and isinstance(entry["value"], list) else entry["value"]
+        applied.append({**entry, "name": cap, "value": value, "also_asked": also})
     fired = []
-    for index, rule in enumerate(_list(screening["fired"], ("screening", "fired"))):
-        rule = _table(rule, ("screening", "fired", index),
-                      ("id", "title", "action", "reason", "source", "condition", "values", "caps"))
-        source = _table(rule["source"], ("screening", "fired", index, "source"), ("key", "citation"))
+    for index, rule in enumerate(_list(screening.pop("fired"), ("screening", "fired"))):
+        rule = _open(rule, ("screening", "fired", index), ("source", "values", "caps"))
+        source = _table(rule.pop("source"), ("screening", "fired", index, "source"), ("key", "citation"))
         values = rule["values"]
         if not isinstance(values, dict):
             raise _Bad(("screening", "fired", index, "values"), "expected a table of the values the rule read")
-        fired.append({**{k: rule[k] for k in ("id", "title", "action", "reason", "condition")},
-                      "source": source["key"], "citation": source["citation"], "values": [(k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()],
-                      "caps": rule["caps"] or None, "referral": None})
+        fired.append({**rule, "source": source["key"], "citation": source["citation"],
+                      "values": [(k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()],
+                      "caps": rule["caps"] or None})
+    decisions = []
+    for index, decision in enumerate(_list(clearance["rules"], ("screening", "clearance", "rules"))):
+        decision = _open(decision, ("screening", "clearance", "rules", index), ("not_before",))
+        since = decision.pop("not_before")
+        if since is not None:
+            since = _table(since, ("screening", "clearance", "rules", index, "not_before"), ("what", "date"))
+            since = (since["what"], since["date"])
+        decisions.append({**decision, "since": since})
+    offered = [tuple(_table(r, ("screening", "clearance", "restrictions_offered", i), ("id", "description")).values())
+               for i, r in enumerate(_list(clearance["restrictions_offered"],
+                                           ("screening", "clearance", "restrictions_offered")))]
     plan = data["plan"]
     if plan is not None:
-        plan = _table(plan, ("plan",), ("goal", "program", "experience", "variant", "weeks", "days_per_week",
-                                        "start_date", "working_load_kg", "load_increment_kg"))
-        variant = _table(plan["variant"], ("plan", "variant"), ("id", "name"))
-        plan = {**{k: v for k, v in plan.items() if k not in ("program", "variant")}, "program_name": plan["program"],
-                "variant": variant["id"], "variant_name": variant["name"]}
+        plan = _open(plan, ("plan",), ("program", "variant"))
+        variant = _table(plan.pop("variant"), ("plan", "variant"), ("id", "name"))
+        program = plan.pop("program")
+        plan = {**plan, "program_name": program, "variant": variant["id"], "variant_name": variant["name"]}
+    start_caps = {cap: entry["value"] for cap, entry in caps.items()}
     weeks = []
     for index, week in enumerate(_list(data["weeks"], ("weeks",))):
-        week = _table(week, ("weeks", index), ("number", "phase", "deload", "sessions"))
-        phase = _table(week["phase"], ("weeks", index, "phase"), ("id", "name"))
-        weeks.append({"number": week["number"], "phase": phase["id"], "phase_name": phase["name"],
-                      "deload": week["deload"], "sessions": week["sessions"]})
+        week = _open(week, ("weeks", index), ("phase", "caps"))
+        phase = _table(week.pop("phase"), ("weeks", index, "phase"), ("id", "name"))
+        weeks.append({**week, "phase": phase["id"], "phase_name": phase["name"],  # caps null: the start caps
+                      "caps": start_caps if week["caps"] is None else week["caps"]})
+    rest = {k: v for k, v in data.items() if k not in ("generator", "screening", "caps", "referral", "weeks", "plan")}
     return {
-        "generator_version": generator["version"], "ruleset": data["ruleset"], "person_id": data["person_id"],
-        "status": data["status"], "disclaimer": data["disclaimer"],
-        "screening": {"status": data["status"], "fired": fired, "caps": applied,
-                      "merged_caps": {cap: entry["value"] for cap, entry in caps.items()},
-                      "referral": data["referral"], "clearance_required_by": clearance["required_by"],
-                      "clearance_given": clearance["given"], "restrictions": screening["restrictions"]},
-        "plan": plan, "weeks": weeks, "adjustments": data["adjustments"], "warnings": data["warnings"],
-        "notes": data["notes"], "pain_rule": data["pain_rule"], "format": data["format"],
+        **rest, "generator_version": generator["version"], "plan": plan, "weeks": weeks,
+        "screening": {**screening, "status": data["status"], "fired": fired, "caps": applied,
+                      "merged_caps": start_caps,
+                      "referral": data["referral"], "clearance_rules": decisions, "restrictions_offered": offered,
+                      **{CLEARANCE[k]: v for k, v in clearance.items() if k not in ("rules", "restrictions_offered")}},
     }
 
 
+# screening.clearance's keys -> the Screening fields they are read into
+CLEARANCE = {"required_by": "clearance_required_by", "given": "clearance_given", "rules": "clearance_rules",
+             "clearances": "clearances", "restrictions_offered": "restrictions_offered"}
+# a field's name -> its path in the JSON, where canonical.py writes it under another name or nested
 RENAMED = {"generator_version": ("generator", "version"), "program_name": ("program",), "variant_name": ("variant", "name"),
-           "phase_name": ("phase", "name"), "merged_caps": ("caps",), "clearance_required_by": ("clearance", "required_by"),
-           "clearance_given": ("clearance", "given")}
+           "phase_name": ("phase", "name"), "merged_caps": ("caps",), "since": ("not_before",),
+           **{field: ("clearance", key) for key, field in CLEARANCE.items()}}
 
 
-def _canonical_path(path: tuple[Any, ...]) -> Path:
+def _canonical_path(path: tuple[Any, ...], cap_names: list[str]) -> Path:
     """A path in the classes' fields, as the JSON file writes it (for line:column and the message)."""
+    if path[:2] == ("screening", "caps") and len(path) > 2 and isinstance(path[2], int):  # caps are keyed by name
+        return ("caps", cap_names[path[2]], *path[3:])
     out: list[Any] = []
     for index, part in enumerate(path):
-        if part == "screening" and index == 0 and len(path) > 1 and path[1] in ("caps", "referral", "merged_caps"):
+        if part == "screening" and index == 0 and len(path) > 1 and path[1] in ("caps", "referral", "merged_caps", "status"):
             continue
         if part == "source" and out[-2:-1] == ["fired"]:
             out += ["source", "key"]
@@ -199,6 +230,10 @@ def _canonical_path(path: tuple[Any, ...]) -> Path:
             out += ["source", "citation"]
         elif part == "plan" or (part == "variant" and out[:1] == ["plan"]):
             out += ["plan"] if part == "plan" else ["variant", "id"]
+        elif out[-1:] == ["not_before"] and part in (0, 1):
+            out.append(("what", "date")[part])
+        elif out[-2:-1] == ["restrictions_offered"] and part in (0, 1) and index == len(path) - 1:
+            out.append(("id", "description")[part])
         elif part in RENAMED:
             out += list(RENAMED[part])
         else:
@@ -256,6 +291,13 @@ def _converter():
     converter.register_structure_hook(float, number)
     converter.register_structure_hook(dt.date, date)
     converter.register_structure_hook(Any, lambda value, _: value)
+
+    def sequence(value: Any, kind: Any) -> Any:  # a list, not text read letter by letter
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"expected a list, got {json.dumps(value)[:40]}")
+        return converter._structure_tuple(value, kind)
+
+    converter.register_structure_hook_func(lambda kind: kind is tuple or typing.get_origin(kind) is tuple, sequence)
 
     import attrs
 

@@ -51,9 +51,6 @@ def parse_profile(source: str | bytes, *, name: str = "<string>", ruleset: RuleS
 def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: str = "json",
                       ruleset: RuleSet | None = None) -> Profile:
     """Check already-parsed profile data (a dict as from JSON) and build the profile."""
-    if isinstance(data, dict) and str(data.get("format", "")).startswith("revhyper.block"):  # a block read as a profile
-        raise ProfileError([Problem(name, "format", "this is a block, not a profile: a block is what revhyper generate "
-                                                    "writes from a profile (read it with revhyper.load_block)", 1, 1)])
     problems = check_strings(data, name)
     if problems:
         raise ProfileError(problems)
@@ -61,6 +58,9 @@ def profile_from_data(data: Any, *, name: str = "<data>", text: str = "", kind: 
 
 
 def _checked(data: Any, *, name: str, text: str, kind: str, ruleset: RuleSet | None) -> Profile:
+    if isinstance(data, dict) and str(data.get("format", "")).startswith("revhyper.block"):  # a block read as a profile
+        raise ProfileError([Problem(name, "format", "this is a block, not a profile: a block is what revhyper generate "
+                                                    "writes from a profile (read it with revhyper.load_block)", 1, 1)])
     ruleset = ruleset or default_ruleset()
     rep = Reporter(name, text, kind)
     vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
