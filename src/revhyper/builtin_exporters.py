@@ -63,28 +63,37 @@ CSV_COLUMNS = ("status", "week", "phase", "deload", "session", "date", "set", "e
                "load_kg", "load_percent", "rom_percent", "tempo", "rest_seconds", "note")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is a formula (or DDE command) to a spreadsheet (OWASP, CSV injection)."""
+
+
 def _cell(value: Any) -> str:
+    """One cell's text. Text that a spreadsheet would run as a formula gets a leading ``'`` (OWASP's advice): it
+    then shows as text. Every number revhyper writes is non-negative, so the guard never changes a number."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def to_csv(block: Block) -> bytes:
-    """RFC 4180 with a header row; one row per set. A block without sessions has one row saying why."""
+    """RFC 4180 with a header row; one row per set. A block without sessions has one row saying why. Every cell
+    goes through :func:`_cell`, so no text from a profile or rule set reaches a spreadsheet as a formula."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     if not block.weeks:
-        writer.writerow([block.status] + [""] * (len(CSV_COLUMNS) - 2) + [_why_no_sessions(block)])
+        writer.writerow([block.status] + [""] * (len(CSV_COLUMNS) - 2) + [_cell(_why_no_sessions(block))])
     for week in block.weeks:
         for session in week.sessions:
             for e in session.exercises:
                 for number in range(1, e.sets + 1):
-                    writer.writerow([block.status, week.number, week.phase_name, _cell(week.deload), session.number,
-                                     _cell(session.date and session.date.isoformat()), number, e.name, e.variant, e.reps,
-                                     _cell(e.load_kg), _cell(e.load_percent), e.rom_percent, e.tempo, e.rest_seconds, ""])
+                    writer.writerow([_cell(v) for v in (
+                        block.status, week.number, week.phase_name, week.deload, session.number,
+                        session.date and session.date.isoformat(), number, e.name, e.variant, e.reps, e.load_kg,
+                        e.load_percent, e.rom_percent, e.tempo, e.rest_seconds, "")])
     return out.getvalue().encode("utf-8")
 
 
