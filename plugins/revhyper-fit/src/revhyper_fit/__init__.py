@@ -20,10 +20,9 @@ Files are deterministic and still unique on a device (type + manufacturer + prod
 - ``serial_number``: the first 4 bytes of SHA-256 over the block's canonical JSON (its client, rule set, dates,
   loads, every number) and the session's index, so two anonymous clients, a client's next block, or a
   regenerated block with other loads get other serial numbers, and the same block the same ones;
-- ``time_created``: when the file was made, given by the caller as ``SOURCE_DATE_EPOCH``; without it, the
-  block's start date at midnight UTC, and for a block without dates 1998-07-03T21:24:16Z (the FIT epoch plus
-  0x10000000 s, the first value FIT reads as a calendar date: below it, a date is seconds since power-on).
-  See :mod:`revhyper.export_time`.
+- ``time_created``: when the file was made, given by the caller as ``SOURCE_DATE_EPOCH``; without it,
+  1998-07-03T21:24:16Z (the FIT epoch plus 0x10000000 s, the first value FIT reads as a calendar date: below it,
+  a date is seconds since power-on), and never earlier than that. See :mod:`revhyper.export_time`.
 """
 
 from __future__ import annotations
@@ -96,7 +95,7 @@ def time_created(block: Block) -> dt.datetime:
     """When the file was made (:func:`revhyper.export_time.generation_time`), never before FIT's calendar range."""
     from revhyper.export_time import UNDATED, generation_time
 
-    return max(generation_time(block), UNDATED)
+    return max(generation_time(), UNDATED)
 
 
 def workout_name(week: Week, session: Session) -> str:
