@@ -226,6 +226,8 @@ def test_time_created_is_the_callers_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796428800")  # 2026-12-05T00:00:00Z
     created = decode(FIT.export(block_for(LOADED)))["file_id_mesgs"][0]["time_created"]
     assert created == dt.datetime(2026, 12, 5, tzinfo=dt.timezone.utc)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")  # 1970: FIT would read it as seconds since power-on
+    assert decode(FIT.export(block_for(LOADED)))["file_id_mesgs"][0]["time_created"] == UNDATED
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC"):
         FIT.export(block_for(LOADED))

@@ -147,6 +147,7 @@ def export_sessions_zip(block: Block) -> bytes:
                 info = zipfile.ZipInfo(session_label(week, session), date_time=(1989, 12, 31, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
+                info.flag_bits |= 0x800  # names and comments are UTF-8 (a phase name may not be ASCII)
                 date = f", {session.date.isoformat()}" if session.date else ""
                 info.comment = (f"week {week.number} of {len(block.weeks)}, session {session.number} of "
                                 f"{len(week.sessions)}{date}: {week.phase_name}")[:200].encode("utf-8")
