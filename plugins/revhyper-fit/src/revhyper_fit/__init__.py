@@ -56,6 +56,10 @@ MAX_NAME = 15  # characters of wkt_name most watches show
 
 def export_session(block: Block, week: Week, session: Session) -> bytes:
     """One session as a FIT workout file."""
+    return _export_session(block, week, session, content_hash(block))
+
+
+def _export_session(block: Block, week: Week, session: Session, content: bytes) -> bytes:
     from garmin_fit_sdk import Encoder, Profile
 
     if block.status != "generated":
@@ -64,7 +68,7 @@ def export_session(block: Block, week: Week, session: Session) -> bytes:
     encoder = Encoder()
     encoder.write_mesg({
         "mesg_num": numbers["FILE_ID"], "type": "workout", "manufacturer": "development", "product": 1,
-        "serial_number": serial_number(block, session), "time_created": time_created(block),
+        "serial_number": serial_number(content, session), "time_created": time_created(),
     })
     steps = [step for exercise in session.exercises for step in _steps(exercise)]
     encoder.write_mesg({
@@ -83,15 +87,20 @@ def export_session(block: Block, week: Week, session: Session) -> bytes:
     return bytes(encoder.close())
 
 
-def serial_number(block: Block, session: Session) -> int:
-    """Nonzero (FIT's uint32z), from the block's whole content and the session's index."""
+def content_hash(block: Block) -> bytes:
+    """SHA-256 of the block's canonical JSON: its client, rule set, dates, loads and every number."""
     from revhyper.canonical import block_to_json
 
-    digest = hashlib.sha256(block_to_json(block) + f"\0session:{session.index}".encode()).digest()
+    return hashlib.sha256(block_to_json(block)).digest()
+
+
+def serial_number(content: bytes, session: Session) -> int:
+    """Nonzero (FIT's uint32z), from the block's :func:`content_hash` and the session's index."""
+    digest = hashlib.sha256(content + f"\0session:{session.index}".encode()).digest()
     return int.from_bytes(digest[:4], "big") or 1
 
 
-def time_created(block: Block) -> dt.datetime:
+def time_created() -> dt.datetime:
     """When the file was made (:func:`revhyper.export_time.generation_time`), never before FIT's calendar range."""
     from revhyper.export_time import UNDATED, generation_time
 
@@ -141,6 +150,7 @@ def export_sessions_zip(block: Block) -> bytes:
     comment in words (``week 1 of 12, session 2 of 3, 2026-12-09: Base``); fixed timestamps, so the same block
     gives the same bytes."""
     out = io.BytesIO()
+    content = content_hash(block)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for week in block.weeks:
             for session in week.sessions:
@@ -151,7 +161,7 @@ def export_sessions_zip(block: Block) -> bytes:
                 date = f", {session.date.isoformat()}" if session.date else ""
                 info.comment = (f"week {week.number} of {len(block.weeks)}, session {session.number} of "
                                 f"{len(week.sessions)}{date}: {week.phase_name}")[:200].encode("utf-8")
-                archive.writestr(info, export_session(block, week, session))
+                archive.writestr(info, _export_session(block, week, session, content))
     return out.getvalue()
 
 
