@@ -110,6 +110,8 @@ def test_markdown_escaping_is_invisible_for_plain_text(make_block):
     assert block.disclaimer in shown and block.pain_rule.during in shown
     assert block.weeks[0].sessions[0].exercises[0].cues[0] in shown
     assert f"{block.ruleset.id} {block.ruleset.version}" in shown
+    raw = render(block, "markdown").decode()
+    assert f"{block.ruleset.id} {block.ruleset.version}" in raw, "a version or a date is not escaped: 1.0.0 opens no list"
 
 
 # -- html -------------------------------------------------------------------------------------------

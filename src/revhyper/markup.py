@@ -11,9 +11,10 @@ import re
 _INLINE = re.compile(r"([\\`*_\[\]{}#|!~])")
 """Markdown punctuation that can start markup anywhere in a line: backslash-escaped (CommonMark 2.4)."""
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_LINE_START = re.compile(r"^ ?(?:[-+=]|\d+(?=[.)]))")
-"""What starts a block when it opens a line (a list item, a thematic break, an ordered list): escaped too,
-because a field may open a line (a list item's text, a quotation)."""
+_LINE_START = re.compile(r"^ ?(?:[-+](?=\s|$)|-(?=-)|\d{1,9}(?=[.)](?:\s|$)))")
+"""What opens a block at the start of a line (a bullet ``- ``/``+ ``, a thematic break ``---``, an ordered list
+``1. ``/``1) ``): escaped too, because a field may open a line (a list item's text, a quotation). ``1.0.0`` or
+``-2`` open nothing and stay as they are."""
 
 
 def md_escape(text: str) -> str:
