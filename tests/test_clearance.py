@@ -336,8 +336,8 @@ def test_the_request_escapes_what_the_profile_and_rule_set_hold(tmp_path):
     assert not re.search(r"(?<!\\)[<`*\[]", md.split("```toml")[0].replace("`high_pain`", "").replace("`no_prone`", "")
                          .replace("`no_hyperextension`", "").replace("`bodyweight_only`", "").replace("`light_load`", "")
                          .replace("`two_sessions_a_week`", "")), "only escaped markup outside code spans"
-    assert "Pain \\<script\\>alert(1)\\</script\\> \\*high\\* \\[x\\](javascript:y) \\`z\\`" in md
-    assert "\\<b\\>no\\</b\\> \\| prone \\& \\*\\*bold\\*\\*" in md
+    assert "Pain &lt;script&gt;alert(1)&lt;/script&gt; \\*high\\* \\[x\\](javascript:y) \\`z\\`" in md
+    assert "&lt;b&gt;no&lt;/b&gt; \\| prone &amp; \\*\\*bold\\*\\*" in md
     page = request(b, "clearance-request-html")
     assert "<script>" not in page and "<img" not in page and "<b>no" not in page
     assert "Pain &lt;script&gt;alert(1)&lt;/script&gt;" in page and "Client: &lt;img src=x onerror=1&gt;" in page

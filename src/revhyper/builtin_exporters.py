@@ -11,6 +11,7 @@ from .block import Block
 from .canonical import block_to_dict, block_to_json
 from .exporters import Exporter
 from .hookspecs import hookimpl
+from .markup import md_escape
 from .text_view import STATUS_WORDS, block_to_text, caps_change, caps_text, shows_limits, shows_training_advice
 
 
@@ -62,28 +63,37 @@ CSV_COLUMNS = ("status", "week", "phase", "deload", "session", "date", "set", "e
                "load_kg", "load_percent", "rom_percent", "tempo", "rest_seconds", "note")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is a formula (or DDE command) to a spreadsheet (OWASP, CSV injection)."""
+
+
 def _cell(value: Any) -> str:
+    """One cell's text. Text that a spreadsheet would run as a formula gets a leading ``'`` (OWASP's advice): it
+    then shows as text. Every number revhyper writes is non-negative, so the guard never changes a number."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def to_csv(block: Block) -> bytes:
-    """RFC 4180 with a header row; one row per set. A block without sessions has one row saying why."""
+    """RFC 4180 with a header row; one row per set. A block without sessions has one row saying why. Every cell
+    goes through :func:`_cell`, so no text from a profile or rule set reaches a spreadsheet as a formula."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     if not block.weeks:
-        writer.writerow([block.status] + [""] * (len(CSV_COLUMNS) - 2) + [_why_no_sessions(block)])
+        writer.writerow([block.status] + [""] * (len(CSV_COLUMNS) - 2) + [_cell(_why_no_sessions(block))])
     for week in block.weeks:
         for session in week.sessions:
             for e in session.exercises:
                 for number in range(1, e.sets + 1):
-                    writer.writerow([block.status, week.number, week.phase_name, _cell(week.deload), session.number,
-                                     _cell(session.date and session.date.isoformat()), number, e.name, e.variant, e.reps,
-                                     _cell(e.load_kg), _cell(e.load_percent), e.rom_percent, e.tempo, e.rest_seconds, ""])
+                    writer.writerow([_cell(v) for v in (
+                        block.status, week.number, week.phase_name, week.deload, session.number,
+                        session.date and session.date.isoformat(), number, e.name, e.variant, e.reps, e.load_kg,
+                        e.load_percent, e.rom_percent, e.tempo, e.rest_seconds, "")])
     return out.getvalue().encode("utf-8")
 
 
@@ -97,8 +107,9 @@ def _why_no_sessions(block: Block) -> str:
 
 # -- markdown --------------------------------------------------------------------------------------
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _md(value: Any) -> str:
+    """Every field of the handout that is not revhyper's own wording: see :func:`revhyper.markup.md_escape`."""
+    return md_escape(str(value))
 
 
 def _load_text(e) -> str:
@@ -109,18 +120,18 @@ def to_markdown(block: Block) -> bytes:
     lines: list[str] = []
     add = lines.append
     plan = block.plan
-    add("# Reverse hyperextension block" + (f": {plan.program_name}" if plan else ""))
+    add("# Reverse hyperextension block" + (f": {_md(plan.program_name)}" if plan else ""))
     add("")
     add(f"**Status:** {STATUS_WORDS[block.status]}  ")
     if block.person_id:
         add(f"**Client:** {_md(block.person_id)}  ")
-    add(f"**Rule set:** {block.ruleset.id} {block.ruleset.version} (sha256 `{block.ruleset.sha256[:12]}`), "
-        f"revhyper {block.generator_version}")
+    add(f"**Rule set:** {_md(block.ruleset.id)} {_md(block.ruleset.version)} (sha256 `{block.ruleset.sha256[:12]}`), "
+        f"revhyper {_md(block.generator_version)}")
     add("")
     add(f"> {_md(block.disclaimer)}")
     add("")
     if block.referral is not None:
-        add(f"## Referral ({block.referral.urgency})")
+        add(f"## Referral ({_md(block.referral.urgency)})")
         add("")
         add(f"**{_md(block.referral.to)}.** {_md(block.referral.message)}")
         add("")
@@ -136,7 +147,7 @@ def to_markdown(block: Block) -> bytes:
         add("| rule | action | why | source |")
         add("| --- | --- | --- | --- |")
         for f in block.screening.fired:
-            add(f"| {_md(f.title)} | {f.action} | {_md(f.reason)} | {_md(f.citation)} |")
+            add(f"| {_md(f.title)} | {_md(f.action)} | {_md(f.reason)} | {_md(f.citation)} |")
         add("")
     if shows_limits(block):
         add("## Limits" + ("" if block.status == "generated" else " once cleared")
@@ -144,7 +155,7 @@ def to_markdown(block: Block) -> bytes:
         add("")
         for cap in block.screening.caps:
             value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
-            add(f"- **{cap.name} = {value}**: {_md(cap.meaning)} (set by {', '.join(cap.set_by)})")
+            add(f"- **{_md(cap.name)} = {_md(value)}**: {_md(cap.meaning)} (set by {_md(', '.join(cap.set_by))})")
         add("")
     for note in (*block.adjustments, *block.warnings):
         add(f"- {_md(note)}")
@@ -152,7 +163,7 @@ def to_markdown(block: Block) -> bytes:
         add("")
     if plan is not None:
         start = f", starting {plan.start_date.isoformat()}" if plan.start_date else ""
-        add(f"## The plan: {plan.variant_name}")
+        add(f"## The plan: {_md(plan.variant_name)}")
         add("")
         add(f"{plan.weeks} weeks, {plan.days_per_week} sessions a week{start}.")
         add("")
@@ -170,7 +181,7 @@ def to_markdown(block: Block) -> bytes:
                 e = session.exercises[0]
                 date = session.date.isoformat() if session.date else "-"
                 add(f"| {session.number} | {date} | {e.sets} x {e.reps} | {_load_text(e)} | {e.rom_percent} % | "
-                    f"{e.tempo} | {e.rest_seconds} s |")
+                    f"{_md(e.tempo)} | {e.rest_seconds} s |")
             add("")
         add("### Cues")
         add("")

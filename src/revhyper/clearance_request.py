@@ -6,23 +6,22 @@ that still needs clearance with its reason, what the profile said, its source, w
 why an existing clearance did not count, the restrictions the rule set offers, and the ``[[clearance]]`` tables to
 fill in. For a generated block it says that no clearance is needed; for a refused one, that the client is referred.
 Everything from a profile or a rule set is escaped (markdown: backslashes before every character that can start
-markup, and no line starts with such text; HTML: html.escape).
+markup, ``<``, ``>`` and ``&`` as character references: :func:`revhyper.markup.md_escape`, the one used by
+the ``markdown`` handout too; HTML: html.escape).
 """
 
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 from .block import Block, FiredRule, RuleClearance
 from .clearance import _first_upper, label
 from .clearance_form import toml_list, toml_string
+from .markup import md_escape
 from .ruleset import CAP_SPECS
 
 TITLE = "Request for clearance: reverse hyperextension exercise"
-_MARKUP = re.compile(r"([\\`*_\[\]<>&#|!~])")
-"""Characters that can start markdown or HTML markup inside a line (a line never starts with profile text here)."""
 
 
 def request_parts(block: Block) -> list[tuple[str, Any]]:
@@ -127,11 +126,6 @@ def _value(value: Any) -> str:
 
 
 # -- renderers ---------------------------------------------------------------------------------------
-
-def md_escape(text: str) -> str:
-    """Markdown-safe text: each character that can start markup backslash-escaped, line breaks as spaces."""
-    return _MARKUP.sub(r"\\\1", re.sub(r"\s+", " ", text))
-
 
 def _md_runs(runs: list[tuple[str, bool]]) -> str:
     return "".join(f"`{t}`" if code and "`" not in t and t.strip() else md_escape(t) for t, code in runs)

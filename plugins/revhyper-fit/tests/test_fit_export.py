@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import importlib.metadata
 import io
 import json
@@ -15,7 +16,13 @@ from garmin_fit_sdk import Decoder, Profile, Stream
 
 import revhyper
 from revhyper.testing import CONTRACT, contract_blocks, run_check
+from revhyper.export_time import UNDATED
 from revhyper_fit import FIT, FIT_ZIP, export_session
+
+
+@pytest.fixture(autouse=True)
+def _no_caller_time(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 LOADED = {
     "person": {"id": "fit-client", "age": 40},
@@ -27,10 +34,10 @@ LOADED = {
 # What a watch should show for each variant of the default rule set, in the words of Garmin's FIT profile
 # (written out here rather than taken from the plugin, so a wrong number in the plugin fails).
 GARMIN = {
-    "machine_reverse_hyper": ("hyperextension", "bent_knee_reverse_hyperextension"),
-    "ghd_reverse_hyper": ("hyperextension", "bent_knee_reverse_hyperextension"),
-    "bench_reverse_hyper": ("hyperextension", "bent_knee_reverse_hyperextension"),
-    "ball_reverse_hyper": ("hip_raise", "bent_knee_swiss_ball_reverse_hip_raise"),
+    "machine_reverse_hyper": ("leg_raise", "reverse_leg_raise"),
+    "ghd_reverse_hyper": ("leg_raise", "reverse_leg_raise"),
+    "bench_reverse_hyper": ("leg_raise", "reverse_leg_raise"),
+    "ball_reverse_hyper": ("leg_raise", "reverse_leg_raise_on_swiss_ball"),
     "prone_hip_extension": ("hip_raise", "reverse_hip_raise"),
     "quadruped_hip_extension": ("hip_stability", "quadruped_hip_extension"),
 }
@@ -65,9 +72,10 @@ def expected_steps(exercise):
     """Each set as a step counted in repetitions, a timed rest between sets, none after the last."""
     category, name = GARMIN[exercise.variant]
     loaded = exercise.load_kg is not None
-    active = ("active", "reps", exercise.reps, category, f"weighted_{name}" if loaded else name,
+    active = ("active", "reps", exercise.reps, "open", category, f"weighted_{name}" if loaded else name,
               exercise.load_kg, "kilogram" if loaded else None, exercise.name)
-    rest = ("rest", "time", exercise.rest_seconds * 1000, float(exercise.rest_seconds), None, None, None, None)
+    rest = ("rest", "time", exercise.rest_seconds * 1000, float(exercise.rest_seconds), "open", None, None, None,
+            None)
     steps = []
     for number in range(exercise.sets):
         steps.append(active)
@@ -80,12 +88,13 @@ def decoded_steps(messages):
     out = []
     for step in messages["workout_step_mesgs"]:
         if step["intensity"] == "active":
-            out.append(("active", step["duration_type"], step["duration_reps"], step["exercise_category"],
+            out.append(("active", step["duration_type"], step["duration_reps"], step["target_type"],
+                        step["exercise_category"],
                         garmin_name(step["exercise_category"], step["exercise_name"]), step.get("exercise_weight"),
                         step.get("weight_display_unit"), step["wkt_step_name"]))
         else:
             out.append(("rest", step["duration_type"], step["duration_value"], step["duration_time"],
-                        step.get("exercise_category"), step.get("exercise_weight"), step.get("weight_display_unit"),
+                        step["target_type"], step.get("exercise_category"), step.get("exercise_weight"), step.get("weight_display_unit"),
                         step.get("wkt_step_name")))
     return out
 
@@ -108,22 +117,22 @@ def test_every_session_of_a_loaded_block_decodes_to_its_sets_reps_weight_and_res
             assert steps == expected_steps(exercise), f"week {week.number} session {session.number}"
             assert [s["message_index"] for s in messages["workout_step_mesgs"]] == list(range(len(steps)))
             (workout,) = messages["workout_mesgs"]
-            assert workout["wkt_name"] == f"RH W{week.number} S{session.number}"
+            assert workout["wkt_name"] == f"RH W{week.number} S{session.number} {session.date:%m-%d}"[:15]
             assert (workout["sport"], workout["sub_sport"]) == ("training", "strength_training")
             assert workout["num_valid_steps"] == len(steps) == 2 * exercise.sets - 1
             (title,) = messages["exercise_title_mesgs"]
             assert (title["exercise_category"], garmin_name(title["exercise_category"], title["exercise_name"]),
-                    title["wkt_step_name"]) == ("hyperextension", "weighted_bent_knee_reverse_hyperextension",
+                    title["wkt_step_name"]) == ("leg_raise", "weighted_reverse_leg_raise",
                                                 "Reverse hyperextension (machine)")
             (file_id,) = messages["file_id_mesgs"]
             assert (file_id["type"], file_id["manufacturer"]) == ("workout", "development")
-            assert file_id["time_created"].date() == session.date
+            assert file_id["time_created"] == UNDATED  # no SOURCE_DATE_EPOCH given
 
 
 def test_the_fit_format_is_the_first_session_and_deload_weeks_have_fewer_sets():
     block = block_for(LOADED)
     messages = decode(FIT.export(block))
-    assert messages["workout_mesgs"][0]["wkt_name"] == "RH W1 S1"
+    assert messages["workout_mesgs"][0]["wkt_name"] == "RH W1 S1 12-07"
     assert decoded_steps(messages) == expected_steps(block.weeks[0].sessions[0].exercises[0])
     deload = next(w for w in block.weeks if w.deload)
     before = block.weeks[deload.number - 2]
@@ -132,15 +141,32 @@ def test_the_fit_format_is_the_first_session_and_deload_weeks_have_fewer_sets():
     assert sets[deload.number] < sets[before.number]
 
 
-def test_the_zip_holds_one_workout_per_week_equal_to_that_weeks_sessions():
+def test_the_zip_holds_one_workout_per_session_labelled_with_its_week_session_and_date():
     block = block_for(LOADED)
     archive = zipfile.ZipFile(io.BytesIO(FIT_ZIP.export(block)))
     assert archive.testzip() is None
-    assert archive.namelist() == [f"RH-W{w.number:02d}.fit" for w in block.weeks]
-    for week in block.weeks:
-        data = archive.read(f"RH-W{week.number:02d}.fit")
-        assert data == export_session(block, week, week.sessions[0])
-        assert decoded_steps(decode(data)) == expected_steps(week.sessions[1].exercises[0])
+    assert archive.namelist()[:4] == ["W01-S1-2026-12-07.fit", "W01-S2-2026-12-09.fit", "W01-S3-2026-12-11.fit",
+                                      "W02-S1-2026-12-14.fit"]
+    infos = archive.infolist()
+    assert len(infos) == len(block.sessions()) == 36
+    assert infos[1].comment.decode() == "week 1 of 12, session 2 of 3, 2026-12-09: Base"
+    serials = set()
+    pairs = [(w, s) for w in block.weeks for s in w.sessions]
+    for info, (week, session) in zip(infos, pairs):
+        assert info.filename == f"W{week.number:02d}-S{session.number}-{session.date.isoformat()}.fit"
+        data = archive.read(info)
+        assert data == export_session(block, week, session)
+        messages = decode(data)
+        assert decoded_steps(messages) == expected_steps(session.exercises[0])
+        assert messages["workout_mesgs"][0]["wkt_name"].endswith(session.date.strftime("%m-%d"))
+        serials.add(messages["file_id_mesgs"][0]["serial_number"])
+    assert len(serials) == 36, "each session's file has its own serial number"
+
+
+def test_an_undated_zip_names_week_and_session():
+    undated = contract_blocks()["generated_undated"]
+    names = zipfile.ZipFile(io.BytesIO(FIT_ZIP.export(undated))).namelist()
+    assert names[:2] == ["W01-S1.fit", "W01-S2.fit"]
 
 
 @pytest.mark.parametrize(("equipment", "variant"), [
@@ -178,10 +204,64 @@ def test_same_block_same_bytes_and_dates_not_the_clock():
     assert FIT.export(block_for(LOADED)) == FIT.export(block_for(LOADED))
     assert FIT_ZIP.export(block_for(LOADED)) == FIT_ZIP.export(block_for(LOADED))
     undated = contract_blocks()["generated_undated"]
-    assert decode(FIT.export(undated))["file_id_mesgs"][0]["time_created"].year == 1989
-    other = block_for({**LOADED, "person": {"id": "another-client", "age": 40}})
-    serials = {decode(FIT.export(b))["file_id_mesgs"][0]["serial_number"] for b in (block_for(LOADED), other)}
-    assert len(serials) == 2
+    created = decode(FIT.export(undated))["file_id_mesgs"][0]["time_created"]
+    assert created == UNDATED and (created - dt.datetime(1989, 12, 31, tzinfo=dt.timezone.utc)).total_seconds() \
+        >= 0x10000000, "a calendar time, not seconds since power-on"
+
+
+def serial(block) -> int:
+    return decode(FIT.export(block))["file_id_mesgs"][0]["serial_number"]
+
+
+def test_serial_numbers_differ_for_anonymous_clients_next_blocks_and_new_loads():
+    anonymous = {**LOADED, "person": {"age": 40}}
+    blocks = [block_for(LOADED), block_for({**LOADED, "person": {"id": "another-client", "age": 40}}),
+              block_for(anonymous), block_for({**anonymous, "training": {**LOADED["training"], "working_load_kg": 50}}),
+              block_for(with_training(start_date="2027-03-01")), block_for(with_training(working_load_kg=45))]
+    assert len({serial(b) for b in blocks}) == len(blocks)
+    assert serial(block_for(LOADED)) == serial(block_for(LOADED))
+
+
+def test_time_created_is_the_callers_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796428800")  # 2026-12-05T00:00:00Z
+    created = decode(FIT.export(block_for(LOADED)))["file_id_mesgs"][0]["time_created"]
+    assert created == dt.datetime(2026, 12, 5, tzinfo=dt.timezone.utc)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")  # 1970: FIT would read it as seconds since power-on
+    assert decode(FIT.export(block_for(LOADED)))["file_id_mesgs"][0]["time_created"] == UNDATED
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC"):
+        FIT.export(block_for(LOADED))
+
+
+def test_an_independent_decoder_reads_the_same_workout():
+    """fitdecode (not Garmin's SDK) checks the CRC and reads every message the SDK read."""
+    import fitdecode
+
+    block = block_for(LOADED)
+    for week in block.weeks[:5]:
+        session = week.sessions[-1]
+        data = export_session(block, week, session)
+        with fitdecode.FitReader(io.BytesIO(data), check_crc=fitdecode.CrcCheck.RAISE) as reader:
+            frames = [(f.name, {x.name: x.value for x in f.fields}) for f in reader
+                      if isinstance(f, fitdecode.FitDataMessage)]
+        names = [name for name, _ in frames]
+        assert names[:2] == ["file_id", "workout"] and names[-1] == "exercise_title"
+        file_id, workout = frames[0][1], frames[1][1]
+        assert (file_id["type"], file_id["manufacturer"], file_id["time_created"]) == (
+            "workout", "development", UNDATED)
+        assert file_id["serial_number"] == decode(data)["file_id_mesgs"][0]["serial_number"] != 0
+        assert (workout["sport"], workout["sub_sport"]) == ("training", "strength_training")
+        assert workout["wkt_name"] == f"RH W{week.number} S{session.number} {session.date:%m-%d}"
+        exercise = session.exercises[0]
+        steps = [fields for name, fields in frames if name == "workout_step"]
+        assert workout["num_valid_steps"] == len(steps) == 2 * exercise.sets - 1
+        active, rest = steps[0], steps[1 if exercise.sets > 1 else 0]
+        assert (active["duration_type"], active["duration_reps"], active["target_type"], active["exercise_category"],
+                garmin_name("leg_raise", active["exercise_name"]), active["exercise_weight"]) == (
+            "reps", exercise.reps, "open", "leg_raise", "weighted_reverse_leg_raise", exercise.load_kg)
+        if exercise.sets > 1:
+            assert (rest["intensity"], rest["duration_type"], rest["duration_time"], rest["target_type"]) == (
+                "rest", "time", float(exercise.rest_seconds), "open")
 
 
 def test_export_session_refuses_a_block_without_sessions():

@@ -19,6 +19,11 @@ from revhyper.testing import CONTRACT, PROFILES, contract_blocks, run_check
 from revhyper_ical import ICAL
 
 
+@pytest.fixture(autouse=True)
+def _no_caller_time(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
 @pytest.fixture(scope="module")
 def blocks():
     return contract_blocks()
@@ -26,6 +31,9 @@ def blocks():
 
 def parse(data: bytes) -> Calendar:
     return Calendar.from_ical(data)
+
+
+MADE = 1796175000  # 2026-12-02T01:30:00Z, a caller's SOURCE_DATE_EPOCH
 
 
 def block_from(data: dict, **training):
@@ -87,8 +95,9 @@ def test_same_block_same_bytes_in_another_process(blocks):
     other = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout
     assert other == ICAL.export(blocks["generated"])
-    # DTSTAMP is the start date at midnight UTC, not the clock
-    assert b"DTSTAMP:20261207T000000Z" in other and other.count(b"DTSTAMP:") == 36
+    # without a caller time DTSTAMP is the fixed UNDATED instant, not the clock, and SEQUENCE is 0
+    assert b"DTSTAMP:19980703T212416Z" in other and other.count(b"DTSTAMP:") == 36
+    assert other.count(b"SEQUENCE:0\r\n") == other.count(b"LAST-MODIFIED:19980703T212416Z") == 36
 
 
 def test_uids_are_unique_and_name_the_block_and_the_session(blocks):
@@ -122,14 +131,23 @@ def test_anonymous_clients_do_not_share_uids():
     ("generated_undated", "Choose a start date for the reverse hyper block", None,
      "Add training.start_date to the profile"),
 ])
-def test_nothing_to_schedule_becomes_one_clear_to_do(blocks, name, summary, priority, says):
+def test_nothing_to_schedule_becomes_one_clear_to_do(blocks, name, summary, priority, says, monkeypatch):
     calendar = parse(ICAL.export(blocks[name]))
-    assert list(calendar.walk("VEVENT")) == []
+    assert list(calendar.walk("VEVENT")) == []  # no caller time: no date to put an event on
     (todo,) = calendar.walk("VTODO")
     assert str(todo["summary"]) == summary
     assert todo.get("priority") == priority
     assert says in str(todo["description"])
     assert str(calendar["x-revhyper-status"]) == blocks[name].status
+    # with the caller's time, the same words are also an all-day event that day, for event-only importers
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(MADE))
+    calendar = parse(ICAL.export(blocks[name]))
+    (todo,) = calendar.walk("VTODO")
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["summary"]) == summary and says in str(event["description"])
+    assert event.get("priority") == priority
+    assert event.decoded("dtstart") == dt.date(2026, 12, 2) and event.decoded("dtend") == dt.date(2026, 12, 3)
+    assert str(event["uid"]) != str(todo["uid"]) and event.decoded("dtstamp") == todo.decoded("dtstamp")
 
 
 def test_refused_reasons_are_in_the_to_do(blocks):
@@ -192,3 +210,58 @@ def test_installed_format_appears_and_writes_a_file(tmp_path):
     listing = subprocess.run([sys.executable, "-m", "revhyper", "formats"], capture_output=True, text=True)
     assert listing.returncode == 0, listing.stderr
     assert any(line.split()[:1] == ["ical"] and "revhyper-ical" in line for line in listing.stdout.splitlines())
+
+
+def test_dtstamp_last_modified_and_sequence_come_from_the_callers_time(blocks, monkeypatch):
+    """A block regenerated later with other loads keeps its UIDs with a higher SEQUENCE, so calendars update."""
+    loaded = PROFILES["generated"]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(MADE))
+    first = parse(ICAL.export(blocks["generated"]))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(MADE + 3 * 86400))
+    later = parse(ICAL.export(block_from(loaded, working_load_kg=35)))
+    old, new = list(first.walk("VEVENT")), list(later.walk("VEVENT"))
+    assert [str(e["uid"]) for e in old] == [str(e["uid"]) for e in new]
+    made = dt.datetime.fromtimestamp(MADE, dt.timezone.utc)
+    for before, after in zip(old, new):
+        assert before.decoded("dtstamp") == before.decoded("last-modified") == made
+        assert after.decoded("last-modified") == made + dt.timedelta(days=3)
+        assert after.decoded("sequence") == before.decoded("sequence") + 3 * 24 * 60 > 0
+    assert str(old[0]["description"]) != str(new[0]["description"])  # the loads changed
+
+
+def test_a_malformed_source_date_epoch_writes_nothing(tmp_path):
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(PROFILES["generated"]))
+    out = tmp_path / "c.ics"
+    result = subprocess.run([sys.executable, "-m", "revhyper", "generate", str(profile), "-f", "ical", "-o", str(out)],
+                            capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": "2026-12-02"})
+    assert result.returncode == 5 and "SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["generated", "generated_undated", "needs_clearance", "refused"])
+def test_an_independent_parser_reads_every_calendar(blocks, name, monkeypatch):
+    """vobject (not the icalendar library that wrote the file) reads the same events and to-dos."""
+    import vobject
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(MADE))
+    block = blocks[name]
+    data = ICAL.export(block)
+    calendar = vobject.readOne(data.decode("utf-8"))
+    events = list(getattr(calendar, "vevent_list", []))
+    todos = list(getattr(calendar, "vtodo_list", []))
+    made = dt.datetime.fromtimestamp(MADE, dt.timezone.utc)
+    sessions = [s for s in block.sessions() if s.date is not None]
+    if sessions:
+        assert len(events) == len(sessions) and todos == []
+        for event, session in zip(events, sessions):
+            assert event.dtstart.value == session.date
+            assert session.exercises[0].name in event.description.value
+    else:
+        assert len(events) == len(todos) == 1
+        assert events[0].summary.value == todos[0].summary.value
+        assert events[0].dtstart.value == made.date()
+    for component in (*events, *todos):
+        assert component.dtstamp.value == component.last_modified.value == made
+        assert int(component.sequence.value) == (MADE - 899501056) // 60
+    assert len({c.uid.value for c in (*events, *todos)}) == len(events) + len(todos)

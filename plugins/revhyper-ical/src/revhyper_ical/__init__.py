@@ -2,13 +2,20 @@
 
 When there is nothing to put on a date, the calendar says what to do instead, as one to-do (VTODO):
 see the doctor the referral names (refused), get a clinician's clearance (needs clearance), or choose a
-start date (a generated block without ``training.start_date``: revhyper never invents dates). The
-calendar's own description (RFC 7986 DESCRIPTION, and X-WR-CALDESC for the apps that read only that)
-states the block's status in every case.
+start date (a generated block without ``training.start_date``: revhyper never invents dates). Because
+some calendars import events only, the same words are also an all-day event (VEVENT) on the day the
+caller made the calendar (``SOURCE_DATE_EPOCH``); without a caller time there is no date to put it on,
+and the calendar holds the to-do alone. The calendar's own description (RFC 7986 DESCRIPTION, and
+X-WR-CALDESC for the apps that read only that) states the block's status in every case.
 
-Same block, same bytes: UIDs come from the block's identity (rule set hash, client id, start date) and
-the session's index, and DTSTAMP (required by RFC 5545) is the block's start date at midnight UTC
-rather than the clock.
+Same inputs, same bytes; a regenerated block updates the events already imported:
+
+- UIDs come from the block's identity (rule set hash, client id, start date) and the session's index, so a
+  block regenerated with other loads keeps its UIDs;
+- DTSTAMP and LAST-MODIFIED are when the calendar was made, given by the caller as ``SOURCE_DATE_EPOCH``
+  (1998-07-03T21:24:16Z without it: :mod:`revhyper.export_time`), never the clock;
+- SEQUENCE is that time in whole minutes since 1998-07-03T21:24:16Z (0 without a caller time), so an
+  export made later has a higher SEQUENCE and replaces what a calendar holds (RFC 5545 3.8.7.4).
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ from revhyper.block import Block, Exercise, Session, Week
 from revhyper.exporters import Exporter
 from revhyper.hookspecs import hookimpl
 
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 PRIORITY = {"emergency": 1, "urgent": 2, "routine": 5}
 
 
@@ -43,11 +49,6 @@ def _identity(block: Block) -> str:
 
 def _uid(identity: str, what: str) -> str:
     return f"{hashlib.sha256(f'{identity}:{what}'.encode()).hexdigest()[:32]}@revhyper"
-
-
-def _stamp(block: Block) -> dt.datetime:
-    start = block.plan.start_date if block.plan and block.plan.start_date else None
-    return dt.datetime.combine(start, dt.time(), tzinfo=dt.timezone.utc) if start else EPOCH
 
 
 def summary(week: Week, session: Session) -> str:
@@ -110,15 +111,18 @@ def export(block: Block) -> bytes:
     stamp = block.ruleset
     calendar.add("x-revhyper-ruleset", vText(f"{stamp.id} {stamp.version} sha256:{stamp.sha256}"))
     calendar.add("x-revhyper-status", vText(block.status))
+    from revhyper.export_time import caller_time, generation_time, revision
+
     identity = _identity(block)
-    dtstamp = _stamp(block)
+    made = caller_time()
+    dtstamp, sequence = generation_time(), revision()
     dated = [(w, s) for w in block.weeks for s in w.sessions if s.date is not None]
     for week, session in dated:
         date = session.date
         assert date is not None
         event = Event()
         event.add("uid", _uid(identity, f"session-{session.index}"))
-        event.add("dtstamp", dtstamp)
+        _stamp(event, dtstamp, sequence)
         event.add("dtstart", date)
         event.add("dtend", date + dt.timedelta(days=1))
         event.add("summary", summary(week, session))
@@ -127,15 +131,38 @@ def export(block: Block) -> bytes:
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     if not dated:
-        calendar.add_component(_todo(block, _uid(identity, f"todo-{block.status}"), dtstamp, Todo))
+        todo = _todo(block, Todo())
+        todo.add("uid", _uid(identity, f"todo-{block.status}"))
+        _stamp(todo, dtstamp, sequence)
+        todo.add("status", "NEEDS-ACTION")
+        calendar.add_component(todo)
+        if made is not None:
+            calendar.add_component(_todo_event(todo, _uid(identity, f"todo-event-{block.status}"), made.date(),
+                                               Event()))
     return calendar.to_ical()
 
 
-def _todo(block: Block, uid: str, stamp: dt.datetime, Todo):
-    todo = Todo()
-    todo.add("uid", uid)
-    todo.add("dtstamp", stamp)
-    todo.add("status", "NEEDS-ACTION")
+def _stamp(component, stamp: dt.datetime, sequence: int) -> None:
+    component.add("dtstamp", stamp)
+    component.add("last-modified", stamp)
+    component.add("sequence", sequence)
+
+
+def _todo_event(todo, uid: str, day: dt.date, event):
+    """The to-do again as an all-day event on ``day``, for calendars that import events only."""
+    event.add("uid", uid)
+    for name in ("dtstamp", "last-modified", "sequence", "summary", "description", "priority"):
+        if name in todo:
+            event.add(name, todo[name])
+    event.add("dtstart", day)
+    event.add("dtend", day + dt.timedelta(days=1))
+    event.add("categories", ["Exercise"])
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _todo(block: Block, todo):
+    """What to do instead of training: the to-do's summary, priority and description."""
     if block.status == "refused" and block.referral is not None:
         todo.add("summary", f"Back pain: {block.referral.to}")
         todo.add("priority", PRIORITY[block.referral.urgency])
