@@ -16,8 +16,9 @@ def register(commands) -> None:
     formats.set_defaults(run=run)
 
 
-def run(args) -> int:
-    """Exit 0 even when a plugin is broken: the listing names it and why (docs/plugins.md)."""
+def listing() -> dict:
+    """Every format, the conflicts between plugins and the plugins that failed, as `formats --format json` prints
+    them (also served by ``GET /v1/formats``). Plugin code runs under REVHYPER_EXPORT_TIMEOUT where signals allow."""
     from .. import exporters as exporters_module
     from ..plugins import all_exporters, get_plugins
 
@@ -31,32 +32,41 @@ def run(args) -> int:
     # an exporter that a format name does not mean (a built-in's name, or a conflict's loser): by qualified name
     shadowed = {name: x for name, x in table.qualified.items() if chosen.get(x.name) is not x}
     listed = [(name, x) for name, x in chosen.items()] + sorted(shadowed.items())
-    failures = sorted(plugins.failures.values())
+    return {
+        "formats": [{"name": name, "format": x.name, "suffix": x.suffix, "media_type": x.media_type,
+                     "provider": x.provider, "description": x.description, "statuses": list(x.statuses)}
+                    for name, x in listed],
+        "conflicts": [{"format": c.format, "chosen": c.chosen, "others": list(c.others), "reason": c.reason}
+                      for c in table.conflicts],
+        "failed_plugins": sorted(plugins.failures.values()),
+    }
+
+
+def run(args) -> int:
+    """Exit 0 even when a plugin is broken: the listing names it and why (docs/plugins.md)."""
+    found = listing()
     if args.format == "json":
-        sys.stdout.write(json.dumps({
-            "formats": [{"name": name, "format": x.name, "suffix": x.suffix, "media_type": x.media_type,
-                         "provider": x.provider, "description": x.description, "statuses": list(x.statuses)}
-                        for name, x in listed],
-            "conflicts": [{"format": c.format, "chosen": c.chosen, "others": list(c.others), "reason": c.reason}
-                          for c in table.conflicts],
-            "failed_plugins": failures,
-        }, indent=2, ensure_ascii=True) + "\n")
-    else:
-        rows = [["format", "suffix", "media type", "provided by", "description"]]
-        rows += [[_escaped(cell) for cell in (name, x.suffix, x.media_type, x.provider, x.description)] for name, x in listed]
-        widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        for row in rows:
-            print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
-        if table.conflicts:
-            print("\nconflicts (each format name means one exporter; the others by DISTRIBUTION:FORMAT):")
-            for conflict in table.conflicts:
-                print(f"  {_escaped(str(conflict))}")
-        if failures:
-            print("\nbroken plugins (their formats are not available):")
-            for failure in failures:
-                print(f"  {_escaped(failure)}")
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=True) + "\n")
+        return EXIT_GENERATED
+    failures = found["failed_plugins"]
+    rows = [["format", "suffix", "media type", "provided by", "description"]]
+    rows += [[_escaped(x[key]) for key in ("name", "suffix", "media_type", "provider", "description")]
+             for x in found["formats"]]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+    if found["conflicts"]:
+        print("\nconflicts (each format name means one exporter; the others by DISTRIBUTION:FORMAT):")
+        from ..plugins import Conflict
+
+        for conflict in found["conflicts"]:
+            print(f"  {_escaped(str(Conflict(**{**conflict, 'others': tuple(conflict['others'])})))}")
+    if failures:
+        print("\nbroken plugins (their formats are not available):")
         for failure in failures:
-            print(f"warning: {_escaped(failure)}", file=sys.stderr)
+            print(f"  {_escaped(failure)}")
+    for failure in failures:
+        print(f"warning: {_escaped(failure)}", file=sys.stderr)
     return EXIT_GENERATED
 
 
