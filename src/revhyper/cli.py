@@ -26,7 +26,7 @@ EXIT_PARTIAL = 6
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
-COMMANDS = ("generate", "batch", "formats", "check", "explain", "diff", "new-ruleset", "schema")
+COMMANDS = ("generate", "batch", "formats", "check", "explain", "diff", "new-ruleset", "schema", "serve")
 """Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
 and each command imports what it needs only when it runs."""
 
