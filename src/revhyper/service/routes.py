@@ -143,7 +143,8 @@ class Endpoints:
         body = await read_body(request, self.config.max_body)
         data, status = await self.run(make_block, body, kind, ruleset, format_name)
         media = self.formats.media_types.get(format_name) or exporters_media_type(format_name)
-        return Response(data, 200, media_type=media, headers={"X-Revhyper-Status": status})
+        # exactly the format's media type (Starlette would add a charset to text/* types that declare none)
+        return Response(data, 200, headers={"Content-Type": media, "X-Revhyper-Status": status})
 
     async def explain(self, request: Request) -> Response:
         format_name = request.query_params.get("format", "json")

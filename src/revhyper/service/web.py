@@ -19,10 +19,10 @@ TOML_TYPES = ("application/toml", "text/toml", "text/x-toml")
 class HttpProblem(Exception):
     """An answer other than success, with a JSON body ``{"error", "message", "problems"?, ...}``."""
 
-    def __init__(self, status: int, error: str, message: str, problems: Sequence[Problem] = (),
+    def __init__(self, http_status: int, error: str, message: str, problems: Sequence[Problem] = (),
                  headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
-        self.status, self.error, self.message = status, error, message
+        self.http_status, self.error, self.message = http_status, error, message
         self.problems, self.headers, self.extra = tuple(problems), headers or {}, extra
 
     def response(self, request_id: str) -> Response:
@@ -30,7 +30,7 @@ class HttpProblem(Exception):
         if self.problems:
             body["problems"] = [problem_to_dict(p) for p in self.problems]
         body["request_id"] = request_id
-        return json_response(body, self.status, headers=self.headers)
+        return json_response(body, self.http_status, headers=self.headers)
 
 
 def problem_to_dict(problem: Problem) -> dict[str, Any]:
