@@ -469,3 +469,21 @@ def test_the_real_revhyper_serve_answers_and_stops(capfdbinary, workers):
     assert server.returncode in (0, -signal.SIGTERM)  # uvicorn stops gracefully, then re-raises the signal
     assert b"Finished server process" in output
     assert b"s3cret" not in output and b"Traceback" not in output
+
+
+# -- docs/service.md ----------------------------------------------------------------------------------------------
+
+def test_service_md_documents_every_endpoint_error_word_and_curl_path():
+    import re
+
+    text = (ROOT / "docs" / "service.md").read_text(encoding="utf-8")
+    app = create_app(build_config())
+    routes = {(method, route.path) for route in app.routes for method in (route.methods or ()) if method != "HEAD"}
+    for method, path in routes:
+        assert f"## `{method} {path}`" in text, f"docs/service.md has no section for {method} {path}"
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "src" / "revhyper" / "service").glob("*.py"))
+    words = set(re.findall(r'HttpProblem\(\d+, "([a-z_]+)"', source)) | {"internal", "not_found", "http_error"}
+    listed = text.split("`error` is a fixed word", 1)[1].split(";", 1)[0]
+    assert words == set(re.findall(r"`([a-z_]+)`", listed))
+    curl_paths = set(re.findall(r"http://127\.0\.0\.1:8000(/[a-z0-9/.]+)", text))
+    assert curl_paths and curl_paths <= {path for _, path in routes}
