@@ -487,3 +487,69 @@ def test_service_md_documents_every_endpoint_error_word_and_curl_path():
     assert words == set(re.findall(r"`([a-z_]+)`", listed))
     curl_paths = set(re.findall(r"http://127\.0\.0\.1:8000(/[a-z0-9/.]+)", text))
     assert curl_paths and curl_paths <= {path for _, path in routes}
+
+
+# -- installed plugins: their rule sets are offered; a failing or slow exporter ------------------------------------
+
+class _Plugin:
+    """A plugin as an installed adapter would be: a rule set, an exporter that fails and one that is slow."""
+
+    from revhyper.hookspecs import hookimpl
+
+    @hookimpl
+    def revhyper_register_rulesets(self, register):
+        register("strict", 'extends = "default"\nid = "strict"\nversion = "1"\ntitle = "Strict"\n'
+                           "[parameters]\nhigh_pain = 5\n")
+
+    @hookimpl
+    def revhyper_register_exporters(self, register):
+        from revhyper.exporters import Exporter
+
+        def explodes(block):
+            raise ValueError("template /srv/secret/path.tmpl is missing")
+
+        def slow(block):
+            time.sleep(1.5)
+            return b"late"
+
+        register(Exporter("explodes", ".txt", "text/plain", explodes, "raises"))
+        register(Exporter("slow", ".txt", "text/plain", slow, "takes 1.5 s"))
+
+
+@pytest.fixture
+def plugin_app():
+    from revhyper import plugins
+
+    plugins.reset()
+    plugins.get_plugins().register(_Plugin(), "service-test-plugin", provider="revhyper-service-test")
+    yield lambda **options: TestClient(create_app(build_config(**options)))
+    plugins.reset()
+
+
+def test_an_installed_plugins_rule_set_is_offered_by_id(plugin_app):
+    with plugin_app() as c:
+        ids = {r["id"]: r for r in c.get("/v1/rulesets").json()["rulesets"]}
+        assert set(ids) == {"revhyper-default", "strict"} and ids["revhyper-default"]["default"]
+        block = json.loads(post_toml(c, PROFILES / "chronic-rehab.toml", "/v1/blocks?ruleset=strict").content)
+        assert block["ruleset"]["id"] == "strict"
+        listed = {x["name"]: x for x in c.get("/v1/formats").json()["formats"]}
+        assert listed["slow"]["provider"] == "revhyper-service-test"
+
+
+def test_a_failing_plugin_exporter_is_a_500_without_its_details(plugin_app, caplog):
+    with plugin_app() as c, caplog.at_level(logging.ERROR, logger="revhyper.service"):
+        response = post_toml(c, PROFILES / "chronic-rehab.toml", "/v1/blocks?format=explodes")
+    assert response.status_code == 500 and response.json()["error"] == "internal"
+    assert "secret" not in response.text and "ValueError" not in response.text
+    assert "template /srv/secret/path.tmpl is missing" in caplog.text and response.json()["request_id"] in caplog.text
+
+
+def test_a_slow_exporter_is_cut_off_at_the_time_limit_and_the_server_goes_on(plugin_app):
+    with plugin_app(time_limit=0.3) as c:
+        began = time.monotonic()
+        response = post_toml(c, PROFILES / "chronic-rehab.toml", "/v1/blocks?format=slow")
+        took = time.monotonic() - began
+        assert response.status_code == 504 and response.json()["error"] == "time_limit"
+        assert took < 1.4  # answered at the limit, not when the exporter finished
+        assert c.get("/healthz").status_code == 200
+        assert post_toml(c, PROFILES / "chronic-rehab.toml").status_code == 200
