@@ -8,6 +8,8 @@ keep-alive connections, and prints, with the machine and its load:
   (targets: > 1,000 requests/s on 2 cores, p99 < 50 ms);
 - `GET /healthz` the same way: the floor set by the HTTP stack and this client, with no revhyper work;
 - both again with a minimal asyncio HTTP/1.1 client (wrk-like), which costs far less CPU than httpx;
+- for each, the server's CPU time per request (its processes' user + system time from /proc), and the rate one
+  core would give at that cost: on a busy host this says more than the wall-clock rate;
 - in the same run, in process, one core: parse + generate + canonical JSON of the same profile, as requests a
   second; the ratios say how much of the service's time is revhyper's work and how much is HTTP.
 The client runs on the same machine and takes CPU from the server (on 2 cores, about one of them): the figures
@@ -128,12 +130,34 @@ async def drive_raw(url: str, method: str, body: bytes, headers: dict[str, str],
     return len(latencies), wall, latencies
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of process ``root`` and its descendants (Linux /proc): what the server spent,
+    whatever else the machine runs (a busy host slows the wall clock far more than this)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, changed = {root}, True
+    while changed:
+        grown = tree | {pid for pid, parent in parents.items() if parent in tree}
+        changed, tree = grown != tree, grown
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def in_process_rate(body: bytes, seconds: float = 2.0) -> tuple[float, bytes]:
+def in_process_rate(body: bytes, seconds: float = 2.0) -> tuple[float, float, bytes]:
     """Requests a second one core does without HTTP: parse the profile, generate, canonical JSON."""
     import revhyper
     from revhyper.profile_loader import parse_profile
@@ -144,11 +168,11 @@ def in_process_rate(body: bytes, seconds: float = 2.0) -> tuple[float, bytes]:
         return revhyper.block_to_json(revhyper.generate(parse_profile(body, name="<body>", ruleset=rules, kind="toml"), rules))
 
     data = once()
-    count, began = 0, time.perf_counter()
+    count, began, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - began < seconds:
         once()
         count += 1
-    return count / (time.perf_counter() - began), data
+    return count / (time.perf_counter() - began), (time.process_time() - cpu) / count * 1000, data
 
 
 def main() -> None:
@@ -161,7 +185,7 @@ def main() -> None:
     print(f"machine: {machine()}; {load_average()}")
     print(f"server: uvicorn, {args.workers} worker process(es), no access log; client: httpx async, {CONCURRENCY} "
           f"concurrent clients in this process (on the same machine)")
-    local_rate, expected = in_process_rate(body)
+    local_rate, local_cpu_ms, expected = in_process_rate(body)
     os.environ.pop("REVHYPER_SERVE_OPTIONS", None)  # the default configuration: the embedded rule set
     port = free_port()
     server = start_server(port, args.workers)
@@ -171,21 +195,26 @@ def main() -> None:
 
         check = httpx.post(f"{base}/v1/blocks", content=body, headers={"content-type": "application/toml"})
         assert check.content == expected, "the service's block differs from the in-process block"
-        results = {}
+        results: dict[str, float] = {}
+        cpu: dict[str, float] = {}
         for label, method, url, payload, headers, client in (
                 ("POST /v1/blocks", "POST", f"{base}/v1/blocks", body, {"content-type": "application/toml"}, drive),
                 ("GET /healthz", "GET", f"{base}/healthz", b"", {}, drive),
                 ("POST /v1/blocks", "POST", f"{base}/v1/blocks", body, {"content-type": "application/toml"}, drive_raw),
                 ("GET /healthz", "GET", f"{base}/healthz", b"", {}, drive_raw)):
+            cpu_before = tree_cpu_seconds(server.pid)
             done, wall, latencies = asyncio.run(client(url, method, payload, headers, args.requests, args.seconds))
+            cpu_ms = (tree_cpu_seconds(server.pid) - cpu_before) / done * 1000
             label = f"{label} {'httpx' if client is drive else 'raw'}"
             results[label] = done / wall
+            cpu[label] = cpu_ms
             p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
             verdict = ""
             if label.startswith("POST"):
                 verdict = (f"  rate {'PASS' if done / wall > 1000 else 'MISS'} (> 1,000/s), "
                            f"p99 {'PASS' if p99 < 50 else 'MISS'} (< 50 ms)")
             print(f"{label:<22} {done / wall:8,.0f} requests/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   "
+                  f"server CPU {cpu_ms:.2f} ms/request (one core: {1000 / cpu_ms:,.0f}/s)   "
                   f"[{done:,} requests in {wall:.1f} s]{verdict}")
     finally:
         server.terminate()
@@ -193,11 +222,13 @@ def main() -> None:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-    print(f"in process, one core: {local_rate:8,.0f} blocks/s (parse + generate + JSON, {1e3 / local_rate:.2f} ms each)")
+    print(f"in process, one core: {local_rate:8,.0f} blocks/s (parse + generate + JSON, {1e3 / local_rate:.2f} ms each, "
+          f"{local_cpu_ms:.2f} ms CPU)")
     for client in ("httpx", "raw"):
         blocks = results[f"POST /v1/blocks {client}"]
         print(f"ratios ({client} client, same run): service / in process {blocks / local_rate:.2f}; "
-              f"POST /v1/blocks / GET /healthz {blocks / results[f'GET /healthz {client}']:.2f}")
+              f"POST /v1/blocks / GET /healthz {blocks / results[f'GET /healthz {client}']:.2f}; "
+              f"server CPU per request / in-process CPU per block {cpu[f'POST /v1/blocks {client}'] / local_cpu_ms:.2f}")
     print(load_average())
 
 
