@@ -553,3 +553,13 @@ def test_a_slow_exporter_is_cut_off_at_the_time_limit_and_the_server_goes_on(plu
         assert took < 1.4  # answered at the limit, not when the exporter finished
         assert c.get("/healthz").status_code == 200
         assert post_toml(c, PROFILES / "chronic-rehab.toml").status_code == 200
+
+
+def test_a_plain_install_does_not_bring_the_service_dependencies():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {dep.split(">")[0].split("[")[0].split(";")[0].strip() for dep in project["dependencies"]}
+    assert not names & {"starlette", "uvicorn", "anyio", "httptools", "uvloop", "fastapi"}
+    assert {"starlette", "uvicorn"} <= {d.split(">")[0] for d in project["optional-dependencies"]["serve"]}
+    assert '".[test,serve]"' in (ROOT / "scripts" / "bootstrap").read_text(encoding="utf-8")
