@@ -564,3 +564,26 @@ def test_a_plain_install_does_not_bring_the_service_dependencies():
     assert not names & {"starlette", "uvicorn", "anyio", "httptools", "uvloop", "fastapi"}
     assert {"starlette", "uvicorn"} <= {d.split(">")[0] for d in project["optional-dependencies"]["serve"]}
     assert '".[test,serve]"' in (ROOT / "scripts" / "bootstrap").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["json", "toml"])
+def test_duplicate_keys_are_treated_as_the_command_line_treats_them(client, capfdbinary, monkeypatch, kind):
+    """JSON with a repeated key (TOML forbids them): whatever the profile loader decides (issue 8 makes it an
+    error), the service answers the same: 422 with the CLI's problems, or the CLI's bytes."""
+    import io
+
+    if kind == "json":
+        text = json.dumps(HEALTHY).replace('"age": 35', '"age": 35, "age": 36').encode()
+    else:
+        text = (PROFILES / "chronic-rehab.toml").read_bytes().replace(b"[pain]\n", b"[pain]\ncurrent = 1\n", 1)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+    code, out, err = cli_output(capfdbinary, "generate", "-")
+    response = client.post("/v1/blocks", content=text, headers={"content-type": f"application/{kind}"})
+    if code == 2:
+        from revhyper.errors import Problem
+
+        assert response.status_code == 422
+        assert [str(Problem(**p)) for p in response.json()["problems"]] == \
+            err.decode().replace("<stdin>", "<body>").splitlines()
+    else:
+        assert response.status_code == 200 and response.content == out
