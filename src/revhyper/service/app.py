@@ -85,7 +85,7 @@ def guarded(handler: Handler, config: ServiceConfig, *, open_: bool = False) -> 
             response = HttpProblem(504, "time_limit", f"the request took longer than the server's limit of "
                                                       f"{config.time_limit:g} s").response(request_id)
         except Exception:  # noqa: BLE001 - the last line of defence: the traceback goes to the log, never to the client
-            log.exception("request %s (%s %s) failed", request_id, request.method, request.url.path)
+            log.exception("request %s (%s %r) failed", request_id, request.method, request.url.path)
             response = _internal_response(request_id)
         response.headers["X-Request-Id"] = request_id
         return response
@@ -121,7 +121,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 async def _internal(request: Request, exc: Exception) -> Response:
     request_id = secrets.token_hex(8)
-    log.error("request %s (%s %s) failed outside an endpoint", request_id, request.method, request.url.path,
+    log.error("request %s (%s %r) failed outside an endpoint", request_id, request.method, request.url.path,
               exc_info=exc)
     return _internal_response(request_id)
 
