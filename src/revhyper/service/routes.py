@@ -1,0 +1,178 @@
+"""The endpoints: each parses its request, runs the library in a worker thread and answers; nothing more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import exporters
+from .._version import __version__
+from ..canonical import dump_json
+from ..errors import InputError, OutputError, Problem
+from ..ruleset import RuleSet
+from ..suggest import did_you_mean
+from .config import ServiceConfig
+from .web import HttpProblem, accepted, body_kind, json_response, media_type_of, read_body
+
+BODY_NAME = "<body>"
+"""The ``file`` of a problem found in a request body."""
+QUERY = "<query>"
+EXPLAIN_FORMATS = {"json": "application/json", "text": "text/plain; charset=utf-8"}
+
+
+@attrs.frozen
+class Formats:
+    """The installed formats, read once at start-up: media types for the Accept header, and the listing."""
+
+    listing: dict[str, Any]
+    by_media_type: dict[str, str]
+    """media type (no parameters) -> the format it means; built-in json and text first."""
+    media_types: dict[str, str]
+    """format name (qualified ones too) -> its Content-Type."""
+
+    @classmethod
+    def installed(cls) -> Formats:
+        from ..commands.formats import listing
+
+        found = listing()
+        by_media_type: dict[str, str] = {}
+        media_types: dict[str, str] = {}
+        ordered = sorted(found["formats"], key=lambda x: (x["name"] not in exporters.FAST, ":" in x["name"], x["name"]))
+        for x in ordered:
+            by_media_type.setdefault(media_type_of(x["media_type"]), x["name"])
+            media_types[x["name"]] = x["media_type"]
+        return cls(found, by_media_type, media_types)
+
+    def choose(self, request: Request) -> str:
+        """``?format=NAME`` (400 when unknown), else the Accept header (406 when no format is acceptable)."""
+        name = request.query_params.get("format")
+        if name is not None:
+            try:
+                exporters.check_format(name)
+            except InputError as exc:
+                problems = [attrs.evolve(p, file=QUERY, path="format") for p in exc.problems]
+                raise HttpProblem(400, "unknown_format", problems[0].message, problems) from None
+            except OutputError as exc:  # a format whose plugin failed to load
+                raise HttpProblem(400, "unknown_format", str(exc)) from None
+            return name
+        header = request.headers.get("accept", "")
+        if not header.strip():
+            return "json"
+        for media in accepted(header):
+            if media in ("*/*", "application/*"):
+                return "json"
+            if media.endswith("/*"):
+                kind = media[:-1]
+                found = next((n for m, n in self.by_media_type.items() if m.startswith(kind)), None)
+            else:
+                found = self.by_media_type.get(media)
+            if found is not None:
+                return found
+        raise HttpProblem(406, "not_acceptable", "no installed format has a media type the Accept header allows; "
+                                                 "use ?format=NAME or one of the media types listed",
+                          media_types=sorted(self.by_media_type))
+
+
+def pick_ruleset(config: ServiceConfig, request: Request) -> RuleSet:
+    """The rule set ``?ruleset=ID`` names among those the server was started with (400 for another id)."""
+    wanted = request.query_params.get("ruleset")
+    if wanted is None:
+        return config.rulesets[config.default]
+    found = config.rulesets.get(wanted)
+    if found is None:
+        ids = sorted(config.rulesets)
+        problem = Problem(QUERY, "ruleset", f"no rule set with id '{wanted[:100]}' on this server; it has: {', '.join(ids)}",
+                          suggestion=did_you_mean(wanted, ids))
+        raise HttpProblem(400, "unknown_ruleset", problem.message, [problem])
+    return found
+
+
+def _profile(body: bytes, kind: str, ruleset: RuleSet):
+    from ..profile_loader import parse_profile
+
+    try:
+        return parse_profile(body, name=BODY_NAME, ruleset=ruleset, kind=kind)
+    except InputError as exc:
+        raise HttpProblem(422, "bad_profile", f"the profile has {len(exc.problems)} problem(s)", exc.problems) from None
+
+
+def make_block(body: bytes, kind: str, ruleset: RuleSet, format_name: str) -> tuple[bytes, str]:
+    """Profile bytes -> (the block in ``format_name``, its status): what ``revhyper generate`` writes, byte for byte.
+    CPU work, run in a worker thread."""
+    from ..engine import generate
+
+    block = generate(_profile(body, kind, ruleset), ruleset)
+    if exporters._fast(format_name) not in exporters.FAST:
+        from ..plugins import exporter
+
+        chosen = exporter(format_name)
+        if block.status not in chosen.statuses:
+            raise HttpProblem(406, "format_cannot_express",
+                              f"the {chosen.name} format has nothing to write for a {block.status.replace('_', ' ')} "
+                              "block; ask for json or text to see the screening result", status=block.status)
+    return exporters.render(block, format_name), block.status
+
+
+def make_explanation(body: bytes, kind: str, ruleset: RuleSet, format_name: str) -> tuple[bytes, str]:
+    """Profile bytes -> (``revhyper explain``'s output in ``format_name``, the status). CPU work, in a worker thread."""
+    from ..explain import explain, explain_to_text
+
+    trace = explain(_profile(body, kind, ruleset), ruleset)
+    data = dump_json(trace) if format_name == "json" else explain_to_text(trace).encode("utf-8")
+    return data, trace["status"]
+
+
+class Endpoints:
+    """The handlers, bound to one configuration. ``run`` is how CPU work is run (in a worker thread, under the
+    request's time limit: see app.py)."""
+
+    def __init__(self, config: ServiceConfig, formats: Formats, openapi: bytes, run) -> None:
+        self.config, self.formats, self.openapi, self.run = config, formats, openapi, run
+        self.rulesets = dump_json({"default": config.default, "rulesets": [
+            {"id": r.id, "version": r.version, "title": r.title, "sha256": r.sha256, "default": r.id == config.default}
+            for _, r in sorted(config.rulesets.items())]})
+        self.format_listing = dump_json(formats.listing)
+
+    async def blocks(self, request: Request) -> Response:
+        format_name = self.formats.choose(request)
+        ruleset = pick_ruleset(self.config, request)
+        kind = body_kind(request)
+        body = await read_body(request, self.config.max_body)
+        data, status = await self.run(make_block, body, kind, ruleset, format_name)
+        media = self.formats.media_types.get(format_name) or exporters_media_type(format_name)
+        # exactly the format's media type (Starlette would add a charset to text/* types that declare none)
+        return Response(data, 200, headers={"Content-Type": media, "X-Revhyper-Status": status})
+
+    async def explain(self, request: Request) -> Response:
+        format_name = request.query_params.get("format", "json")
+        if format_name not in EXPLAIN_FORMATS:
+            problem = Problem(QUERY, "format", f"explain writes json or text, not '{format_name[:100]}'",
+                              suggestion=did_you_mean(format_name, EXPLAIN_FORMATS))
+            raise HttpProblem(400, "unknown_format", problem.message, [problem])
+        ruleset = pick_ruleset(self.config, request)
+        kind = body_kind(request)
+        body = await read_body(request, self.config.max_body)
+        data, status = await self.run(make_explanation, body, kind, ruleset, format_name)
+        return Response(data, 200, media_type=EXPLAIN_FORMATS[format_name], headers={"X-Revhyper-Status": status})
+
+    async def formats_list(self, request: Request) -> Response:
+        return Response(self.format_listing, media_type="application/json")
+
+    async def rulesets_list(self, request: Request) -> Response:
+        return Response(self.rulesets, media_type="application/json")
+
+    async def healthz(self, request: Request) -> Response:
+        return json_response({"status": "ok", "version": __version__})
+
+    async def openapi_json(self, request: Request) -> Response:
+        return Response(self.openapi, media_type="application/json")
+
+
+def exporters_media_type(format_name: str) -> str:
+    """The Content-Type of a format found by a qualified name not in the start-up listing."""
+    from ..plugins import exporter
+
+    return exporter(format_name).media_type
