@@ -222,6 +222,8 @@ def _value_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, frozenset):
         return "[" + ", ".join(sorted(value)) + "]"
+    if isinstance(value, str):  # the program cap names a programme
+        return value
     return f"{number(value)}"
 
 
