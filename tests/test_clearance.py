@@ -84,12 +84,34 @@ def test_a_clearance_dated_before_the_surgery_it_clears_does_not_count_but_one_o
                                                  date="2026-08-31")).status == "generated"
 
 
+def spine_review() -> revhyper.RuleSet:
+    """A clinic rule reading two operations (the default rule set gives each operation its own rules)."""
+    return revhyper.parse_ruleset('''extends = "default"
+id = "clinic"
+version = "1"
+title = "Clinic"
+
+[rules.spine_surgery_review]
+title = "Laminectomy or disc replacement in the last year"
+when = "weeks_since_surgery(\\"laminectomy\\") < 52 or weeks_since_surgery(\\"lumbar_disc_replacement\\") < 52"
+action = "require_clearance"
+reason = "Reviewed by the surgical team in the first year."
+source = "clinical-consensus"
+clearance = { roles = ["surgeon"] }
+''', name="clinic.toml")
+
+
 def test_the_latest_of_the_surgeries_a_rule_reads_is_the_one_a_clearance_must_follow():
+    rules = spine_review()
     two = {"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 40},
-                                     {"procedure": "lumbar_disc_replacement", "weeks_ago": 8}]}}
-    b = block(**two, clearance=cleared("other_surgery_recovery", role="surgeon", date="2026-09-01"))
-    assert decision(b, "other_surgery_recovery").since[1].isoformat() == "2026-10-12"
-    assert "before the lumbar disc replacement surgery" in reasons(b, "other_surgery_recovery")[0]
+                                     {"procedure": "lumbar_disc_replacement", "weeks_ago": 20}]}}
+    b = block(rules, **two, clearance=cleared("spine_surgery_review", role="surgeon", date="2026-07-01"))
+    assert b.status == "needs_clearance"
+    assert decision(b, "spine_surgery_review").since[1].isoformat() == "2026-07-20"  # 20 weeks before 2026-12-07
+    assert reasons(b, "spine_surgery_review") == (  # after the laminectomy, but not after the later operation
+        "it is dated 2026-07-01, before the lumbar disc replacement surgery it would clear (2026-07-20)",)
+    after = block(rules, **two, clearance=cleared("spine_surgery_review", role="surgeon", date="2026-07-20"))
+    assert after.status == "generated" and decision(after, "spine_surgery_review").cleared_by == 0
 
 
 def test_a_clearance_from_before_this_episode_of_pain_does_not_count():
