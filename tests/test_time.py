@@ -130,10 +130,13 @@ def test_explain_shows_week_by_week_the_rules_that_applied_and_the_caps_lifting(
                             timeout=60)
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert "Week 1: base, training week 1 of the phase\n  rules: microdiscectomy_graded\n  caps: max_load_percent = 60, max_rom_percent = 100\n" in text
-    assert ("Week 4: base, training week 3 of the phase (deload)\n  rules: none (microdiscectomy_graded stops applying; "
-            "cap max_load_percent lifted; cap max_rom_percent lifted)\n  caps: none\n") in text
-    assert "Week 2: base, training week 2 of the phase\n  sets:" in text, "unchanged weeks do not repeat the rules"
+    assert ("Week 1: activation, training week 1 of the phase\n  rules: microdiscectomy_graded\n"
+            "  caps: max_load_percent = 60, max_rom_percent = 100, program = rehabilitation\n") in text
+    assert ("Week 4: activation, training week 3 of the phase (deload)\n  rules: none (microdiscectomy_graded stops "
+            "applying; cap max_load_percent lifted; cap max_rom_percent lifted; cap program lifted; the programme is "
+            "kept for the whole block)\n  caps: none\n") in text
+    assert "Programme: Rehabilitation (rehabilitation), not the goal strength: the cap program from microdiscectomy_graded" in text
+    assert "Week 2: activation, training week 2 of the phase\n  sets:" in text, "unchanged weeks do not repeat the rules"
     trace = json.loads(subprocess.run([sys.executable, "-m", "revhyper", "explain", str(path), "--format", "json"],
                                       capture_output=True, text=True, timeout=60).stdout)
     block = revhyper.generate(revhyper.load_profile(path))
