@@ -149,8 +149,9 @@ def test_readable_formats_say_the_caps_change_and_from_which_week(fmt):
     out = render(revhyper.generate(revhyper.load_profile(path)), fmt).decode()
     assert "they change during the block" in out
     assert out.count("from this week: none (rules: none)") == 1
-    week4 = out.index("Week 4: Base")
-    assert out.index("from this week", week4) < out.index("Week 5: Build"), "shown under the week the caps lift"
+    week4 = out.index("Week 4: Activation and control")  # the rehabilitation programme the graded stage asks for
+    assert out.index("from this week", week4) < out.index("Week 5: Back-extensor endurance"), \
+        "shown under the week the caps lift"
     steady = render(revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / "chronic-rehab.toml")), fmt)
     assert b"from this week" not in steady and b"change during the block" not in steady
 
