@@ -163,3 +163,24 @@ def test_batch_writes_the_weeks_rules_and_caps_as_the_canonical_json_does():
         block = revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / name))
         expected = json.dumps(revhyper.block_to_dict(block), separators=(",", ":"), ensure_ascii=False)
         assert block_json(block) == expected, name
+
+
+def test_a_clearance_for_a_rule_that_starts_mid_block_counts_then_and_is_not_called_unused():
+    rules = late_rule("require_clearance", 'clearance = { roles = ["surgeon"] }')
+    surgeon = [{"rules": ["late_review"], "role": "surgeon", "date": "2026-12-01"}]
+    block = block_of(rules, **LAMINECTOMY_36, clearance=surgeon)
+    assert block.status == "generated" and len(block.weeks) == 12
+    assert [("late_review" in w.rules) for w in block.weeks] == [False] * 4 + [True] * 8
+    assert not any("late_review" in w for w in block.warnings), "the clearance clears late_review from week 5"
+    assert "From week 5 (2027-01-04): late_review applies; caps from then: none." in block.adjustments
+
+
+def test_a_block_ended_mid_block_for_clearance_says_why_the_clearance_given_does_not_count():
+    rules = late_rule("require_clearance", 'clearance = { roles = ["surgeon"] }')
+    physio = [{"rules": ["late_review"], "role": "physiotherapist", "by": "J. Okafor", "date": "2026-12-01"}]
+    block = block_of(rules, **LAMINECTOMY_36, clearance=physio)
+    assert block.status == "generated" and len(block.weeks) == 4
+    assert ("The block ends after week 4: from week 5 (2027-01-04), late_review needs a clinician's clearance the "
+            "profile does not give (clearance 1 (physiotherapist J. Okafor, 2026-12-01): a physiotherapist may not "
+            "clear this rule; it needs a surgeon). Screen the client again before planning on.") in block.adjustments
+    assert not any("late_review" in w for w in block.warnings), "late_review does apply to this client"

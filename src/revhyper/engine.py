@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import clearance
 from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import number, plan_weeks
@@ -54,9 +55,14 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         adjustments.append(f"Variant: {variant.name} ({why}).")
 
     planned = training.weeks or ruleset.default_weeks
-    by_week, changes = screen_weeks(profile, ruleset, screening, planned, variant)
+    by_week, changes, required = screen_weeks(profile, ruleset, screening, planned, variant)
     weeks = len(by_week)
     distinct = list({id(s): s for s in by_week}.values()) if changes else [screening]
+    if required != screening.clearance_required_by and profile.clearance:  # a rule that applies only later in the
+        unused = clearance.unused(profile, required)                     # block uses a clearance too
+        if unused != screening.clearance_warnings:
+            kept = tuple(w for w in base["warnings"] if w not in screening.clearance_warnings)
+            base["warnings"] = kept + unused
 
     experience = ruleset.experience[training.experience]
     days = min(max(training.days_per_week, experience.min_days), experience.max_days)
@@ -135,8 +141,9 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
 
 
 def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: int,
-                 variant: Variant) -> tuple[list[Screening], list[str]]:
-    """The screening in force in each week of the block, and a line for each change.
+                 variant: Variant) -> tuple[list[Screening], list[str], tuple[str, ...]]:
+    """The screening in force in each week of the block, a line for each change, and the rules that require
+    clearance in any week screened (also the week that ends the block).
 
     Week 1 is ``start``. Only rules that read a time-dependent fact (weeks since a surgery or an injection) can
     change from week to week, so only they are evaluated each week, and the profile is screened again only when
@@ -146,12 +153,13 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
     by_week = [start]
     timed = _timed_rules(profile, ruleset)
     if not timed or planned == 1:
-        return by_week * planned, []
+        return by_week * planned, [], start.clearance_required_by
     base = profile_facts(profile)
     facts = facts_for(profile, 1, base)
     fired = tuple(r.id for r in timed if r.when(facts))
     seen = {fired: start}
     changes: list[str] = []
+    required = start.clearance_required_by
     for week in range(2, planned + 1):
         facts = facts_for(profile, week, base)
         now = tuple(r.id for r in timed if r.when(facts))
@@ -160,6 +168,7 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
             continue
         screened = seen.get(now) or screen(profile, ruleset, week)
         seen[now] = screened
+        required += tuple(r for r in screened.clearance_required_by if r not in required)
         when = _week_text(profile, week)
         stop = _stops(screened, variant)
         if stop:
@@ -178,7 +187,7 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
         changes.append(f"From {when}: {'; '.join(parts)}; caps from then: {caps_text or 'none'}.")
         by_week.append(screened)
         fired = now
-    return by_week, changes
+    return by_week, changes, required
 
 
 def _timed_rules(profile: Profile, ruleset: RuleSet) -> tuple[Rule, ...]:
@@ -198,7 +207,11 @@ def _stops(screened: Screening, variant: Variant) -> str | None:
         refusing = [f for f in screened.fired if f.action == "refuse"]
         return "; ".join(f"{f.id} refuses ({f.title}: {f.reason})" for f in refusing)
     if screened.status == "needs_clearance":
-        return f"{', '.join(screened.clearance_required_by)} needs a clinician's clearance the profile does not give"
+        why = "; ".join(f"{clearance.label(r.clearance, screened.clearances[r.clearance])}: {', '.join(r.reasons)}"
+                        for d in screened.clearance_rules if d.cleared_by is None for r in d.rejected
+                        if not r.reasons[0].startswith("it does not name"))
+        return (f"{', '.join(screened.clearance_required_by)} needs a clinician's clearance the profile does not give"
+                + (f" ({why})" if why else ""))
     if variant.tags & screened.merged_caps.avoid_tags:
         return f"the caps exclude {', '.join(sorted(variant.tags & screened.merged_caps.avoid_tags))} exercises"
     return None
