@@ -147,27 +147,37 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
 
     Week 1 is ``start``. Only rules that read a time-dependent fact (weeks since a surgery or an injection) can
     change from week to week, so only they are evaluated each week, and the profile is screened again only when
-    the set of them that fires changes. A week whose screening refuses, needs a clearance the profile does not
-    give, or excludes the block's variant ends the block before it, and the line says why.
+    the set of them that fires changes or a clearance stops being valid. A week whose screening refuses, needs a
+    clearance the profile does not give (also one that has lapsed by then), or excludes the block's variant ends
+    the block before it, and the line says why.
     """
     by_week = [start]
     timed = _timed_rules(profile, ruleset)
-    if not timed or planned == 1:
+    first_day, last_day = profile.training.start_date, week_date(profile.training.start_date, planned)
+    lapses: tuple = ()
+    if profile.clearance and first_day is not None and last_day is not None:
+        policies = {r.id: r.clearance for r in ruleset.rules if r.action == "require_clearance" and r.clearance}
+        lapses = clearance.lapses(profile, policies, first_day, last_day)
+    if (not timed and not lapses) or planned == 1:
         return by_week * planned, [], start.clearance_required_by
     base = profile_facts(profile)
     facts = facts_for(profile, 1, base)
     fired = tuple(r.id for r in timed if r.when(facts))
-    seen = {fired: start}
+    key = (fired, 0)
+    seen = {key: start}
     changes: list[str] = []
     required = start.clearance_required_by
     for week in range(2, planned + 1):
         facts = facts_for(profile, week, base)
         now = tuple(r.id for r in timed if r.when(facts))
-        if now == fired:
+        day = week_date(first_day, week)
+        now_key = (now, sum(1 for d in lapses if day is not None and d <= day))
+        if now_key == key:
             by_week.append(by_week[-1])
             continue
-        screened = seen.get(now) or screen(profile, ruleset, week)
-        seen[now] = screened
+        screened = seen.get(now_key) or screen(profile, ruleset, week)
+        seen[now_key] = screened
+        key = now_key
         required += tuple(r for r in screened.clearance_required_by if r not in required)
         when = _week_text(profile, week)
         stop = _stops(screened, variant)
@@ -175,6 +185,9 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
             changes.append(f"The block ends after week {week - 1}: from {when}, {stop}. Screen the client again "
                            "before planning on.")
             break
+        if now == fired:  # only a clearance lapsed, and no rule needs it any more: the week is as before
+            by_week.append(by_week[-1])
+            continue
         before, after = set(fired), set(now)
         parts = []
         if before - after:
