@@ -81,11 +81,11 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
     goal = program_goal(training.goal, caps)  # the start's caps: time-dependent rules only lift as weeks pass
     program = ruleset.programs[goal]
     if goal != training.goal:
-        kept = ""  # a programme's phases run across the block: it is not switched when a time-dependent cap lifts
+        whole = ""  # a programme's phases run across the block: it is not switched when a time-dependent cap lifts
         if changes and any(s.merged_caps.program != caps.program for s in distinct):
-            kept = " It is kept for the whole block, also after the caps lift."
+            whole = " It is kept for the whole block, also after the caps lift."
         adjustments.append(f"Programme: {program.name}, not {ruleset.programs[training.goal].name}, "
-                           f"because of {_who(screening, 'program')}.{kept}")
+                           f"because of {_who(screening, 'program')}.{whole}")
     increment = training.load_increment_kg or ruleset.load_increment_kg
     uses_load = any(p.load == "percent" for p in program.phases)
     if uses_load:
