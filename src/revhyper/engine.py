@@ -222,7 +222,7 @@ def _stops(screened: Screening, variant: Variant) -> str | None:
     if screened.status == "needs_clearance":
         why = "; ".join(f"{clearance.label(r.clearance, screened.clearances[r.clearance])}: {', '.join(r.reasons)}"
                         for d in screened.clearance_rules if d.cleared_by is None for r in d.rejected
-                        if not r.reasons[0].startswith("it does not name"))
+                        if d.rule in screened.clearances[r.clearance].rules)  # one naming the rule
         return (f"{', '.join(screened.clearance_required_by)} needs a clinician's clearance the profile does not give"
                 + (f" ({why})" if why else ""))
     if variant.tags & screened.merged_caps.avoid_tags:
