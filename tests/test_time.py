@@ -184,3 +184,13 @@ def test_a_block_ended_mid_block_for_clearance_says_why_the_clearance_given_does
             "profile does not give (clearance 1 (physiotherapist J. Okafor, 2026-12-01): a physiotherapist may not "
             "clear this rule; it needs a surgeon). Screen the client again before planning on.") in block.adjustments
     assert not any("late_review" in w for w in block.warnings), "late_review does apply to this client"
+
+
+def test_a_rule_that_asks_for_a_more_conservative_programme_mid_block_ends_the_block_there():
+    """The programme is chosen once, at the start: a stricter one asked for later is not silently ignored."""
+    block = block_of(late_rule("modify", 'caps = { program = "rehabilitation" }'), **LAMINECTOMY_36,
+                     training={"goal": "strength", "working_load_kg": 40})
+    assert block.status == "generated" and block.plan.goal == "strength" and len(block.weeks) == 4
+    assert ("The block ends after week 4: from week 5 (2027-01-04), late_review asks for the rehabilitation programme, "
+            "more conservative than this block's strength. Screen the client again before planning on."
+            ) in block.adjustments

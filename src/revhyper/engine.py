@@ -9,7 +9,7 @@ from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import number, plan_weeks
 from .profile import Profile
-from .ruleset import Caps, Phase, Rule, RuleSet, Variant
+from .ruleset import PROGRAM_ORDER, Caps, Phase, Rule, RuleSet, Variant
 from .screening import facts_for, profile_facts, screen
 from .timeline import week_date
 
@@ -55,7 +55,8 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         adjustments.append(f"Variant: {variant.name} ({why}).")
 
     planned = training.weeks or ruleset.default_weeks
-    by_week, changes, required = screen_weeks(profile, ruleset, screening, planned, variant)
+    goal = program_goal(training.goal, caps)  # the start's caps: the programme runs the whole block
+    by_week, changes, required = screen_weeks(profile, ruleset, screening, planned, variant, goal)
     weeks = len(by_week)
     distinct = list({id(s): s for s in by_week}.values()) if changes else [screening]
     if required != screening.clearance_required_by and profile.clearance:  # a rule that applies only later in the
@@ -78,7 +79,6 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
             adjustments.append(f"Sessions a week: {days}, capped by {_who(strictest, 'max_sessions_per_week')}"
                                + ("." if strictest is screening else f" (from week {by_week.index(strictest) + 1})."))
 
-    goal = program_goal(training.goal, caps)  # the start's caps: time-dependent rules only lift as weeks pass
     program = ruleset.programs[goal]
     if goal != training.goal:
         whole = ""  # a programme's phases run across the block: it is not switched when a time-dependent cap lifts
@@ -140,16 +140,17 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
                  adjustments=tuple(adjustments), **base)
 
 
-def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: int,
-                 variant: Variant) -> tuple[list[Screening], list[str], tuple[str, ...]]:
+def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: int, variant: Variant,
+                 goal: str | None = None) -> tuple[list[Screening], list[str], tuple[str, ...]]:
     """The screening in force in each week of the block, a line for each change, and the rules that require
     clearance in any week screened (also the week that ends the block).
 
     Week 1 is ``start``. Only rules that read a time-dependent fact (weeks since a surgery or an injection) can
     change from week to week, so only they are evaluated each week, and the profile is screened again only when
     the set of them that fires changes or a clearance stops being valid. A week whose screening refuses, needs a
-    clearance the profile does not give (also one that has lapsed by then), or excludes the block's variant ends
-    the block before it, and the line says why.
+    clearance the profile does not give (also one that has lapsed by then), excludes the block's variant or asks
+    for a more conservative programme than the block's ``goal`` (chosen once, at the start) ends the block before
+    it, and the line says why.
     """
     by_week = [start]
     timed = _timed_rules(profile, ruleset)
@@ -180,7 +181,7 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
         key = now_key
         required += tuple(r for r in screened.clearance_required_by if r not in required)
         when = _week_text(profile, week)
-        stop = _stops(screened, variant)
+        stop = _stops(screened, variant, goal)
         if stop:
             changes.append(f"The block ends after week {week - 1}: from {when}, {stop}. Screen the client again "
                            "before planning on.")
@@ -215,7 +216,7 @@ def _timed_rules(profile: Profile, ruleset: RuleSet) -> tuple[Rule, ...]:
     return tuple(r for r in ruleset.rules if any(name in has for name in r.when.reads))
 
 
-def _stops(screened: Screening, variant: Variant) -> str | None:
+def _stops(screened: Screening, variant: Variant, goal: str | None = None) -> str | None:
     if screened.status == "refused":
         refusing = [f for f in screened.fired if f.action == "refuse"]
         return "; ".join(f"{f.id} refuses ({f.title}: {f.reason})" for f in refusing)
@@ -227,6 +228,9 @@ def _stops(screened: Screening, variant: Variant) -> str | None:
                 + (f" ({why})" if why else ""))
     if variant.tags & screened.merged_caps.avoid_tags:
         return f"the caps exclude {', '.join(sorted(variant.tags & screened.merged_caps.avoid_tags))} exercises"
+    program = screened.merged_caps.program
+    if program is not None and goal is not None and PROGRAM_ORDER.index(program) < PROGRAM_ORDER.index(goal):
+        return f"{_who(screened, 'program')} asks for the {program} programme, more conservative than this block's {goal}"
     return None
 
 
