@@ -84,12 +84,34 @@ def test_a_clearance_dated_before_the_surgery_it_clears_does_not_count_but_one_o
                                                  date="2026-08-31")).status == "generated"
 
 
+def spine_review() -> revhyper.RuleSet:
+    """A clinic rule reading two operations (the default rule set gives each operation its own rules)."""
+    return revhyper.parse_ruleset('''extends = "default"
+id = "clinic"
+version = "1"
+title = "Clinic"
+
+[rules.spine_surgery_review]
+title = "Laminectomy or disc replacement in the last year"
+when = "weeks_since_surgery(\\"laminectomy\\") < 52 or weeks_since_surgery(\\"lumbar_disc_replacement\\") < 52"
+action = "require_clearance"
+reason = "Reviewed by the surgical team in the first year."
+source = "clinical-consensus"
+clearance = { roles = ["surgeon"] }
+''', name="clinic.toml")
+
+
 def test_the_latest_of_the_surgeries_a_rule_reads_is_the_one_a_clearance_must_follow():
+    rules = spine_review()
     two = {"history": {"surgeries": [{"procedure": "laminectomy", "weeks_ago": 40},
-                                     {"procedure": "lumbar_disc_replacement", "weeks_ago": 8}]}}
-    b = block(**two, clearance=cleared("other_surgery_recovery", role="surgeon", date="2026-09-01"))
-    assert decision(b, "other_surgery_recovery").since[1].isoformat() == "2026-10-12"
-    assert "before the lumbar disc replacement surgery" in reasons(b, "other_surgery_recovery")[0]
+                                     {"procedure": "lumbar_disc_replacement", "weeks_ago": 20}]}}
+    b = block(rules, **two, clearance=cleared("spine_surgery_review", role="surgeon", date="2026-07-01"))
+    assert b.status == "needs_clearance"
+    assert decision(b, "spine_surgery_review").since[1].isoformat() == "2026-07-20"  # 20 weeks before 2026-12-07
+    assert reasons(b, "spine_surgery_review") == (  # after the laminectomy, but not after the later operation
+        "it is dated 2026-07-01, before the lumbar disc replacement surgery it would clear (2026-07-20)",)
+    after = block(rules, **two, clearance=cleared("spine_surgery_review", role="surgeon", date="2026-07-20"))
+    assert after.status == "generated" and decision(after, "spine_surgery_review").cleared_by == 0
 
 
 def test_a_clearance_from_before_this_episode_of_pain_does_not_count():
@@ -102,6 +124,7 @@ def test_validity_ends_after_the_rules_valid_weeks():
     long = {**SPONDY, "pain": {"duration_weeks": 60}}
     on_last_day = block(**long, clearance=cleared("extension_sensitive_diagnosis", date="2026-06-09"))
     assert on_last_day.status == "generated"  # 2026-06-09 + 26 weeks = 2026-12-08: still valid on the 7th
+    assert len(on_last_day.weeks) == 1, "but not in week 2: the block ends where the clearance lapses"
     a_day_late = block(**long, clearance=cleared("extension_sensitive_diagnosis", date="2026-06-08"))
     assert a_day_late.status == "needs_clearance"
     assert reasons(a_day_late, "extension_sensitive_diagnosis")[0].startswith(
@@ -410,3 +433,36 @@ def test_a_clearance_naming_a_rule_the_clinic_switched_off_loads_with_a_warning(
     assert b.status == "generated"
     assert b.warnings == ("Clearance 1 (physician, 2026-11-30) names older_new_pain, which does not apply to this "
                           "client: it clears nothing there. Check that the clearance belongs to this client.",)
+
+
+def test_a_clearance_that_lapses_during_the_block_ends_the_block_the_week_before_and_says_why():
+    long = {**SPONDY, "pain": {"duration_weeks": 60}}
+    b = block(**long, clearance=cleared("extension_sensitive_diagnosis", date="2026-06-30"))  # valid to 2026-12-28
+    assert b.status == "generated" and len(b.weeks) == 4 and b.plan.weeks == 4
+    assert ("The block ends after week 4: from week 5 (2027-01-04), extension_sensitive_diagnosis needs a clinician's "
+            "clearance the profile does not give (clearance 1 (physician, 2026-06-30): it was valid for 26 weeks, "
+            "until 2026-12-28; week 5 starts on 2027-01-04). Screen the client again before planning on."
+            ) in b.adjustments
+    assert len(block(**long, clearance=cleared("extension_sensitive_diagnosis", date="2026-09-01")).weeks) == 12
+
+
+def clinic_valid_weeks(weeks: int) -> revhyper.RuleSet:
+    return revhyper.parse_ruleset(f'''extends = "default"
+id = "clinic"
+version = "1"
+title = "Clinic"
+
+[rules.microdiscectomy_recovery]
+clearance = {{ roles = ["surgeon", "physician"], valid_weeks = {weeks} }}
+''', name="clinic.toml")
+
+
+def test_a_clearance_must_last_while_its_rule_applies_and_may_lapse_after():
+    # microdiscectomy 8 weeks before 2026-12-07: the recovery stage (clearance) holds in weeks 1-4
+    surgery = {"history": {"surgeries": [{"procedure": "microdiscectomy", "weeks_ago": 8}]}}
+    given = cleared("microdiscectomy_recovery", role="surgeon", date="2026-11-20")
+    four = block(clinic_valid_weeks(4), **surgery, clearance=given)  # counts to 2026-12-17: lapses in week 3
+    assert four.status == "generated" and len(four.weeks) == 2
+    six = block(clinic_valid_weeks(6), **surgery, clearance=given)  # to 2026-12-31: lapses in week 5, stage over
+    assert six.status == "generated" and len(six.weeks) == 12
+    assert not any("The block ends" in a for a in six.adjustments)

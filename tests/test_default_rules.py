@@ -144,7 +144,7 @@ def rules_with(action):
 
 def test_every_default_rule_has_tests_for_firing_and_not_firing(default_rules):
     ids = {rule.id for rule in default_rules.rules}
-    assert len(ids) == 35
+    assert len(ids) == 41
     assert set(FIRES) == ids, "a rule without a firing test, or a test for a rule that is gone"
     assert set(DOES_NOT_FIRE) == ids, "a rule without a not-firing test"
     assert {rule.action for rule in default_rules.rules} == ACTIONS

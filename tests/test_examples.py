@@ -19,13 +19,16 @@ EXPECTED = {
     "healthy-strength.toml": dict(status="generated", fired=[], caps={}, variant="machine_reverse_hyper", days=4, weeks=12),
     "post-microdiscectomy.toml": dict(
         status="generated", fired=["microdiscectomy_recovery", "microdiscectomy_graded", "disc_herniation"],
-        caps={"max_load_percent": 60, "bodyweight_only": True, "max_rom_percent": 100, "max_sessions_per_week": 3},
+        caps={"max_load_percent": 60, "bodyweight_only": True, "max_rom_percent": 100, "max_sessions_per_week": 3,
+              "program": "rehabilitation"},
         variant="machine_reverse_hyper", days=3, weeks=12),
     "post-microdiscectomy-not-cleared.toml": dict(
         status="needs_clearance", fired=["microdiscectomy_recovery", "microdiscectomy_graded"],
-        caps={"max_load_percent": 60, "bodyweight_only": True, "max_rom_percent": 100, "max_sessions_per_week": 3}),
+        caps={"max_load_percent": 60, "bodyweight_only": True, "max_rom_percent": 100, "max_sessions_per_week": 3,
+              "program": "rehabilitation"}),
     "post-microdiscectomy-graded.toml": dict(
-        status="generated", fired=["microdiscectomy_graded"], caps={"max_load_percent": 60, "max_rom_percent": 100},
+        status="generated", fired=["microdiscectomy_graded"],
+        caps={"max_load_percent": 60, "max_rom_percent": 100, "program": "rehabilitation"},
         variant="machine_reverse_hyper", days=3, weeks=12),
     "spondylolisthesis.toml": dict(
         status="needs_clearance", fired=["extension_sensitive_diagnosis", "extension_aggravates"],
@@ -121,14 +124,19 @@ def test_the_cli_exit_code_matches_the_outcome(name, tmp_path):
 
 
 def test_caps_lift_mid_block_after_a_surgery_given_by_date():
-    """The graded-return caps hold while the operation is under 26 weeks old, at each week's date, then lift."""
+    """The graded-return caps hold while the operation is under 26 weeks old, at each week's date, then lift; the
+    rehabilitation programme the graded stage asks for at the start is kept for the whole block."""
     block = revhyper.generate(revhyper.load_profile(PROFILES / "post-microdiscectomy-graded.toml"))
     data = revhyper.block_to_dict(block)
     assert [w["rules"] for w in data["weeks"]] == [["microdiscectomy_graded"]] * 3 + [[]] * 9
     assert [w["caps"] for w in data["weeks"]] == [None] * 3 + [{}] * 9  # null: the block's caps; {}: none
+    assert data["plan"]["goal"] == "rehabilitation"
+    assert ("Programme: Rehabilitation, not Strength, because of microdiscectomy_graded. It is kept for the whole "
+            "block, also after the caps lift.") in block.adjustments
     first = [w.sessions[0].exercises[0] for w in block.weeks]
-    assert all(e.load_percent <= 60 and e.rom_percent <= 100 for e in first[:3])
-    assert first[3].rom_percent > 100 and first[3].load_percent > 60
+    assert all(e.load_kg is None and e.rom_percent <= 100 for e in first[:3]), "rehabilitation starts from bodyweight"
+    neutral = "Stop the lift when the legs are in line with your body; never arch past it."
+    assert all(neutral in e.cues for e in first[:3]) and neutral not in first[3].cues, "the range cap lifts in week 4"
     assert "From week 4 (2026-12-28): microdiscectomy_graded no longer applies; caps from then: none." in block.adjustments
 
 

@@ -130,10 +130,13 @@ def test_explain_shows_week_by_week_the_rules_that_applied_and_the_caps_lifting(
                             timeout=60)
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert "Week 1: base, training week 1 of the phase\n  rules: microdiscectomy_graded\n  caps: max_load_percent = 60, max_rom_percent = 100\n" in text
-    assert ("Week 4: base, training week 3 of the phase (deload)\n  rules: none (microdiscectomy_graded stops applying; "
-            "cap max_load_percent lifted; cap max_rom_percent lifted)\n  caps: none\n") in text
-    assert "Week 2: base, training week 2 of the phase\n  sets:" in text, "unchanged weeks do not repeat the rules"
+    assert ("Week 1: activation, training week 1 of the phase\n  rules: microdiscectomy_graded\n"
+            "  caps: max_load_percent = 60, max_rom_percent = 100, program = rehabilitation\n") in text
+    assert ("Week 4: activation, training week 3 of the phase (deload)\n  rules: none (microdiscectomy_graded stops "
+            "applying; cap max_load_percent lifted; cap max_rom_percent lifted; cap program lifted; the programme is "
+            "kept for the whole block)\n  caps: none\n") in text
+    assert "Programme: Rehabilitation (rehabilitation), not the goal strength: the cap program from microdiscectomy_graded" in text
+    assert "Week 2: activation, training week 2 of the phase\n  sets:" in text, "unchanged weeks do not repeat the rules"
     trace = json.loads(subprocess.run([sys.executable, "-m", "revhyper", "explain", str(path), "--format", "json"],
                                       capture_output=True, text=True, timeout=60).stdout)
     block = revhyper.generate(revhyper.load_profile(path))
@@ -146,8 +149,9 @@ def test_readable_formats_say_the_caps_change_and_from_which_week(fmt):
     out = render(revhyper.generate(revhyper.load_profile(path)), fmt).decode()
     assert "they change during the block" in out
     assert out.count("from this week: none (rules: none)") == 1
-    week4 = out.index("Week 4: Base")
-    assert out.index("from this week", week4) < out.index("Week 5: Build"), "shown under the week the caps lift"
+    week4 = out.index("Week 4: Activation and control")  # the rehabilitation programme the graded stage asks for
+    assert out.index("from this week", week4) < out.index("Week 5: Back-extensor endurance"), \
+        "shown under the week the caps lift"
     steady = render(revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / "chronic-rehab.toml")), fmt)
     assert b"from this week" not in steady and b"change during the block" not in steady
 
@@ -159,3 +163,34 @@ def test_batch_writes_the_weeks_rules_and_caps_as_the_canonical_json_does():
         block = revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / name))
         expected = json.dumps(revhyper.block_to_dict(block), separators=(",", ":"), ensure_ascii=False)
         assert block_json(block) == expected, name
+
+
+def test_a_clearance_for_a_rule_that_starts_mid_block_counts_then_and_is_not_called_unused():
+    rules = late_rule("require_clearance", 'clearance = { roles = ["surgeon"] }')
+    surgeon = [{"rules": ["late_review"], "role": "surgeon", "date": "2026-12-01"}]
+    block = block_of(rules, **LAMINECTOMY_36, clearance=surgeon)
+    assert block.status == "generated" and len(block.weeks) == 12
+    assert [("late_review" in w.rules) for w in block.weeks] == [False] * 4 + [True] * 8
+    assert not any("late_review" in w for w in block.warnings), "the clearance clears late_review from week 5"
+    assert "From week 5 (2027-01-04): late_review applies; caps from then: none." in block.adjustments
+
+
+def test_a_block_ended_mid_block_for_clearance_says_why_the_clearance_given_does_not_count():
+    rules = late_rule("require_clearance", 'clearance = { roles = ["surgeon"] }')
+    physio = [{"rules": ["late_review"], "role": "physiotherapist", "by": "J. Okafor", "date": "2026-12-01"}]
+    block = block_of(rules, **LAMINECTOMY_36, clearance=physio)
+    assert block.status == "generated" and len(block.weeks) == 4
+    assert ("The block ends after week 4: from week 5 (2027-01-04), late_review needs a clinician's clearance the "
+            "profile does not give (clearance 1 (physiotherapist J. Okafor, 2026-12-01): a physiotherapist may not "
+            "clear this rule; it needs a surgeon). Screen the client again before planning on.") in block.adjustments
+    assert not any("late_review" in w for w in block.warnings), "late_review does apply to this client"
+
+
+def test_a_rule_that_asks_for_a_more_conservative_programme_mid_block_ends_the_block_there():
+    """The programme is chosen once, at the start: a stricter one asked for later is not silently ignored."""
+    block = block_of(late_rule("modify", 'caps = { program = "rehabilitation" }'), **LAMINECTOMY_36,
+                     training={"goal": "strength", "working_load_kg": 40})
+    assert block.status == "generated" and block.plan.goal == "strength" and len(block.weeks) == 4
+    assert ("The block ends after week 4: from week 5 (2027-01-04), late_review asks for the rehabilitation programme, "
+            "more conservative than this block's strength. Screen the client again before planning on."
+            ) in block.adjustments

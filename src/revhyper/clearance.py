@@ -4,7 +4,9 @@ A clearance counts for a rule that requires clearance only if
 
 - it names the rule (``rules = [...]``),
 - its ``role`` is one the rule's clearance policy lists,
-- it is still valid when the block starts: ``date`` + the policy's ``valid_weeks`` is after ``training.start_date``,
+- it is still valid on the first day of the week screened: ``date`` + the policy's ``valid_weeks`` is after it
+  (week 1: ``training.start_date``; engine.screen_weeks screens again the week a clearance lapses, and a rule
+  still needing it then ends the block there),
 - it is not dated before what it clears: the latest surgery the rule reads (``weeks_since_surgery("x")`` or
   ``had_surgery("x")``), or for any other rule the start of the pain episode
   (``training.start_date`` - ``pain.duration_weeks``).
@@ -24,26 +26,28 @@ from collections.abc import Sequence
 from .block import ClearanceRejection, RuleClearance
 from .profile import Clearance, Profile
 from .ruleset import ClearancePolicy, Rule
-from .timeline import event_date
+from .timeline import event_date, week_date
 
 _SURGERY_READ = re.compile(r'^(?:weeks_since_surgery|had_surgery)\("(.+)"\)$')
 
 
-def assess(profile: Profile, rules: Sequence[Rule]) -> tuple[RuleClearance, ...]:
-    """For each rule (fired, requiring clearance): the clearance that counts for it, or why none does."""
+def assess(profile: Profile, rules: Sequence[Rule], week: int = 1) -> tuple[RuleClearance, ...]:
+    """For each rule (fired, requiring clearance): the clearance that counts for it in block week ``week``, or why
+    none does."""
     start = profile.training.start_date
-    return tuple(assess_rule(rule.id, rule.clearance or _NOBODY, profile.clearance, on=start,
-                             since=cleared_since(rule, profile, start))
+    on = week_date(start, week)
+    return tuple(assess_rule(rule.id, rule.clearance or _NOBODY, profile.clearance, on=on,
+                             since=cleared_since(rule, profile, start), week=week)
                  for rule in rules)
 
 
 def assess_rule(rule_id: str, policy: ClearancePolicy, clearances: tuple[Clearance, ...], *,
-                on: dt.date | None, since: tuple[str, dt.date] | None) -> RuleClearance:
+                on: dt.date | None, since: tuple[str, dt.date] | None, week: int = 1) -> RuleClearance:
     """Whether one of ``clearances`` counts for the rule on the date ``on`` (the block's start; None when not
     given). ``since``: (what it clears, its date), which a clearance may not predate."""
     rejected = []
     for index, clearance in enumerate(clearances):
-        reasons = reasons_against(rule_id, policy, clearance, on=on, since=since)
+        reasons = reasons_against(rule_id, policy, clearance, on=on, since=since, week=week)
         if not reasons:
             return RuleClearance(rule_id, policy.roles, policy.valid_weeks, index, (),
                                  expires(clearance, policy) - dt.timedelta(days=1), since)
@@ -52,7 +56,7 @@ def assess_rule(rule_id: str, policy: ClearancePolicy, clearances: tuple[Clearan
 
 
 def reasons_against(rule_id: str, policy: ClearancePolicy, clearance: Clearance, *, on: dt.date | None,
-                    since: tuple[str, dt.date] | None) -> tuple[str, ...]:
+                    since: tuple[str, dt.date] | None, week: int = 1) -> tuple[str, ...]:
     """Why ``clearance`` does not count for the rule; empty when it counts."""
     if rule_id not in clearance.rules:
         named = ", ".join(clearance.rules) or "no rule"
@@ -69,7 +73,7 @@ def reasons_against(rule_id: str, policy: ClearancePolicy, clearance: Clearance,
     until = expires(clearance, policy)
     if on >= until:
         reasons.append(f"it was valid for {policy.valid_weeks} weeks, until {(until - dt.timedelta(days=1)).isoformat()}; "
-                       f"the block starts on {on.isoformat()}")
+                       + (f"the block starts on {on.isoformat()}" if week == 1 else f"week {week} starts on {on.isoformat()}"))
     if since is not None and clearance.date < since[1]:
         reasons.append(f"it is dated {clearance.date.isoformat()}, before the {since[0]} it would clear "
                        f"({since[1].isoformat()})")
@@ -79,6 +83,13 @@ def reasons_against(rule_id: str, policy: ClearancePolicy, clearance: Clearance,
 def expires(clearance: Clearance, policy: ClearancePolicy) -> dt.date:
     """The first day a clearance no longer counts: its date + the policy's valid_weeks."""
     return clearance.date + dt.timedelta(weeks=policy.valid_weeks)
+
+
+def lapses(profile: Profile, policies: dict[str, ClearancePolicy], after: dt.date, until: dt.date) -> tuple[dt.date, ...]:
+    """The days in (``after``, ``until``] on which a clearance stops counting for a rule it names (``policies``: the
+    rule set's rules that require clearance, by id): the weeks from which the clearance decision may change."""
+    days = {expires(c, policies[r]) for c in profile.clearance for r in c.rules if r in policies}
+    return tuple(sorted(d for d in days if after < d <= until))
 
 
 def cleared_since(rule: Rule, profile: Profile, start: dt.date | None) -> tuple[str, dt.date] | None:

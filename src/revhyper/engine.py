@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import clearance
 from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import number, plan_weeks
 from .profile import Profile
-from .ruleset import Caps, Phase, Rule, RuleSet, Variant
+from .ruleset import PROGRAM_ORDER, Caps, Phase, Rule, RuleSet, Variant
 from .screening import facts_for, profile_facts, screen
 from .timeline import week_date
 
@@ -54,9 +55,15 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         adjustments.append(f"Variant: {variant.name} ({why}).")
 
     planned = training.weeks or ruleset.default_weeks
-    by_week, changes = screen_weeks(profile, ruleset, screening, planned, variant)
+    goal = program_goal(training.goal, caps)  # the start's caps: the programme runs the whole block
+    by_week, changes, required = screen_weeks(profile, ruleset, screening, planned, variant, goal)
     weeks = len(by_week)
     distinct = list({id(s): s for s in by_week}.values()) if changes else [screening]
+    if required != screening.clearance_required_by and profile.clearance:  # a rule that applies only later in the
+        unused = clearance.unused(profile, required)                     # block uses a clearance too
+        if unused != screening.clearance_warnings:
+            kept = tuple(w for w in base["warnings"] if w not in screening.clearance_warnings)
+            base["warnings"] = kept + unused
 
     experience = ruleset.experience[training.experience]
     days = min(max(training.days_per_week, experience.min_days), experience.max_days)
@@ -72,11 +79,13 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
             adjustments.append(f"Sessions a week: {days}, capped by {_who(strictest, 'max_sessions_per_week')}"
                                + ("." if strictest is screening else f" (from week {by_week.index(strictest) + 1})."))
 
-    goal = program_goal(training.goal, caps)  # the start's caps: time-dependent rules only lift as weeks pass
     program = ruleset.programs[goal]
     if goal != training.goal:
+        whole = ""  # a programme's phases run across the block: it is not switched when a time-dependent cap lifts
+        if changes and any(s.merged_caps.program != caps.program for s in distinct):
+            whole = " It is kept for the whole block, also after the caps lift."
         adjustments.append(f"Programme: {program.name}, not {ruleset.programs[training.goal].name}, "
-                           f"because of {_who(screening, 'program')}.")
+                           f"because of {_who(screening, 'program')}.{whole}")
     increment = training.load_increment_kg or ruleset.load_increment_kg
     uses_load = any(p.load == "percent" for p in program.phases)
     if uses_load:
@@ -131,38 +140,55 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
                  adjustments=tuple(adjustments), **base)
 
 
-def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: int,
-                 variant: Variant) -> tuple[list[Screening], list[str]]:
-    """The screening in force in each week of the block, and a line for each change.
+def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: int, variant: Variant,
+                 goal: str | None = None) -> tuple[list[Screening], list[str], tuple[str, ...]]:
+    """The screening in force in each week of the block, a line for each change, and the rules that require
+    clearance in any week screened (also the week that ends the block).
 
     Week 1 is ``start``. Only rules that read a time-dependent fact (weeks since a surgery or an injection) can
     change from week to week, so only they are evaluated each week, and the profile is screened again only when
-    the set of them that fires changes. A week whose screening refuses, needs a clearance the profile does not
-    give, or excludes the block's variant ends the block before it, and the line says why.
+    the set of them that fires changes or a clearance stops being valid. A week whose screening refuses, needs a
+    clearance the profile does not give (also one that has lapsed by then), excludes the block's variant or asks
+    for a more conservative programme than the block's ``goal`` (chosen once, at the start) ends the block before
+    it, and the line says why.
     """
     by_week = [start]
     timed = _timed_rules(profile, ruleset)
-    if not timed or planned == 1:
-        return by_week * planned, []
+    first_day, last_day = profile.training.start_date, week_date(profile.training.start_date, planned)
+    lapses: tuple = ()
+    if profile.clearance and first_day is not None and last_day is not None:
+        policies = {r.id: r.clearance for r in ruleset.rules if r.action == "require_clearance" and r.clearance}
+        lapses = clearance.lapses(profile, policies, first_day, last_day)
+    if (not timed and not lapses) or planned == 1:
+        return by_week * planned, [], start.clearance_required_by
     base = profile_facts(profile)
     facts = facts_for(profile, 1, base)
     fired = tuple(r.id for r in timed if r.when(facts))
-    seen = {fired: start}
+    key = (fired, 0)
+    seen = {key: start}
     changes: list[str] = []
+    required = start.clearance_required_by
     for week in range(2, planned + 1):
         facts = facts_for(profile, week, base)
         now = tuple(r.id for r in timed if r.when(facts))
-        if now == fired:
+        day = week_date(first_day, week)
+        now_key = (now, sum(1 for d in lapses if day is not None and d <= day))
+        if now_key == key:
             by_week.append(by_week[-1])
             continue
-        screened = seen.get(now) or screen(profile, ruleset, week)
-        seen[now] = screened
+        screened = seen.get(now_key) or screen(profile, ruleset, week)
+        seen[now_key] = screened
+        key = now_key
+        required += tuple(r for r in screened.clearance_required_by if r not in required)
         when = _week_text(profile, week)
-        stop = _stops(screened, variant)
+        stop = _stops(screened, variant, goal)
         if stop:
             changes.append(f"The block ends after week {week - 1}: from {when}, {stop}. Screen the client again "
                            "before planning on.")
             break
+        if now == fired:  # only a clearance lapsed, and no rule needs it any more: the week is as before
+            by_week.append(by_week[-1])
+            continue
         before, after = set(fired), set(now)
         parts = []
         if before - after:
@@ -175,7 +201,7 @@ def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: 
         changes.append(f"From {when}: {'; '.join(parts)}; caps from then: {caps_text or 'none'}.")
         by_week.append(screened)
         fired = now
-    return by_week, changes
+    return by_week, changes, required
 
 
 def _timed_rules(profile: Profile, ruleset: RuleSet) -> tuple[Rule, ...]:
@@ -190,14 +216,21 @@ def _timed_rules(profile: Profile, ruleset: RuleSet) -> tuple[Rule, ...]:
     return tuple(r for r in ruleset.rules if any(name in has for name in r.when.reads))
 
 
-def _stops(screened: Screening, variant: Variant) -> str | None:
+def _stops(screened: Screening, variant: Variant, goal: str | None = None) -> str | None:
     if screened.status == "refused":
         refusing = [f for f in screened.fired if f.action == "refuse"]
         return "; ".join(f"{f.id} refuses ({f.title}: {f.reason})" for f in refusing)
     if screened.status == "needs_clearance":
-        return f"{', '.join(screened.clearance_required_by)} needs a clinician's clearance the profile does not give"
+        why = "; ".join(f"{clearance.label(r.clearance, screened.clearances[r.clearance])}: {', '.join(r.reasons)}"
+                        for d in screened.clearance_rules if d.cleared_by is None for r in d.rejected
+                        if d.rule in screened.clearances[r.clearance].rules)  # one naming the rule
+        return (f"{', '.join(screened.clearance_required_by)} needs a clinician's clearance the profile does not give"
+                + (f" ({why})" if why else ""))
     if variant.tags & screened.merged_caps.avoid_tags:
         return f"the caps exclude {', '.join(sorted(variant.tags & screened.merged_caps.avoid_tags))} exercises"
+    program = screened.merged_caps.program
+    if program is not None and goal is not None and PROGRAM_ORDER.index(program) < PROGRAM_ORDER.index(goal):
+        return f"{_who(screened, 'program')} asks for the {program} programme, more conservative than this block's {goal}"
     return None
 
 
@@ -222,7 +255,7 @@ def _value_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, frozenset):
         return "[" + ", ".join(sorted(value)) + "]"
-    if isinstance(value, str):  # the program cap names a goal
+    if isinstance(value, str):  # the program cap names a programme
         return value
     return f"{number(value)}"
 

@@ -227,6 +227,8 @@ def _rules_text(previous, week, number_: int) -> list[str]:
         changed = [f"{name} {_show(_plain(getattr(previous.caps, name)))} -> {_show(_plain(value))}"
                    for name, value in week.caps.items() if getattr(previous.caps, name) != value]
         steps += [f"cap {name} lifted" for name in lifted] + [f"cap {c}" for c in changed]
+        if previous.caps.program != week.caps.program:  # the engine chooses the programme once, from the start's caps
+            steps.append("the programme is kept for the whole block")
     return steps
 
 

@@ -93,7 +93,7 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
 
     actions = {f.action for f in fired}
     clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
-    decisions = clearance.assess(profile, to_clear) if to_clear else ()
+    decisions = clearance.assess(profile, to_clear, week) if to_clear else ()
     cleared = bool(decisions) and all(d.cleared_by is not None for d in decisions)
     if "refuse" in actions:
         status = "refused"
