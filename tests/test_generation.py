@@ -340,11 +340,11 @@ def test_the_rule_set_hash_follows_its_content_not_its_layout(tmp_path, make_pro
     commented.write_text("# a clinic's copy, comments added\n\n" + text.replace("\n\n", "\n\n# reviewed by the clinic\n\n"))
     assert revhyper.load_ruleset(commented).sha256 == default.sha256
     changed = tmp_path / "changed.toml"
-    changed.write_text(text.replace("high_pain = 7 ", "high_pain = 8 ").replace('version = "1.0.0"', 'version = "1.0.1"'))
+    changed.write_text(text.replace("high_pain = 7 ", "high_pain = 8 ").replace('version = "2.0.0"', 'version = "2.0.1"'))
     stricter = revhyper.load_ruleset(changed)
     assert stricter.sha256 != default.sha256
     block = revhyper.generate(make_profile(rules=stricter), stricter)
-    assert (block.ruleset.version, block.ruleset.sha256) == ("1.0.1", stricter.sha256)
+    assert (block.ruleset.version, block.ruleset.sha256) == ("2.0.1", stricter.sha256)
 
 
 def test_the_embedded_default_is_the_shipped_file_byte_for_byte():

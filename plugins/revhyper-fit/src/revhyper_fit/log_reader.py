@@ -20,12 +20,20 @@ from revhyper.logs.rows import LogReader, LogRow, ReadOptions, ReadResult
 FIT_EPOCH = dt.datetime(1989, 12, 31, tzinfo=dt.timezone.utc)
 
 
+WATCH_NAMES = {
+    # What a watch records when the client picks Garmin's own "reverse hyperextension" (the hyperextension
+    # category's bent-knee exercise, which the exporter no longer writes): a reverse hyper all the same.
+    "hyperextension/bent_knee_reverse_hyperextension": "machine_reverse_hyper",
+    "hyperextension/weighted_bent_knee_reverse_hyperextension": "machine_reverse_hyper",
+}
+
+
 def _exercise_names() -> dict[str, str]:
     from garmin_fit_sdk import Profile
 
     from . import EXERCISES
 
-    out: dict[str, str] = {}
+    out: dict[str, str] = dict(WATCH_NAMES)
     for variant, (category, plain, weighted) in EXERCISES.items():
         names = Profile["types"].get(f"{category}_exercise_name", {})
         for number in (plain, weighted):
