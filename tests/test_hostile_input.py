@@ -310,3 +310,18 @@ def test_did_you_mean_remembers_small_sets_of_names_and_still_answers_for_large_
     assert did_you_mean("spondylolistesis", many) == "spondylolisthesis"
     assert _remembered.cache_info().currsize == 1  # a large set is not kept
     assert did_you_mean("x", [["not", "a", "name"]]) is None
+
+def test_a_lone_surrogate_deep_in_nested_json_is_an_input_error_in_bounded_memory():
+    """Placing the key path of a bad character walked every level of a 60,000-deep nesting, copying each path:
+    quadratic memory (the fuzz run hit a MemoryError). The scanner stops placing keys past MAX_JSON_DEPTH."""
+    import resource
+
+    text = '{"person": ' + "[" * 60_000 + '"\ud800"' + "]" * 60_000 + "}"
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024 ** 3, hard))
+    try:
+        with pytest.raises(revhyper.ProfileError) as info:
+            revhyper.parse_profile(text, name="deep.json")
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    assert "half of a surrogate pair" in info.value.problems[0].message

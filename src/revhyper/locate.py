@@ -138,6 +138,10 @@ class _Cursor:
         return self.i >= len(self.t)
 
 
+MAX_JSON_DEPTH = 200
+"""Nesting past which the JSON scanner stops placing keys (a profile is 3 deep; Python's json refuses ~1,000)."""
+
+
 class _TomlScanner(_Cursor):
     def scan(self) -> None:
         table: Path = ()
@@ -320,6 +324,8 @@ class _JsonScanner(_Cursor):
                 keys[path] = start
                 top[1] += 1
             values[path] = start
+            if first in "{[" and len(stack) >= MAX_JSON_DEPTH:
+                return  # deeper than any profile: the parser refuses it; copying every deeper path would cost n^2 memory
             if first == "{":
                 stack.append([path, None, {}])
             elif first == "[":
