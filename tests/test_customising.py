@@ -45,7 +45,7 @@ def test_a_child_overrides_parameters_and_rule_fields_and_keeps_the_rest(tmp_pat
 
 
 def test_the_same_effective_rules_give_the_same_hash(tmp_path, default_rules):
-    path = write(tmp_path, "c.toml", 'extends = "default"\nid = "revhyper-default"\nversion = "1.0.0"\n'
+    path = write(tmp_path, "c.toml", 'extends = "default"\nid = "revhyper-default"\nversion = "2.0.0"\n'
                                      'title = "revhyper default rule set"\n')
     assert revhyper.load_ruleset(path).sha256 == default_rules.sha256
 
