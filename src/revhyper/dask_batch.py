@@ -344,7 +344,7 @@ def read_manifest(out_dir: str) -> dict[str, dict]:
 
 
 def write_manifest(out_dir: str, parts: list[dict], complete: bool) -> None:
-    entries = [{k: v for k, v in part.items() if k not in ("problems", "skipped")} for part in parts]
+    entries = [{k: v for k, v in part.items() if k != "skipped"} for part in parts]
     data = json.dumps({"format": MANIFEST_FORMAT, "complete": complete, "parts": entries}, indent=1,
                       ensure_ascii=False).encode("utf-8") + b"\n"
     target = _join(out_dir, MANIFEST)
@@ -377,7 +377,7 @@ def start_client(scheduler: str | None, workers: int):
 
     if scheduler:
         return Client(scheduler, timeout="30s"), None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR, death_timeout=30)
     return Client(cluster), cluster
 
