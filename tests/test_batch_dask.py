@@ -161,6 +161,7 @@ def test_fsspec_urls_read_and_write_through_memory(tmp_path, capsys):
     assert fs.cat(names[1]) + fs.cat(names[2]) == expected.read_bytes()
 
 
+@pytest.mark.slow
 def test_without_a_scheduler_it_starts_a_local_cluster_with_the_same_bytes_whatever_the_hash_seed(tmp_path):
     profiles = write_lines(tmp_path / "profiles.jsonl", lines())
     expected = tmp_path / "local.jsonl"

@@ -144,6 +144,7 @@ class RangeReader:
     def __init__(self, file, start: int, end: int):
         self.file = file
         self.buffer = b""
+        self.at = 0  # bytes of ``buffer`` already returned
         self.end = end
         self.pos = start
         self.at_line_start = True
@@ -156,17 +157,21 @@ class RangeReader:
                     break
 
     def _readline(self, limit: int) -> bytes:
+        """Up to and including the next newline, at most ``limit`` bytes (any number when negative)."""
         while True:
-            at = self.buffer.find(b"\n", 0, limit if limit >= 0 else None)
-            if at >= 0 or (0 <= limit <= len(self.buffer)):
-                cut = at + 1 if at >= 0 else limit
+            stop = len(self.buffer) if limit < 0 else min(len(self.buffer), self.at + limit)
+            newline = self.buffer.find(b"\n", self.at, stop)
+            if newline >= 0 or stop < len(self.buffer) or (limit >= 0 and stop - self.at == limit):
+                cut = newline + 1 if newline >= 0 else stop
                 break
             more = self.file.read(1 << 20)
             if not more:
-                cut = len(self.buffer) if limit < 0 else min(limit, len(self.buffer))
+                cut = stop
                 break
-            self.buffer += more
-        line, self.buffer = self.buffer[:cut], self.buffer[cut:]
+            self.buffer = self.buffer[self.at:] + more  # the bytes not yet returned, and the next piece
+            self.at = 0
+        line = self.buffer[self.at:cut]
+        self.at = cut
         self.pos += len(line)
         return line
 
