@@ -206,3 +206,41 @@ def test_import_revhyper_and_generate_never_import_dask():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'fsspec')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_partitions_hold_every_line_once_whatever_the_cut_and_the_reads(seed):
+    """Ranges cut anywhere (inside a line, at a newline, past the end), read in pieces of any size."""
+    import io
+    import random
+
+    import fsspec
+
+    from revhyper.dask_batch import RangeReader, count_line_starts
+
+    class Trickle(io.BytesIO):  # a file system that returns a few bytes a read
+        def read(self, size=-1):
+            return super().read(3)
+
+    rng = random.Random(seed)
+    memory = f"memory://revhyper-test/cut-{seed}"
+    for _ in range(100):
+        data = bytes(rng.choice(b"ab\n") for _ in range(rng.randint(0, 40)))
+        with fsspec.open(memory, "wb") as f:
+            f.write(data)
+        for size in (1, 2, 5, 7, 64):
+            got, counted = [], 0
+            for start in range(0, max(len(data), 1), size):
+                reader = RangeReader(Trickle(data), start, min(start + size, len(data)))
+                while line := reader.readline(rng.choice([-1, 1, 2, 100])):
+                    got.append(line)
+                counted += count_line_starts(memory, start, min(start + size, len(data)), len(data))
+            assert b"".join(got) == data
+            assert counted == len(data.splitlines())
+
+
+def test_a_worker_with_another_rule_set_is_told_so(tmp_path):
+    from revhyper.dask_batch import WorkerSetupError, _ruleset
+
+    with pytest.raises(WorkerSetupError, match="install the same rule set and revhyper on every worker"):
+        _ruleset("default", "0" * 64)

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import signal
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -194,7 +195,7 @@ class WorkerSetupError(Exception):
 
 def _ruleset(rules_arg: str | None, sha256: str):
     ruleset = _RULESETS.get(rules_arg)
-    if ruleset is None:
+    if ruleset is None or ruleset.sha256 != sha256:  # not loaded yet, or the file changed since (a long-lived worker)
         from .cli import load_ruleset_arg
 
         ruleset = _RULESETS[rules_arg] = load_ruleset_arg(rules_arg)
@@ -395,8 +396,9 @@ def run_batch(client, partitions: list[Partition], out_dir: str, rules_arg: str 
                                        pure=False, retries=RETRIES))
     partitions = number_lines(partitions, counts)
     previous = read_manifest(out_dir)
+    run = uuid.uuid4().hex  # task keys of this run, apart from another's on a shared scheduler
     futures = [client.submit(run_partition, p, out_dir, rules_arg, sha256, reusable(p, previous.get(p.part), sha256),
-                             pure=False, retries=RETRIES, key=f"revhyper-{p.part}-{os.getpid()}-{id(partitions)}")
+                             pure=False, retries=RETRIES, key=f"revhyper-{p.part}-{run}")
                for p in partitions]
     done: list[dict] = []
     try:
