@@ -80,7 +80,7 @@ def main() -> None:
         rates["dask --jobs 2, own cluster (start-up included)"] = n / batch(
             str(source), "-o", str(out), "--engine", "dask", "--jobs", "2", "--partition-size", options.partition_size)
         assert joined(out) == expected
-    print(f"{n:,} profiles, partitions of {options.partition_size}; load average {load_average()}")
+    print(f"{n:,} profiles, partitions of {options.partition_size}; {load_average()}")
     for name, rate in rates.items():
         print(f"  {name:<48} {rate:8,.0f} blocks/s")
     print(f"dask 2 workers / 1 worker: {rates['dask, 2 workers'] / rates['dask, 1 worker']:.2f}x")

@@ -8,6 +8,7 @@ a JVM): run it with REVHYPER_SLOW_TESTS=1 after `pip install pyspark pandas pyar
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -32,9 +33,12 @@ def test_the_spark_recipe_writes_the_blocks_batch_writes(tmp_path):
     if shutil.which("java") is None:
         pytest.skip("Spark needs a Java runtime")
     lines = varied(12) + ['{"person": {"age": 40}, "training": {"goal": "strenght"}}']
-    write_lines(tmp_path / "profiles" / "a.jsonl", lines) if (tmp_path / "profiles").mkdir() is None else None
+    (tmp_path / "profiles").mkdir()
+    write_lines(tmp_path / "profiles" / "a.jsonl", lines)
     code = recipe().replace("SparkSession.builder", 'SparkSession.builder.master("local[1]")')
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable)  # Spark's Python workers: this one, where revhyper is
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                            env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     written = [line for part in sorted((tmp_path / "blocks").glob("part-*")) for line in
                part.read_text(encoding="utf-8").splitlines()]
