@@ -244,3 +244,37 @@ def test_a_worker_with_another_rule_set_is_told_so(tmp_path):
 
     with pytest.raises(WorkerSetupError, match="install the same rule set and revhyper on every worker"):
         _ruleset("default", "0" * 64)
+
+
+@pytest.mark.slow
+def test_a_run_killed_outright_leaves_no_worker_and_its_rerun_finishes_the_job(tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(1500))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "revhyper", "batch", str(profiles), "-o", str(out), "--engine", "dask",
+               "--jobs", "2", "--partition-size", "20KiB"]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (out / "_manifest.json").exists() and time.monotonic() < deadline:  # a part or more is done
+        time.sleep(0.2)
+    workers = psutil.Process(run.pid).children(recursive=True)
+    assert workers
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=30)
+    gone, alive = psutil.wait_procs(workers, timeout=60)
+    assert alive == [], "worker processes outlived the run"
+    done = len(manifest(out)["parts"])
+    assert done > 0
+
+    rerun = subprocess.run(command, capture_output=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr.decode()
+    assert f"({done:,} already complete, skipped)".encode() in rerun.stderr, rerun.stderr.decode()
+    assert done < len(parts(out))
+    expected = tmp_path / "local.jsonl"
+    assert local_batch(profiles, expected).returncode == 0
+    assert b"".join(p.read_bytes() for p in parts(out)) == expected.read_bytes()
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
