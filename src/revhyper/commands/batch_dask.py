@@ -72,8 +72,8 @@ def run_dask(args) -> int:
         raise
     except Exception as exc:
         if type(exc).__name__ == "KilledWorker":
-            raise OutputError(f"worker processes died {dask_batch.RETRIES + 1} times or more running the same part "
-                              f"({exc}); out of memory? complete parts are kept and a rerun skips them") from None
+            raise OutputError(f"worker processes kept dying running the same part ({exc}); out of memory? "
+                              "complete parts are kept and a rerun skips them") from None
         raise
     finally:
         if progress:
