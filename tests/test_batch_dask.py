@@ -139,6 +139,25 @@ def test_a_glob_gives_each_file_its_own_parts_numbered_from_line_1(cluster, tmp_
     assert entries[0]["input"].endswith("a.jsonl") and entries[-1]["input"].endswith("b.jsonl")
 
 
+def test_awkward_lines_across_partition_cuts_are_the_local_engine_s_too(cluster, tmp_path, capsys):
+    """A byte-order mark, CRLF, bytes that are not UTF-8, a line over 1,000,000 bytes that spans many
+    partitions, and no final newline: the same lines, numbers and errors as the local engine."""
+    from revhyper.profile_loader import MAX_BYTES
+
+    local, _ = cluster
+    good = [line.encode() for line in varied(150)]
+    huge = b'{"person": "' + b"x" * (MAX_BYTES + 10) + b'"}'
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(good[:100]) + b"\r\n" + b'{"person": "\xff\xfe"}\n' + huge + b"\n"
+                         + b"\n".join(good[100:]))
+    expected = tmp_path / "local.jsonl"
+    assert local_batch(profiles, expected).returncode == 6
+    code, err = dask_batch(profiles, tmp_path / "out", local.scheduler_address, capsys, "--partition-size", "100KiB")
+    assert code == 6, err
+    assert len(parts(tmp_path / "out")) == profiles.stat().st_size // 102400 + 1
+    assert b"".join(p.read_bytes() for p in parts(tmp_path / "out")) == expected.read_bytes()
+
+
 def test_fsspec_urls_read_and_write_through_memory(tmp_path, capsys):
     """memory:// lives in one process: a cluster of threads in this process sees it, as s3:// would be seen."""
     import logging
