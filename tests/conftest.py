@@ -49,3 +49,13 @@ def make_block(make_profile, default_rules):
         return revhyper.generate(make_profile(rules=rules, **changes), rules or default_rules)
 
     return build
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run only with REVHYPER_SLOW_TESTS=1, so that the default suite stays fast."""
+    if os.environ.get("REVHYPER_SLOW_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: run with REVHYPER_SLOW_TESTS=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

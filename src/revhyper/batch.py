@@ -207,17 +207,20 @@ class Done:
     spill: str | None = None  # from a worker: the file holding the output (then ``output`` is empty)
 
 
-def read_chunks(stream: IO[bytes], name: str, chunk_lines: int = CHUNK_LINES) -> Iterator[Chunk]:
-    """Chunks of the input's lines; a line over MAX_BYTES is skipped (never held) and stands as its length."""
+def read_chunks(stream: IO[bytes], name: str, chunk_lines: int = CHUNK_LINES, first_line: int = 1) -> Iterator[Chunk]:
+    """Chunks of the input's lines; a line over MAX_BYTES is skipped (never held) and stands as its length.
+
+    ``first_line`` is the number of the stream's first line in its file (a part of a file, for the dask engine).
+    """
     def readline(limit: int) -> bytes:
         try:
             return stream.readline(limit)
         except OSError as exc:
             raise ProfileError([Problem(name, "", f"cannot read the profiles: {exc.strerror or exc}", number)]) from None
 
-    first, size = 1, 0
+    first, size = first_line, 0
     lines: list[bytes | TooLong] = []
-    number = 0
+    number = first_line - 1
     while True:
         raw = readline(MAX_BYTES + 1)
         if not raw:
@@ -458,15 +461,16 @@ def process_stream(
     chunk_lines: int = CHUNK_LINES,
     spill_dir: str | None = None,
     on_done: Callable[[Done], None] = lambda done: None,
+    first_line: int = 1,
 ) -> None:
     """Process every line of ``stream`` and write the output to ``output`` in input order; ``on_done`` sees each chunk.
 
     ``rules_arg`` is how the rule set was named (a path, "default", "plugin:NAME" or None) so that
     workers that were not forked can load the same rule set; its sha256 is checked in every worker.
     Workers leave their output in a temporary folder inside ``spill_dir`` (the system's if None),
-    removed at the end whatever happens.
+    removed at the end whatever happens. ``first_line`` numbers the stream's first line (see read_chunks).
     """
-    chunks = read_chunks(stream, name, chunk_lines)
+    chunks = read_chunks(stream, name, chunk_lines, first_line)
     first = next(chunks, None)
     if first is None:
         return

@@ -42,10 +42,43 @@ def register(commands) -> None:
     batch.add_argument("--format", "-f", choices=("json",), default="json",
                        help="json: the canonical block (docs/block.md) on each line; the only batch format")
     batch.add_argument("--rules", metavar="FILE", help='rule set (a file, "default" or "plugin:NAME"; default: embedded)')
-    batch.set_defaults(run=run)
+    batch.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local: worker processes on this machine; dask: a Dask cluster (pip install "
+                            "'revhyper[dask]'), PROFILES may be a glob or fsspec URLs and -o a folder of parts")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="with --engine dask: the scheduler to use (tcp://HOST:8786); default: a local cluster "
+                            "of --jobs worker processes")
+    batch.add_argument("--partition-size", type=_size, metavar="BYTES",
+                       help="with --engine dask: input bytes in each partition, one task and one output part "
+                            "(default 16MiB; suffixes KiB, MiB, GiB)")
+    batch.set_defaults(run=run, batch_parser=batch)
+
+
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1000, "kib": 1 << 10, "m": 1 << 20, "mb": 1000 ** 2, "mib": 1 << 20,
+          "g": 1 << 30, "gb": 1000 ** 3, "gib": 1 << 30}
+
+
+def _size(text: str) -> int:
+    import re
+
+    match = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", text)
+    unit = match and _UNITS.get(match.group(2).lower())
+    if not match or not unit:
+        raise argparse.ArgumentTypeError(f"expected a number of bytes such as 16MiB, got {text!r}")
+    value = int(match.group(1)) * unit
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 byte, got {text!r}")
+    return value
 
 
 def run(args) -> int:
+    if args.engine == "dask":
+        from .batch_dask import run_dask
+
+        return run_dask(args)
+    for option, value in (("--scheduler", args.scheduler), ("--partition-size", args.partition_size)):
+        if value is not None:
+            args.batch_parser.error(f"{option} needs --engine dask")
     import tempfile
 
     from ..atomic import remove_stale, resolve_target
@@ -112,16 +145,21 @@ def run(args) -> int:
             atomic.discard()  # no-op after a commit
         if progress:
             progress.clear()
-    seconds = time.perf_counter() - start
+    return summary(counts, shown, time.perf_counter() - start, f"{jobs} {'job' if jobs == 1 else 'jobs'}",
+                   f"wrote {where}")
+
+
+def summary(counts: dict[str, int], shown: list[int], seconds: float, how: str, wrote: str) -> int:
+    """Print the closing lines of a batch on standard error; its exit code."""
     lines = sum(counts.values())
     if shown[1] > shown[0]:
         print(f"... {shown[1] - shown[0]:,} more problems not shown; every bad line has an error entry in the output",
               file=sys.stderr)
-    print(f"revhyper batch: {lines:,} lines in {seconds:.1f} s ({lines / max(seconds, 1e-9):,.0f} a second, {jobs} "
-          f"{'job' if jobs == 1 else 'jobs'}): {counts['generated']:,} generated, {counts['needs_clearance']:,} need "
+    print(f"revhyper batch: {lines:,} lines in {seconds:.1f} s ({lines / max(seconds, 1e-9):,.0f} a second, {how}): "
+          f"{counts['generated']:,} generated, {counts['needs_clearance']:,} need "
           f"clearance, {counts['refused']:,} refused, {counts['error']:,} not valid profiles"
           + (f", {counts['internal']:,} internal errors (a bug: please report it)" if counts["internal"] else "")
-          + f"; wrote {where}", file=sys.stderr)
+          + f"; {wrote}", file=sys.stderr)
     if counts["internal"]:
         return EXIT_INTERNAL
     return EXIT_PARTIAL if counts["error"] else EXIT_GENERATED
@@ -162,15 +200,16 @@ class _Guarded:
 class _Progress:
     """One line on a terminal's standard error: share of the input done, lines, rate. Redrawn 10 times a second."""
 
-    def __init__(self, source):
+    def __init__(self, source, total: int = 0):
         import os
         import stat
 
+        self.total = total
         try:
             info = os.fstat(source.fileno())
             self.total = info.st_size if stat.S_ISREG(info.st_mode) else 0
         except (OSError, ValueError, AttributeError):
-            self.total = 0
+            pass
         self.done = 0
         self.start = self.last = time.perf_counter()
 
