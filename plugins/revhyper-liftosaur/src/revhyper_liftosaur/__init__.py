@@ -118,7 +118,9 @@ def header(block: Block) -> list[str]:
     ]
     custom = sorted({exercise_name(e) for s in block.sessions() for e in s.exercises} & CUSTOM)
     if custom:
-        lines.append(f"Add {' and '.join(custom)} as custom exercises when Liftosaur asks (Unknown exercise).")
+        which = " and ".join(custom)
+        lines.append(f"Liftosaur has no {which} built in: when its editor says Unknown exercise, add "
+                     f"{'it as a custom exercise' if len(custom) == 1 else 'them as custom exercises'} (same name).")
     return lines
 
 
