@@ -113,7 +113,7 @@ def header(block: Block) -> list[str]:
         f"Client: {text(block.person_id) if block.person_id else '(no id)'}",
         f"revhyper {text(block.generator_version)}, rule set {text(stamp.id)} {text(stamp.version)} "
         f"(sha256 {text(stamp.sha256)})",
-        "Liftosaur: paste this whole text into a new program's editor (full mode). Loads are in kg; "
+        "Liftosaur: paste this whole text into a new program's editor (full text mode). Loads are in kg; "
         "warm-ups are off (warmup: none) on purpose.",
     ]
     custom = sorted({exercise_name(e) for s in block.sessions() for e in s.exercises} & CUSTOM)
