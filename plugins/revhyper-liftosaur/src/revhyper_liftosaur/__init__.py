@@ -46,7 +46,7 @@ class NoLiftosaurExercise(ValueError):
 
 def text(value: str) -> str:
     """User text safe inside a Liftoscript comment: on one line, control characters escaped, Markdown inert."""
-    from revhyper.clearance_request import md_escape
+    from revhyper.markup import md_escape
     from revhyper.errors import printable
 
     return md_escape(printable(value))
