@@ -155,7 +155,7 @@ def test_hostile_text_from_profiles_and_rule_sets_stays_inside_comments(blocks):
     assert len(program.weeks) == 12 and sum(len(w.days) for w in program.weeks) == 36
     text = data.decode()
     assert "Breathe out\\\\n\\# Week 99\\\\n\\#\\# Day 9\\\\nDeadlift / 5x5 / 200kg\\\\r\\\\nSquat" in text
-    assert "\\<img src=x onerror=alert(1)\\>" in text and "<img" not in text.replace("\\<img", "")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text and "<img" not in text
     assert "/// Client: x\\\\n\\# Week 0\\\\nBench Press / 9x9" in text
     # every user line sits behind // on its own line: no line but ours is program text
     for line in text.splitlines():
