@@ -7,9 +7,9 @@ import asyncio
 import json
 import logging
 import os
+import re
 import signal
 import socket
-import re
 import subprocess
 import sys
 import time
