@@ -168,7 +168,7 @@ def test_the_progressed_block_s_json_has_logged_weeks_and_adaptations(tom, block
     data = json.loads(block_to_json(out))
     assert data["progress"]["done_weeks"] == 1 and data["adaptations"][0]["rules"][0]["id"] == "ready_to_progress"
     assert data["weeks"][0]["logged"][0]["sets"][0] == {"variant": "machine_reverse_hyper", "set": 1, "reps": 12,
-                                                        "load_kg": 25, "rpe": 7, "note": ""}
+                                                        "load_kg": ex(block, 1).load_kg, "rpe": 7, "note": ""}
     assert data["weeks"][1]["logged"] is None
     assert "progress" not in json.loads(block_to_json(block))  # a generated block is as before
 
@@ -218,3 +218,13 @@ def test_a_child_may_disable_an_adaptation():
     rules = revhyper.parse_ruleset(BASE + '[disable.ready_to_progress]\nreason = "we progress by hand"\n',
                                    name="clinic.toml")
     assert "ready_to_progress" not in {a.id for a in rules.adaptations}
+
+
+def test_diff_and_check_show_the_adaptations(tmp_path, capsys):
+    from revhyper.cli import main
+
+    (tmp_path / "c.toml").write_text(BASE + '[adaptations.ready_to_progress]\naction = "progress"\n')
+    assert main(["diff", "default", str(tmp_path / "c.toml")]) == 0
+    assert "  ~ ready_to_progress action: progress_further -> progress" in capsys.readouterr().out
+    assert main(["check", "default"]) == 0
+    assert ", 6 adaptations," in capsys.readouterr().out
