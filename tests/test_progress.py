@@ -228,3 +228,45 @@ def test_diff_and_check_show_the_adaptations(tmp_path, capsys):
     assert "  ~ ready_to_progress action: progress_further -> progress" in capsys.readouterr().out
     assert main(["check", "default"]) == 0
     assert ", 6 adaptations," in capsys.readouterr().out
+
+
+def test_explain_traces_the_progression_from_progress_s_own_decisions(tom, block, rules):
+    from revhyper.explain import explain, explain_to_text
+
+    log = log_of(week_rows(block, 1) + week_rows(block, 2, during=[2, 6, 2, 2]), rules)
+    trace = explain(tom, rules, block=block, log=log)
+    week2 = trace["progress"]["weeks"][1]
+    assert week2["log"]["log.pain_during_max"] == 6 and week2["fired"][0]["id"] == "pain_step_back"
+    assert week2["action"] == "step_back" and week2["next_step"] == 1 and week2["applied"]
+    _, decisions = progress_trace(tom, block, log, rules)
+    assert [w["prescribed"]["rom_percent"] for w in trace["progress"]["weeks"]] == [d.exercise.rom_percent for d in decisions]
+    text = explain_to_text(trace)
+    assert "FIRED pain_step_back [step_back]" in text and "-> step back: next step 1" in text
+
+
+def test_explain_derives_double_progression_reps_as_the_engine_does(tom, block, rules):
+    from revhyper.explain import explain
+
+    trace = explain(tom, rules)
+    assert [w["reps"] for w in trace["week_by_week"]] == [ex(block, n).reps for n in range(1, 13)]
+    assert "double progression in 10-12 (10, 12) at RPE 8" in trace["week_by_week"][4]["derivation"]["reps"][0]
+
+
+def test_double_progression_adds_reps_then_load(block):
+    weeks = [ex(block, n) for n in (5, 6, 7)]  # build: 10-12 repetitions at RPE 8
+    assert [(e.reps, e.load_percent) for e in weeks] == [(10, 70), (12, 70), (10, 75)]
+    assert weeks[0].reps_range == (10, 12) and weeks[0].target_rpe == 8
+
+
+@pytest.mark.parametrize(("phase", "message"), [
+    ('reps_range = [8, 12]\n', "needs a target effort"),
+    ('reps_range = [8, 12]\ntarget_rpe = 8\ntarget_rir = 2\n', "not both"),
+    ('reps_range = [12, 8]\ntarget_rpe = 8\n', "low < high"),
+    ('reps_range = [8, 12]\nreps = 10\ntarget_rpe = 8\n', "reps (a fixed number) or reps_range"),
+    ('reps = 10\ntarget_rpe = 8\n', "goes with reps_range"),
+])
+def test_double_progression_phases_are_checked(phase, message):
+    text = (BASE + '[programs.strength]\nreplace_phases = true\n[[programs.strength.phases]]\nid = "p"\nname = "P"\n'
+            'weeks = 4\nsets = 3\nload = "bodyweight"\nrom_percent = 100\ntempo = "2-1-2-0"\nrest_seconds = 90\n' + phase)
+    problems = problems_of(text)
+    assert any(message in p for p in problems), problems
