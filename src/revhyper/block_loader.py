@@ -23,6 +23,8 @@ MAX_BYTES = 20_000_000
 PROFILE_SECTIONS = ("person", "pain", "training")
 TOP = ("format", "generator", "ruleset", "person_id", "status", "disclaimer", "referral", "screening", "caps", "plan",
        "weeks", "adjustments", "warnings", "notes", "pain_rule")
+PROGRESSED = ("progress", "adaptations")
+"""The keys only a block `revhyper progress` wrote has (both, or neither)."""
 
 
 def load_block(path: str | FilePath) -> Block:
@@ -76,7 +78,9 @@ def block_from_dict(data: Any, *, name: str = "<data>", text: str = "") -> Block
     if data.get("format") != BLOCK_FORMAT:
         raise BlockError([problem(("format",), f"expected \"{BLOCK_FORMAT}\" (a block revhyper wrote), got "
                                                f"{json.dumps(data.get('format'))[:60]}")])
-    problems = [problem((key,), f"unknown key '{key}' in a block") for key in data if key not in TOP]
+    problems = [problem((key,), f"unknown key '{key}' in a block") for key in data if key not in TOP + PROGRESSED]
+    if ("progress" in data) != ("adaptations" in data):
+        problems.append(problem(("progress",), "a block revhyper progress wrote has both progress and adaptations"))
     problems += [problem((key,), f"missing key '{key}'") for key in TOP if key not in data]
     if problems:
         raise BlockError(problems)
@@ -168,8 +172,11 @@ def _reshape(data: dict[str, Any]) -> dict[str, Any]:
     for index, week in enumerate(_list(data["weeks"], ("weeks",))):
         week = _table(week, ("weeks", index), ("number", "phase", "deload", "sessions"))
         phase = _table(week["phase"], ("weeks", index, "phase"), ("id", "name"))
-        weeks.append({"number": week["number"], "phase": phase["id"], "phase_name": phase["name"],
-                      "deload": week["deload"], "sessions": week["sessions"]})
+        shaped_week = {"number": week["number"], "phase": phase["id"], "phase_name": phase["name"],
+                       "deload": week["deload"], "sessions": week["sessions"]}
+        if "progress" in data:
+            shaped_week["logged"] = _logged(week.get("logged"), ("weeks", index, "logged"))
+        weeks.append(shaped_week)
     return {
         "generator_version": generator["version"], "ruleset": data["ruleset"], "person_id": data["person_id"],
         "status": data["status"], "disclaimer": data["disclaimer"],
@@ -179,7 +186,44 @@ def _reshape(data: dict[str, Any]) -> dict[str, Any]:
                       "clearance_given": clearance["given"], "restrictions": screening["restrictions"]},
         "plan": plan, "weeks": weeks, "adjustments": data["adjustments"], "warnings": data["warnings"],
         "notes": data["notes"], "pain_rule": data["pain_rule"], "format": data["format"],
+        **(_progressed(data) if "progress" in data else {}),
     }
+
+
+def _progressed(data: dict[str, Any]) -> dict[str, Any]:
+    """A progressed block's ``progress`` and ``adaptations``, as the classes' fields (canonical._progress)."""
+    info = _table(data["progress"], ("progress",), ("log", "done_weeks", "notes"))
+    log = _table(info["log"], ("progress", "log"), ("file", "reader", "sessions", "sets"))
+    adaptations = []
+    for index, entry in enumerate(_list(data["adaptations"], ("adaptations",))):
+        path = ("adaptations", index)
+        entry = _table(entry, path, ("week", "action", "change", "from_week", "rules", "entries"))
+        rules = []
+        for n, rule in enumerate(_list(entry["rules"], path + ("rules",))):
+            rule = _table(rule, path + ("rules", n), ("id", "title", "action", "reason", "source", "condition", "values"))
+            source = _table(rule["source"], path + ("rules", n, "source"), ("key", "citation"))
+            if not isinstance(rule["values"], dict):
+                raise _Bad(path + ("rules", n, "values"), "expected a table of the values the rule read")
+            rules.append({**{k: rule[k] for k in ("id", "title", "action", "reason", "condition")},
+                          "source": source["key"], "citation": source["citation"],
+                          "values": [(k, tuple(v) if isinstance(v, list) else v) for k, v in rule["values"].items()]})
+        entries = [(_table(e, path + ("entries", n), ("date", "where"))["date"], e["where"])
+                   for n, e in enumerate(_list(entry["entries"], path + ("entries",)))]
+        adaptations.append({**{k: entry[k] for k in ("week", "action", "change", "from_week")}, "rules": rules,
+                            "entries": entries})
+    return {"progress": {"log_file": log["file"], "log_reader": log["reader"], "sessions": log["sessions"],
+                         "sets": log["sets"], "done_weeks": info["done_weeks"], "notes": info["notes"]},
+            "adaptations": adaptations}
+
+
+def _logged(value: Any, path: Path) -> Any:
+    if value is None:
+        return None
+    out = []
+    for index, session in enumerate(_list(value, path)):
+        session = _table(session, path + (index,), ("date", "pain_during", "pain_next_morning", "where", "sets"))
+        out.append(session)
+    return out
 
 
 RENAMED = {"generator_version": ("generator", "version"), "program_name": ("program",), "variant_name": ("variant", "name"),
