@@ -289,3 +289,15 @@ def test_the_loader_reads_a_progressed_block_s_own_keys(tom, block, rules):
     data = revhyper.block_to_dict(revhyper.progress(tom, block, log, rules))
     shaped = _progressed(data)
     assert shaped["progress"]["done_weeks"] == 2 and shaped["adaptations"][0]["rules"][0]["id"] == "pain_step_back"
+
+
+def test_the_readme_workflow_s_four_week_log_steps_back_after_week_4(tom, block, rules):
+    log = revhyper.load_log("examples/logs/four-weeks.csv", rules)
+    out = revhyper.progress(tom, block, log, rules)
+    assert out.status == "generated" and out.progress.done_weeks == 4
+    assert out.weeks[:4] == tuple(attrs.evolve(w, logged=out.weeks[n].logged) for n, w in enumerate(block.weeks[:4]))
+    (adaptation,) = out.adaptations
+    assert adaptation.week == 4 and adaptation.action == "step_back" and adaptation.from_week == 5
+    assert adaptation.entries[1] == (dt.date(2026, 12, 29), "examples/logs/four-weeks.csv:39")
+    assert ex(out, 5) == ex(block, 3)  # the training week before the lighter week 4, again
+    assert out.weeks[3].logged[1].sets[-1].note == "stiff this morning after yard work" and len(out.weeks[3].logged) == 3
