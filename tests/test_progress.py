@@ -301,3 +301,20 @@ def test_the_readme_workflow_s_four_week_log_steps_back_after_week_4(tom, block,
     assert adaptation.entries[1] == (dt.date(2026, 12, 29), "examples/logs/four-weeks.csv:39")
     assert ex(out, 5) == ex(block, 3)  # the training week before the lighter week 4, again
     assert out.weeks[3].logged[1].sets[-1].note == "stiff this morning after yard work" and len(out.weeks[3].logged) == 3
+
+
+def test_the_text_view_says_what_the_log_changed_and_why(tom, block, rules):
+    log = log_of(week_rows(block, 1) + week_rows(block, 2, during=[2, 6, 2, 2]), rules)
+    text = revhyper.block_to_text(revhyper.progress(tom, block, log, rules))
+    assert "Adapted to the training log done.csv (8 sessions, 24 sets): weeks 1-2 done" in text
+    assert "  Week 2: From week 3 the block steps back to Base, training week 1 of the phase" in text
+    assert "because: Pain during above 5, or next-morning pain above the usual level (pain_step_back)" in text
+    assert "  Logged: 2026-12-14 3 sets (12/12/12), pain 2/0; 2026-12-15 3 sets (12/12/12), pain 6/0;" in text
+    stopped = revhyper.block_to_text(revhyper.progress(tom, block, log_of(week_rows(block, 1, during=[2, 9, 2, 2]),
+                                                                            rules), rules))
+    assert "The training log asks for a clinician before training goes on:" in stopped
+    assert "because of: ." not in stopped
+
+
+def test_the_text_view_prints_a_double_progression_s_range_and_effort(block):
+    assert "3 x 10 (10-12 at RPE 8)" in revhyper.block_to_text(block)
