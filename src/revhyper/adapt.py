@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from .block import (
-    AdaptationFired, AppliedAdaptation, Block, Exercise, LoggedSession, LoggedSet, ProgressInfo,
+    AdaptationFired, AppliedAdaptation, Block, Exercise, LoggedSession, ProgressInfo,
 )
 from .engine import PlanContext, generate
 from .errors import BlockError, Problem
@@ -32,7 +32,7 @@ from .logs.model import SessionLog, TrainingLog
 from .periodization import Step, exercise_at, planned_schedule
 from .profile import Profile
 from .ruleset import ADAPTATION_ACTIONS, RuleSet
-from .screening import facts_for
+from .screening import facts_for, profile_facts
 
 AS_PLANNED = "as_planned"
 
@@ -43,7 +43,7 @@ class WeekDecision:
 
     week: int
     step: Step
-    exercise: Exercise
+    exercise: Exercise | None  # None only while walking a week to come (generate derives it)
     done: bool
     facts: dict[str, Any] = attrs.field(eq=False)
     fired: tuple[AdaptationFired, ...]
@@ -80,7 +80,8 @@ def progress_trace(profile: Profile, block: Block, log: TrainingLog,
         why = ("the profile, screened again, " + ("refuses: see the referral" if fresh.status == "refused" else
                                                  "needs a clinician's clearance first") + "; the log was not applied")
         return attrs.evolve(fresh, progress=attrs.evolve(info, notes=(*info.notes, why))), ()
-    decisions = tuple(walk.decisions)
+    decisions = tuple(d if d.exercise is not None else attrs.evolve(d, exercise=fresh.weeks[d.week - 1].sessions[0].exercises[0])
+                      for d in walk.decisions if d.week <= len(fresh.weeks))
     by_week = {n: tuple(_logged(s) for s in group) for n, group in walk.by_week.items()}
     weeks = tuple(attrs.evolve(block.weeks[w.number - 1], logged=by_week.get(w.number, ()))
                   if w.number <= walk.done_weeks else w for w in fresh.weeks)
@@ -154,6 +155,7 @@ class _Walk:
             planned_levels.append(count_)
             count_ += not plan_step.deload
         done = [self._match(n, planned[n - 1], planned_levels[n - 1], ctx) for n in range(1, self.done_weeks + 1)]
+        base = profile_facts(self.profile)
         index = 0  # sessions before the week being walked
         level = 0
         last_completed: int | None = None
@@ -162,10 +164,9 @@ class _Walk:
             deload = plan_step.deload
             if number_ <= self.done_weeks:
                 step, level, exercise = done[number_ - 1]
-            else:
+            else:  # a week to come: generate derives its exercise (progress_trace puts it in the decision)
                 step = self._step(plan_step, level, planned_levels[number_ - 1])
-                exercise = exercise_at(step.phase, step.k, step.deload, ctx.program, ctx.experience,
-                                       ctx.caps[number_ - 1], ctx.variant, ctx.working_load_kg, ctx.load_increment_kg, ())
+                exercise = None
             out.append(step)
             if number_ > self.done_weeks or self.stopped is not None:
                 nxt = level if deload else level + 1
@@ -175,7 +176,7 @@ class _Walk:
                 continue
             week_sessions = self.by_week.get(number_, [])
             count = len(week_sessions)
-            facts = facts_for(self.profile, number_)  # the profile's facts at this week, and the log's
+            facts = facts_for(self.profile, number_, base)  # the profile's facts at this week, and the log's
             facts.update(week_facts(
                 planned_sessions=ctx.days_per_week, prescribed_reps=exercise.sets * exercise.reps,
                 target_rpe=_target(exercise), sessions=week_sessions, rise=rise[index:index + count],
@@ -318,6 +319,5 @@ def _change_text(decision: WeekDecision, walk: _Walk) -> str:
 
 
 def _logged(session: SessionLog) -> LoggedSession:
-    return LoggedSession(session.date, session.pain_during, session.pain_next_morning,
-                         tuple(LoggedSet(e.variant, e.set, e.reps, e.load_kg, e.rpe, e.note) for e in session.entries),
+    return LoggedSession(session.date, session.pain_during, session.pain_next_morning, session.entries,
                          session.entries[0].where)

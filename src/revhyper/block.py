@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .profile import Clearance
 from .ruleset import Caps, PainMonitoring, Referral
+
+if TYPE_CHECKING:  # generating a block imports no log code; block_loader structures LoggedSession itself
+    from .logs.model import LogEntry
 
 BLOCK_FORMAT = "revhyper.block/1"
 STATUSES = ("generated", "needs_clearance", "refused")
@@ -126,25 +129,13 @@ class Session:
 
 
 @attrs.frozen
-class LoggedSet:
-    """One set the training log says the client did (``revhyper progress`` keeps it in its week)."""
-
-    variant: str
-    set: int
-    reps: int
-    load_kg: float | None
-    rpe: float | None
-    note: str = ""
-
-
-@attrs.frozen
 class LoggedSession:
     """A day of the training log within a week of the block, with the session's pain."""
 
     date: dt.date
     pain_during: int | None
     pain_next_morning: int | None
-    sets: tuple[LoggedSet, ...]
+    sets: tuple[LogEntry, ...]  # the log's own entries: the canonical JSON writes variant, set, reps, load_kg, rpe, note
     where: str = ""  # "FILE:LINE" of its first row (or the reader's place), for the adaptations' evidence
 
 

@@ -222,7 +222,11 @@ def _logged(value: Any, path: Path) -> Any:
     out = []
     for index, session in enumerate(_list(value, path)):
         session = _table(session, path + (index,), ("date", "pain_during", "pain_next_morning", "where", "sets"))
-        out.append(session)
+        sets = [{**_table(s, path + (index, "sets", n), ("variant", "set", "reps", "load_kg", "rpe", "note")),
+                 "date": session["date"], "pain_during": session["pain_during"],
+                 "pain_next_morning": session["pain_next_morning"]}
+                for n, s in enumerate(_list(session["sets"], path + (index, "sets")))]
+        out.append({**session, "sets": sets})
     return out
 
 
@@ -326,4 +330,15 @@ def _converter():
         return Caps(**fields)
 
     converter.register_structure_hook(Caps, caps)
+
+    from .block import LoggedSession
+    from .logs.model import LogEntry
+
+    def logged(value: Any, _: Any) -> LoggedSession:
+        """A logged session: its sets are the log's entries, each with the session's date and pain."""
+        sets = tuple(converter.structure(s, LogEntry) for s in value["sets"])
+        return LoggedSession(converter.structure(value["date"], dt.date), value["pain_during"],
+                             value["pain_next_morning"], sets, converter.structure(value["where"], str))
+
+    converter.register_structure_hook(LoggedSession, logged)
     return converter

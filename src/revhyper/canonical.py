@@ -52,7 +52,7 @@ def _logged(session: LoggedSession) -> dict[str, Any]:
     return {"date": session.date.isoformat(), "pain_during": session.pain_during,
             "pain_next_morning": session.pain_next_morning, "where": session.where,
             "sets": [{"variant": s.variant, "set": s.set, "reps": s.reps, "load_kg": s.load_kg, "rpe": s.rpe,
-                      "note": s.note} for s in session.sets]}
+                      "note": s.note} for s in session.sets]}  # LogEntry: its date and pain are the session's
 
 
 def _block_dict(block: Block) -> dict[str, Any]:
