@@ -174,6 +174,7 @@ class _Walk:
                                                    AS_PLANNED, level, nxt))
                 level = nxt
                 continue
+            assert exercise is not None  # a week done: the block's own exercise
             week_sessions = self.by_week.get(number_, [])
             count = len(week_sessions)
             facts = facts_for(self.profile, number_, base)  # the profile's facts at this week, and the log's

@@ -37,6 +37,7 @@ def progress_explained(profile: Profile, block: Any, log: Any, ruleset: RuleSet)
     adapted, decisions = progress_trace(profile, block, log, ruleset)
     weeks = []
     for d in decisions:
+        assert d.exercise is not None, "progress_trace gives every decision its week's exercise"
         entry: dict[str, Any] = {
             "week": d.week, "phase": d.step.phase.id, "training_week_in_phase": d.step.k + 1, "deload": d.step.deload,
             "done": d.done, "step": max(d.level, 1) if d.step.deload else d.level + 1,
