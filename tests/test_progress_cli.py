@@ -73,3 +73,18 @@ def test_progress_reads_a_block_file_revhyper_generate_wrote(tmp_path):
     assert revhyper.load_block(tmp_path / "block.json") == block
     assert main(["progress", "examples/profiles/healthy-strength.toml", str(tmp_path / "block.json"),
                  "examples/logs/four-weeks.csv", "-o", str(tmp_path / "next.json")]) == 0
+
+
+def test_explain_with_block_and_log_prints_the_progression(setup, capsys):
+    tmp, block, write_log = setup
+    log = write_log(week_rows(block, 1) + week_rows(block, 2, during=[2, 6, 2, 2]))
+    assert main(["explain", "examples/profiles/healthy-strength.toml", "--block", str(tmp / "block.json"),
+                 "--log", log, "--format", "json"]) == 0
+    trace = json.loads(capsys.readouterr().out)
+    assert trace["progress"]["weeks"][1]["action"] == "step_back"
+
+
+def test_explain_needs_both_block_and_log(setup, capsys):
+    tmp, block, write_log = setup
+    assert main(["explain", "examples/profiles/healthy-strength.toml", "--block", str(tmp / "block.json")]) == 2
+    assert "--block and --log go together" in capsys.readouterr().err
