@@ -71,8 +71,10 @@ def progress_trace(profile: Profile, block: Block, log: TrainingLog,
     plan = block.plan
     assert plan is not None and plan.start_date is not None  # _check_block
     start = plan.start_date
-    frame = attrs.evolve(profile, training=attrs.evolve(profile.training, start_date=start, weeks=plan.weeks))
-    sessions, notes = _sessions_in_block(log, start, plan.weeks)
+    # the block's start date frames the log; its length is the profile's, as generate planned it (a block that a
+    # time-dependent rule ended early has fewer weeks than were planned, and the phases share the planned ones)
+    frame = attrs.evolve(profile, training=attrs.evolve(profile.training, start_date=start))
+    sessions, notes = _sessions_in_block(log, start, profile.training.weeks or ruleset.default_weeks)
     walk = _Walk(frame, ruleset, block, sessions, start)
     fresh = generate(frame, ruleset, schedule=walk)
     info = ProgressInfo(log.file, log.reader, len(log.sessions()), len(log), walk.done_weeks, tuple(notes))
