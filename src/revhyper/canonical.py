@@ -216,5 +216,9 @@ def _exercise(e: Exercise, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
             "cues": list(e.cues),
         }
         if e.reps_range is not None:  # double progression: only such exercises have these keys
-            cache[key].update({"reps_range": list(e.reps_range), "target_rpe": e.target_rpe, "target_rir": e.target_rir})
+            cache[key]["reps_range"] = list(e.reps_range)
+            if e.target_rpe is not None:  # the target effort as the phase gives it: RPE or repetitions in reserve
+                cache[key]["target_rpe"] = e.target_rpe
+            else:
+                cache[key]["target_rir"] = e.target_rir
     return cache[key]
