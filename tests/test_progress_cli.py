@@ -88,3 +88,11 @@ def test_explain_needs_both_block_and_log(setup, capsys):
     tmp, block, write_log = setup
     assert main(["explain", "examples/profiles/healthy-strength.toml", "--block", str(tmp / "block.json")]) == 2
     assert "--block and --log go together" in capsys.readouterr().err
+
+
+def test_a_block_of_another_person_exits_2_naming_the_block_file(setup, capsys, monkeypatch):
+    tmp, block, write_log = setup
+    monkeypatch.setattr(block_loader, "load_block", lambda path: attrs.evolve(block, person_id="someone-else"))
+    assert main(["progress", "examples/profiles/healthy-strength.toml", str(tmp / "block.json"), write_log([])]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp / 'block.json'}: error: person_id: the block is for 'someone-else', the profile for 'tom-32'" in err

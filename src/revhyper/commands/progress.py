@@ -31,6 +31,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from .. import block_loader, exporters
+    from ..errors import BlockError
     from ..logs.load import load_log
     from ..adapt import progress
 
@@ -43,7 +44,13 @@ def run(args) -> int:
         log = load_log(args.log, ruleset, format=args.log_format, exercise_map=args.exercise_map)
         for message in log.skipped:
             print(f"revhyper: note: {log.file}: {message}", file=sys.stderr)
-        adapted = progress(profile, block, log, ruleset)
+        try:
+            adapted = progress(profile, block, log, ruleset)
+        except BlockError as exc:  # the block does not go with this profile or rule set: name its file
+            import attrs
+
+            raise BlockError([attrs.evolve(p, file=args.block) if p.file == "<block>" else p
+                              for p in exc.problems]) from None
         data = exporters.render(adapted, args.format)
     finally:
         exporters.set_time_limit(*previous)
