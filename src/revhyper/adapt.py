@@ -74,10 +74,11 @@ def progress_trace(profile: Profile, block: Block, log: TrainingLog,
     # the block's start date frames the log; its length is the profile's, as generate planned it (a block that a
     # time-dependent rule ended early has fewer weeks than were planned, and the phases share the planned ones)
     frame = attrs.evolve(profile, training=attrs.evolve(profile.training, start_date=start))
-    sessions, notes = _sessions_in_block(log, start, profile.training.weeks or ruleset.default_weeks)
+    every = log.sessions()
+    sessions, notes = _sessions_in_block(every, start, profile.training.weeks or ruleset.default_weeks)
     walk = _Walk(frame, ruleset, block, sessions, start)
     fresh = generate(frame, ruleset, schedule=walk)
-    info = ProgressInfo(log.file, log.reader, len(log.sessions()), len(log), walk.done_weeks, tuple(notes))
+    info = ProgressInfo(log.file, log.reader, len(every), len(log), walk.done_weeks, tuple(notes))
     if fresh.status != "generated":  # a changed status wins over the log
         why = ("the profile, screened again, " + ("refuses: see the referral" if fresh.status == "refused" else
                                                  "needs a clinician's clearance first") + "; the log was not applied")
@@ -114,9 +115,8 @@ def _check_block(block: Block, ruleset: RuleSet, profile: Profile) -> None:
         raise bad("person_id", f"the block is for '{block.person_id}', the profile for '{profile.person.id}'")
 
 
-def _sessions_in_block(log: TrainingLog, start: dt.date, weeks: int) -> tuple[list[SessionLog], list[str]]:
+def _sessions_in_block(sessions: Sequence[SessionLog], start: dt.date, weeks: int) -> tuple[list[SessionLog], list[str]]:
     end = start + dt.timedelta(days=7 * weeks)
-    sessions = log.sessions()
     before = [s for s in sessions if s.date < start]
     after = [s for s in sessions if s.date >= end]
     notes = []
