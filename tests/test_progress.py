@@ -318,3 +318,8 @@ def test_the_text_view_says_what_the_log_changed_and_why(tom, block, rules):
 
 def test_the_text_view_prints_a_double_progression_s_range_and_effort(block):
     assert "3 x 10 (10-12 at RPE 8)" in revhyper.block_to_text(block)
+
+
+def test_a_misspelt_adaptation_parameter_is_an_error_with_did_you_mean():
+    (problem,) = problems_of(BASE + "[parameters]\npain_during_limt = 4\n")
+    assert "no rule reads the parameter 'pain_during_limt'" in problem and "pain_during_limit" in problem
