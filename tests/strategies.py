@@ -124,13 +124,28 @@ AGES = {"older_age": (16, 109), "fracture_risk_age": (16, 110), "advanced_age": 
 needs young_age >= 17 (the youngest client is 16)."""
 
 
+ADAPTATION_PARAMETERS = {
+    "pain_during_limit": st.integers(0, 9),  # log.pain_during_max > it: 10 could never be passed
+    "pain_during_clearance": st.integers(0, 10),
+    "rising_sessions_clearance": st.integers(1, 20),
+    "min_reps_done_ratio": st.sampled_from([0.5, 0.75, 0.8, 0.9, 1, 1.1]),  # a ratio < 0 could never be
+    "min_sessions_ratio": st.sampled_from([0.25, 0.5, 0.75, 1]),
+    "progress_rpe": st.integers(1, 10),
+    "progress_sessions": st.integers(0, 7),
+    "restart_gap_weeks": st.integers(1, 20),
+}
+"""The parameters only the adaptation rules (`revhyper progress`) read, each varied where its rule can still fire."""
+
+
 @st.composite
 def parameters(draw, defaults):
     """The default's parameters varied within what keeps every rule able to fire: a rule that can never fire is a
     load error (a pain threshold of 25 on a 0-10 scale, a clearance window that closes before it opens)."""
     out = {}
     for name, value in defaults.items():
-        if name in PAIN_THRESHOLDS:
+        if name in ADAPTATION_PARAMETERS:
+            out[name] = draw(ADAPTATION_PARAMETERS[name])
+        elif name in PAIN_THRESHOLDS:
             out[name] = draw(st.integers(0, 10))
         elif name in AGES:
             out[name] = draw(st.integers(*AGES[name]))
@@ -173,7 +188,11 @@ def ruleset_data(draw):
         for phase in program["phases"]:
             phase["weeks"] = draw(st.integers(1, 6))
             phase["sets"] = draw(progressions(1, 10, True))
-            phase["reps"] = draw(progressions(1, 50, True))
+            if "reps_range" in phase:  # double progression: the range instead of reps
+                low = draw(st.integers(1, 49))
+                phase["reps_range"] = [low, draw(st.integers(low + 1, 50))]
+            else:
+                phase["reps"] = draw(progressions(1, 50, True))
             phase["rom_percent"] = draw(progressions(10, 130, False))
             if phase["load"] == "percent":
                 phase["load_percent"] = draw(progressions(0, 150, False))

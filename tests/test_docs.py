@@ -373,6 +373,7 @@ INJECT = {
     "rules.*.clearance": lambda d: d["rules"][_rule_with(d, "clearance")]["clearance"].__setitem__(UNKNOWN, 1),
     "rules.*.referral": _inject_referral,
     "caps": _inject_rule_caps,
+    "adaptations.*": _table_at("adaptations", "*"),
 }
 """Every table the rule-set loader checks, and how to put an unknown key into it."""
 
@@ -430,6 +431,16 @@ def test_rulesets_md_condition_fields_match_the_profile():
             assert f"`{choice}`" in kind, name
 
 
+def test_rulesets_md_log_facts_match_the_language():
+    from revhyper.log_facts import LOG_FIELDS
+
+    table = next(body for m, _, body in RULESETS_MD if m == "log facts")
+    documented = {row[0].strip("`"): row for row in rows(table)}
+    assert set(documented) == set(LOG_FIELDS)
+    for name, (_, optional, _meaning) in documented.items():
+        assert (optional == "yes") == LOG_FIELDS[name]["optional"], name
+
+
 def test_rulesets_md_condition_functions_match_the_language():
     table = next(body for m, _, body in RULESETS_MD if m == "condition functions")
     assert {name.split("(")[0] for name in first_column(table)} == set(FUNCTIONS)
@@ -445,10 +456,10 @@ def test_rulesets_md_examples_are_taken_from_the_default_rule_set():
 
 
 def test_rulesets_md_documents_every_default_rule_action_and_urgency():
-    from revhyper.ruleset import ACTIONS, URGENCIES
+    from revhyper.ruleset import ACTIONS, ADAPTATION_ACTIONS, URGENCIES
 
     text = doc("rulesets.md")
-    for word in (*ACTIONS, *URGENCIES):
+    for word in (*ACTIONS, *URGENCIES, *ADAPTATION_ACTIONS, *(a.id for a in revhyper.default_ruleset().adaptations)):
         assert f"`{word}`" in text, word
 
 

@@ -48,6 +48,7 @@ _EXPORTS = {
     "LogEntry": "logs.model",
     "load_block": "block_loader",
     "block_from_dict": "block_loader",
+    "progress": "adapt",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -67,6 +68,7 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
         RulesetError as RulesetError,
     )
     from .engine import generate as generate
+    from .adapt import progress as progress
     from .logs.load import load_log as load_log, parse_log as parse_log
     from .logs.model import LogEntry as LogEntry, TrainingLog as TrainingLog
     from .profile import Profile as Profile

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .profile import Clearance
 from .ruleset import Caps, PainMonitoring, Referral
+
+if TYPE_CHECKING:  # generating a block imports no log code; block_loader structures LoggedSession itself
+    from .logs.model import LogEntry
 
 BLOCK_FORMAT = "revhyper.block/1"
 STATUSES = ("generated", "needs_clearance", "refused")
@@ -111,6 +114,10 @@ class Exercise:
     rom_percent: float
     rest_seconds: int
     cues: tuple[str, ...]
+    reps_range: tuple[int, int] | None = None
+    """Double progression: the range the repetitions move in (``reps`` is this week's number within it)."""
+    target_rpe: float | None = None
+    target_rir: float | None = None
 
 
 @attrs.frozen
@@ -122,6 +129,17 @@ class Session:
 
 
 @attrs.frozen
+class LoggedSession:
+    """A day of the training log within a week of the block, with the session's pain."""
+
+    date: dt.date
+    pain_during: int | None
+    pain_next_morning: int | None
+    sets: tuple[LogEntry, ...]  # the log's own entries: the canonical JSON writes variant, set, reps, load_kg, rpe, note
+    where: str = ""  # "FILE:LINE" of its first row (or the reader's place), for the adaptations' evidence
+
+
+@attrs.frozen
 class Week:
     number: int
     phase: str
@@ -130,6 +148,47 @@ class Week:
     sessions: tuple[Session, ...]
     rules: tuple[str, ...] = ()  # ids of the rules that fired this week, strictest action first
     caps: Caps = Caps()  # the merged caps in force this week (they may lift during a block)
+    logged: tuple[LoggedSession, ...] | None = None
+    """Only in a block ``revhyper progress`` wrote: what the log says was done in a week already done (maybe
+    nothing: a missed week); None for the weeks still to come."""
+
+
+@attrs.frozen
+class AdaptationFired:
+    """An adaptation rule whose condition held for a week of the log, with the facts it read."""
+
+    id: str
+    title: str
+    action: str
+    reason: str
+    source: str
+    citation: str
+    condition: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+@attrs.frozen
+class AppliedAdaptation:
+    """A change ``revhyper progress`` made to the rest of the block, the log entries and the rules behind it."""
+
+    week: int  # the week of the log that caused it
+    action: str  # the strictest action of the rules that fired (rule set's ADAPTATION_ACTIONS)
+    change: str  # what changed, in words
+    from_week: int | None  # the first week it changes (None: the block ends, needs clearance)
+    rules: tuple[AdaptationFired, ...]
+    entries: tuple[tuple[dt.date, str], ...]  # (date, "FILE:LINE") of each session of the week
+
+
+@attrs.frozen
+class ProgressInfo:
+    """What ``revhyper progress`` read: the log, and the weeks it counts as done."""
+
+    log_file: str
+    log_reader: str
+    sessions: int
+    sets: int
+    done_weeks: int  # weeks 1..done_weeks are done (the last holds the log's last session)
+    notes: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -170,6 +229,9 @@ class Block:
     notes: tuple[str, ...]
     pain_rule: PainMonitoring
     format: str = BLOCK_FORMAT
+    progress: ProgressInfo | None = None
+    """Set on a block ``revhyper progress`` wrote (None for a generated block)."""
+    adaptations: tuple[AppliedAdaptation, ...] = ()
 
     @property
     def referral(self) -> Referral | None:

@@ -24,6 +24,8 @@ MAX_BYTES = 20_000_000
 PROFILE_SECTIONS = ("person", "pain", "training")
 TOP = ("format", "generator", "ruleset", "person_id", "status", "disclaimer", "referral", "screening", "caps", "plan",
        "weeks", "adjustments", "warnings", "notes", "pain_rule")
+PROGRESSED = ("progress", "adaptations")
+"""The keys only a block `revhyper progress` wrote has (both, or neither)."""
 
 
 def load_block(path: str | FilePath) -> Block:
@@ -77,7 +79,9 @@ def block_from_dict(data: Any, *, name: str = "<data>", text: str = "") -> Block
     if data.get("format") != BLOCK_FORMAT:
         raise BlockError([problem(("format",), f"expected \"{BLOCK_FORMAT}\" (a block revhyper wrote), got "
                                                f"{json.dumps(data.get('format'))[:60]}")])
-    problems = [problem((key,), f"unknown key '{key}' in a block") for key in data if key not in TOP]
+    problems = [problem((key,), f"unknown key '{key}' in a block") for key in data if key not in TOP + PROGRESSED]
+    if ("progress" in data) != ("adaptations" in data):
+        problems.append(problem(("progress",), "a block revhyper progress wrote has both progress and adaptations"))
     problems += [problem((key,), f"missing key '{key}'") for key in TOP if key not in data]
     if problems:
         raise BlockError(problems)
@@ -195,17 +199,61 @@ def _reshape(data: dict[str, Any]) -> dict[str, Any]:
     for index, week in enumerate(_list(data["weeks"], ("weeks",))):
         week = _open(week, ("weeks", index), ("phase", "caps"))
         phase = _table(week.pop("phase"), ("weeks", index, "phase"), ("id", "name"))
+        if "progress" in data:  # a block revhyper progress wrote: its weeks hold what was logged
+            week["logged"] = _logged(week.get("logged"), ("weeks", index, "logged"))
         weeks.append({**week, "phase": phase["id"], "phase_name": phase["name"],  # caps null: the start caps
                       "caps": start_caps if week["caps"] is None else week["caps"]})
-    rest = {k: v for k, v in data.items() if k not in ("generator", "screening", "caps", "referral", "weeks", "plan")}
+    rest = {k: v for k, v in data.items()
+            if k not in ("generator", "screening", "caps", "referral", "weeks", "plan", "progress", "adaptations")}
     return {
         **rest, "generator_version": generator["version"], "plan": plan, "weeks": weeks,
         "screening": {**screening, "status": data["status"], "fired": fired, "caps": applied,
                       "merged_caps": start_caps,
                       "referral": data["referral"], "clearance_rules": decisions, "restrictions_offered": offered,
                       **{CLEARANCE[k]: v for k, v in clearance.items() if k not in ("rules", "restrictions_offered")}},
+        **(_progressed(data) if "progress" in data else {}),
     }
 
+
+
+def _progressed(data: dict[str, Any]) -> dict[str, Any]:
+    """A progressed block's ``progress`` and ``adaptations``, as the classes' fields (canonical._progress)."""
+    info = _table(data["progress"], ("progress",), ("log", "done_weeks", "notes"))
+    log = _table(info["log"], ("progress", "log"), ("file", "reader", "sessions", "sets"))
+    adaptations = []
+    for index, entry in enumerate(_list(data["adaptations"], ("adaptations",))):
+        path = ("adaptations", index)
+        entry = _table(entry, path, ("week", "action", "change", "from_week", "rules", "entries"))
+        rules = []
+        for n, rule in enumerate(_list(entry["rules"], path + ("rules",))):
+            rule = _table(rule, path + ("rules", n), ("id", "title", "action", "reason", "source", "condition", "values"))
+            source = _table(rule["source"], path + ("rules", n, "source"), ("key", "citation"))
+            if not isinstance(rule["values"], dict):
+                raise _Bad(path + ("rules", n, "values"), "expected a table of the values the rule read")
+            rules.append({**{k: rule[k] for k in ("id", "title", "action", "reason", "condition")},
+                          "source": source["key"], "citation": source["citation"],
+                          "values": [(k, tuple(v) if isinstance(v, list) else v) for k, v in rule["values"].items()]})
+        entries = [(_table(e, path + ("entries", n), ("date", "where"))["date"], e["where"])
+                   for n, e in enumerate(_list(entry["entries"], path + ("entries",)))]
+        adaptations.append({**{k: entry[k] for k in ("week", "action", "change", "from_week")}, "rules": rules,
+                            "entries": entries})
+    return {"progress": {"log_file": log["file"], "log_reader": log["reader"], "sessions": log["sessions"],
+                         "sets": log["sets"], "done_weeks": info["done_weeks"], "notes": info["notes"]},
+            "adaptations": adaptations}
+
+
+def _logged(value: Any, path: Path) -> Any:
+    if value is None:
+        return None
+    out = []
+    for index, session in enumerate(_list(value, path)):
+        session = _table(session, path + (index,), ("date", "pain_during", "pain_next_morning", "where", "sets"))
+        sets = [{**_table(s, path + (index, "sets", n), ("variant", "set", "reps", "load_kg", "rpe", "note")),
+                 "date": session["date"], "pain_during": session["pain_during"],
+                 "pain_next_morning": session["pain_next_morning"]}
+                for n, s in enumerate(_list(session["sets"], path + (index, "sets")))]
+        out.append({**session, "sets": sets})
+    return out
 
 # screening.clearance's keys -> the Screening fields they are read into
 CLEARANCE = {"required_by": "clearance_required_by", "given": "clearance_given", "rules": "clearance_rules",
@@ -324,4 +372,15 @@ def _converter():
         return Caps(**fields)
 
     converter.register_structure_hook(Caps, caps)
+
+    from .block import LoggedSession
+    from .logs.model import LogEntry
+
+    def logged(value: Any, _: Any) -> LoggedSession:
+        """A logged session: its sets are the log's entries, each with the session's date and pain."""
+        sets = tuple(converter.structure(s, LogEntry) for s in value["sets"])
+        return LoggedSession(converter.structure(value["date"], dt.date), value["pain_during"],
+                             value["pain_next_morning"], sets, converter.structure(value["where"], str))
+
+    converter.register_structure_hook(LoggedSession, logged)
     return converter

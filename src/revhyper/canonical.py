@@ -8,12 +8,54 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .block import AppliedCap, Block, Exercise, FiredRule, Plan, RuleClearance, Session, Week
+from .block import (
+    AdaptationFired, AppliedAdaptation, AppliedCap, Block, Exercise, FiredRule, LoggedSession, Plan, ProgressInfo,
+    RuleClearance, Session, Week,
+)
 from .profile import Clearance
 from .ruleset import Caps, Referral
 
 
 def block_to_dict(block: Block) -> dict[str, Any]:
+    """The canonical form; a block ``revhyper progress`` wrote has ``progress`` and ``adaptations`` too, and its
+    weeks a ``logged`` key (docs/block.md)."""
+    data = _block_dict(block)
+    if block.progress is not None:
+        data["progress"] = _progress(block.progress)
+        data["adaptations"] = [_adaptation(a) for a in block.adaptations]
+    return data
+
+
+def _progress(info: ProgressInfo) -> dict[str, Any]:
+    return {"log": {"file": info.log_file, "reader": info.log_reader, "sessions": info.sessions, "sets": info.sets},
+            "done_weeks": info.done_weeks, "notes": list(info.notes)}
+
+
+def _adaptation(a: AppliedAdaptation) -> dict[str, Any]:
+    return {
+        "week": a.week,
+        "action": a.action,
+        "change": a.change,
+        "from_week": a.from_week,
+        "rules": [_adaptation_rule(f) for f in a.rules],
+        "entries": [{"date": d.isoformat(), "where": where} for d, where in a.entries],
+    }
+
+
+def _adaptation_rule(f: AdaptationFired) -> dict[str, Any]:
+    return {"id": f.id, "title": f.title, "action": f.action, "reason": f.reason,
+            "source": {"key": f.source, "citation": f.citation}, "condition": f.condition,
+            "values": {name: _value(value) for name, value in f.values}}
+
+
+def _logged(session: LoggedSession) -> dict[str, Any]:
+    return {"date": session.date.isoformat(), "pain_during": session.pain_during,
+            "pain_next_morning": session.pain_next_morning, "where": session.where,
+            "sets": [{"variant": s.variant, "set": s.set, "reps": s.reps, "load_kg": s.load_kg, "rpe": s.rpe,
+                      "note": s.note} for s in session.sets]}  # LogEntry: its date and pain are the session's
+
+
+def _block_dict(block: Block) -> dict[str, Any]:
     screening = block.screening
     return {
         "format": block.format,
@@ -36,7 +78,7 @@ def block_to_dict(block: Block) -> dict[str, Any]:
         },
         "caps": {cap.name: _cap(cap) for cap in screening.caps},
         "plan": _plan(block.plan),
-        "weeks": [_week(w, screening.merged_caps) for w in block.weeks],
+        "weeks": [_week(w, screening.merged_caps, block.progress is not None) for w in block.weeks],
         "adjustments": list(block.adjustments),
         "warnings": list(block.warnings),
         "notes": list(block.notes),
@@ -134,9 +176,9 @@ def _plan(plan: Plan | None) -> dict[str, Any] | None:
     }
 
 
-def _week(week: Week, start_caps: Caps) -> dict[str, Any]:
+def _week(week: Week, start_caps: Caps, progressed: bool = False) -> dict[str, Any]:
     exercise_dicts: dict[int, dict[str, Any]] = {}
-    return {
+    out = {
         "number": week.number,
         "phase": {"id": week.phase, "name": week.phase_name},
         "deload": week.deload,
@@ -144,6 +186,9 @@ def _week(week: Week, start_caps: Caps) -> dict[str, Any]:
         "caps": None if week.caps is start_caps or week.caps == start_caps else caps_to_dict(week.caps),
         "sessions": [_session(s, exercise_dicts) for s in week.sessions],
     }
+    if progressed:  # null: a week still to come; a list (maybe empty: missed): a week done
+        out["logged"] = None if week.logged is None else [_logged(s) for s in week.logged]
+    return out
 
 
 def _session(session: Session, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -170,4 +215,10 @@ def _exercise(e: Exercise, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
             "rest_seconds": e.rest_seconds,
             "cues": list(e.cues),
         }
+        if e.reps_range is not None:  # double progression: only such exercises have these keys
+            cache[key]["reps_range"] = list(e.reps_range)
+            if e.target_rpe is not None:  # the target effort as the phase gives it: RPE or repetitions in reserve
+                cache[key]["target_rpe"] = e.target_rpe
+            else:
+                cache[key]["target_rir"] = e.target_rir
     return cache[key]

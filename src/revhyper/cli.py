@@ -34,7 +34,7 @@ EXIT_TERMINATED = 143
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
 COMMANDS = ("generate", "batch", "formats", "check", "explain", "diff", "new-ruleset", "schema", "log", "log-formats",
-            "push", "serve")
+            "push", "serve", "progress")
 """Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
 and each command imports what it needs only when it runs."""
 

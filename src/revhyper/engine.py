@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from . import clearance
 from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
-from .periodization import number, plan_weeks
+from .periodization import Step, number, plan_weeks
 from .profile import Profile
-from .ruleset import PROGRAM_ORDER, Caps, Phase, Rule, RuleSet, Variant
+from .ruleset import PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant
 from .screening import facts_for, profile_facts, screen
 from .timeline import week_date
 
 
-def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
-    """Screen ``profile`` with ``ruleset`` (the embedded default if None) and build the block."""
+class PlanContext(NamedTuple):
+    """What the weeks of a generated block are derived from; ``schedule`` callbacks (adapt.py) read it."""
+
+    program: Program
+    experience: ExperienceLevel
+    caps: Sequence[Caps]  # the caps in force in each week
+    variant: Variant
+    weeks: int  # the block as planned
+    days_per_week: int
+    working_load_kg: float | None
+    load_increment_kg: float
+    cues_for: Callable[[Phase, bool, int], tuple[str, ...]]
+
+
+Schedule = Callable[[PlanContext], Sequence[Step]]
+
+
+def generate(profile: Profile, ruleset: RuleSet | None = None, *, schedule: Schedule | None = None) -> Block:
+    """Screen ``profile`` with ``ruleset`` (the embedded default if None) and build the block.
+
+    ``schedule`` (for ``revhyper progress``) chooses each week's step from the plan's context instead of the plan."""
     if ruleset is None:
         from .ruleset_loader import default_ruleset
 
@@ -129,10 +149,14 @@ def generate(profile: Profile, ruleset: RuleSet | None = None) -> Block:
         week_caps, week_rules = [s.merged_caps for s in by_week], [rules_of[id(s)] for s in by_week]
     else:
         week_caps, week_rules = [caps] * weeks, [tuple(f.id for f in screening.fired)] * weeks
+    steps = None
+    if schedule is not None:
+        steps = schedule(PlanContext(program, experience, week_caps, variant, planned, days, training.working_load_kg,
+                                     increment, cues_for))
     plan_weeks_ = plan_weeks(
         program=program, experience=experience, caps=week_caps, rules=week_rules, variant=variant, weeks=planned,
         days_per_week=days, start_date=training.start_date, working_load_kg=training.working_load_kg, load_increment_kg=increment,
-        cues_for=cues_for,
+        cues_for=cues_for, schedule=steps,
     )
     plan = Plan(goal, program.name, training.experience, variant.id, variant.name, weeks, days,
                 training.start_date, training.working_load_kg, number(increment, 3))

@@ -14,13 +14,51 @@ from .canonical import caps_to_dict
 from .clearance import label
 from .engine import choose_variant, excluded_because, generate, mass_reason, program_goal
 from .errors import printable
-from .periodization import allocate_weeks, derive_load, number
+from .periodization import allocate_weeks, derive_load, number, rep_values, reps_and_load_index
 from .profile import Profile
 from .ruleset import Progression, RuleSet
 from .screening import facts_for
 
 
-def explain(profile: Profile, ruleset: RuleSet) -> dict[str, Any]:
+def explain(profile: Profile, ruleset: RuleSet, *, block: Any = None, log: Any = None) -> dict[str, Any]:
+    """The trace of ``generate``; with a ``block`` and its training ``log``, also of ``progress`` (key ``progress``:
+    each week's log facts, the adaptation rules that fired and the step that follows, read from progress's own
+    decisions)."""
+    trace = _explain(profile, ruleset)
+    if block is not None and log is not None:
+        trace["progress"] = progress_explained(profile, block, log, ruleset)
+        trace["status"] = trace["progress"]["status"]
+    return trace
+
+
+def progress_explained(profile: Profile, block: Any, log: Any, ruleset: RuleSet) -> dict[str, Any]:
+    from .adapt import progress_trace
+
+    adapted, decisions = progress_trace(profile, block, log, ruleset)
+    weeks = []
+    for d in decisions:
+        assert d.exercise is not None, "progress_trace gives every decision its week's exercise"
+        entry: dict[str, Any] = {
+            "week": d.week, "phase": d.step.phase.id, "training_week_in_phase": d.step.k + 1, "deload": d.step.deload,
+            "done": d.done, "step": max(d.level, 1) if d.step.deload else d.level + 1,
+            "prescribed": {"sets": d.exercise.sets, "reps": d.exercise.reps, "load_kg": d.exercise.load_kg,
+                           "rom_percent": d.exercise.rom_percent},
+        }
+        if d.facts:
+            entry["log"] = {k: v for k, v in d.facts.items() if k.startswith("log.")}
+            entry["fired"] = [{"id": f.id, "action": f.action, "condition": f.condition, "values": dict(f.values),
+                               "source": {"key": f.source, "citation": f.citation}} for f in d.fired]
+            entry["action"] = d.action
+            entry["next_step"] = d.next_level + 1
+            entry["applied"] = d.applied
+            entry["note"] = d.note
+        weeks.append(entry)
+    return {"status": adapted.status, "done_weeks": adapted.progress.done_weeks if adapted.progress else 0,
+            "notes": list(adapted.progress.notes) if adapted.progress else [],
+            "weeks": weeks, "adaptations": [a.change for a in adapted.adaptations]}
+
+
+def _explain(profile: Profile, ruleset: RuleSet) -> dict[str, Any]:
     block = generate(profile, ruleset)
     facts = facts_for(profile)
     fired = {f.id for f in block.screening.fired}
@@ -160,8 +198,9 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
             lighter = max(1, math.floor(sets * program.deload_volume_percent / 100 + 1e-9))
             sets_steps.append(f"deload: {sets} x {program.deload_volume_percent:g} % rounded down, at least 1 -> {lighter}")
             sets = lighter
-        reps = round(phase.reps.at(k))
-        reps_steps = [_progression_text("reps", phase.reps, k, reps)]
+        reps, load_index = reps_and_load_index(phase, k)
+        reps_steps = [_progression_text("reps", phase.reps, k, reps) if phase.reps_range is None
+                      else _double_progression_text(phase, k, reps, load_index)]
         if caps.max_reps is not None and reps > caps.max_reps:
             reps = caps.max_reps
             reps_steps.append(f"cap max_reps -> {reps}")
@@ -181,8 +220,9 @@ def _plan_trace(profile: Profile, ruleset: RuleSet, block) -> dict[str, Any]:
         else:
             working = training.working_load_kg
             assert working is not None, "loaded only with a working load"
-            load = derive_load(phase.load_percent.at(k), level, caps, working, increment)
-            load_steps = [_progression_text("load_percent", phase.load_percent, k, load.percent)]
+            load = derive_load(phase.load_percent.at(load_index), level, caps, working, increment)
+            load_steps = [_progression_text("load_percent", phase.load_percent, load_index, load.percent)
+                          + (f" (load step {load_index} of the double progression)" if phase.reps_range else "")]
             if load.limited != load.percent:
                 load_steps.append(f"limited to {number(load.limited)} % (experience max {level.max_load_percent:g} %"
                                   + (f", cap max_load_percent {caps.max_load_percent:g} %)" if caps.max_load_percent is not None else ")"))
@@ -234,6 +274,15 @@ def _rules_text(previous, week, number_: int) -> list[str]:
 
 def _plain(value: Any) -> Any:
     return sorted(value) if isinstance(value, frozenset) else value
+
+
+def _double_progression_text(phase, k: int, reps: int, load_index: int) -> str:
+    values = rep_values(phase)
+    effort = (f"RPE {number(phase.target_rpe)}" if phase.target_rpe is not None
+              else f"{number(phase.target_rir or 0)} repetitions in reserve")
+    return (f"reps {reps}: double progression in {values[0]}-{values[-1]} ({', '.join(map(str, values))}) at {effort}, "
+            f"training week {k + 1} -> value {k % len(values) + 1} at load step {load_index}"
+            + (" (the load is at its limit: the top of the range)" if k // len(values) > load_index else ""))
 
 
 def _progression_text(name: str, progression: Progression, k: int, value: float) -> str:
@@ -298,7 +347,35 @@ def explain_to_text(trace: dict[str, Any]) -> str:
                 add("  caps: " + (", ".join(f"{k} = {_show(v)}" for k, v in week["caps"].items()) or "none"))
             for key in ("sets", "reps", "rom_percent", "load"):
                 add(f"  {key}: " + "; ".join(week["derivation"][key]))
+    if "progress" in trace:
+        _progress_text(trace["progress"], add)
     return "\n".join(printable(line) for part in lines for line in part.split("\n")) + "\n"
+
+
+def _progress_text(progress: dict[str, Any], add) -> None:
+    add("")
+    add(f"Progress from the log: {progress['done_weeks']} week(s) done; status {progress['status']}")
+    for note in progress["notes"]:
+        add(f"  note: {note}")
+    for week in progress["weeks"]:
+        head = (f"Week {week['week']}: step {week['step']} ({week['phase']}, training week "
+                f"{week['training_week_in_phase']}{', deload' if week['deload'] else ''}); prescribed "
+                f"{week['prescribed']['sets']} x {week['prescribed']['reps']}"
+                + (f" at {week['prescribed']['load_kg']:g} kg" if week["prescribed"]["load_kg"] is not None else "")
+                + f", range {week['prescribed']['rom_percent']:g} %")
+        if "log" not in week:
+            add(head + " (to come)" if not week["done"] else head)
+            continue
+        add(head)
+        add("  log: " + ", ".join(f"{k[4:]} = {_show(v)}" for k, v in week["log"].items()))
+        for rule in week["fired"]:
+            add(f"  FIRED {rule['id']} [{rule['action']}]: {rule['condition']}")
+            add("        read: " + ", ".join(f"{k} = {_show(v)}" for k, v in rule["values"].items()))
+        add(f"  -> {week['action'].replace('_', ' ')}: next step {week['next_step']}"
+            + ("" if week["applied"] else " (the block had already prescribed the next week: what it did counts)")
+            + (f"; {week['note']}" if week["note"] else ""))
+    for change in progress["adaptations"]:
+        add(f"  adaptation: {change}")
 
 
 def _clearance_text(clearance: dict[str, Any], add) -> None:

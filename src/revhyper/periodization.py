@@ -94,27 +94,21 @@ def plan_weeks(
     working_load_kg: float | None,
     load_increment_kg: float,
     cues_for: Callable[[Phase, bool, int], tuple[str, ...]],
+    schedule: Sequence[Step] | None = None,
 ) -> tuple[Week, ...]:
     """The block's weeks. Phases share out ``weeks`` (the block as planned); ``caps[i]`` and ``rules[i]`` are what
     applied in week i + 1, and there are as many weeks as ``caps`` (fewer than ``weeks`` when the block ends early).
-    ``cues_for(phase, deload, week)`` gives the cue list for an exercise."""
-    allocation = allocate_weeks([p.weeks for p in program.phases], weeks)
-    phase_of_week: list[Phase] = [phase for phase, n in zip(program.phases, allocation) for _ in range(n)]
+    ``cues_for(phase, deload, week)`` gives the cue list for an exercise. ``schedule`` (adapt.py) gives each
+    week's step instead of the plan's."""
+    steps = planned_schedule(program, weeks) if schedule is None else schedule
     days = SESSION_DAYS[days_per_week]
     offsets = [(n, dt.timedelta(days=offset)) for n, offset in enumerate(days, start=1)]
     out: list[Week] = []
-    trained_in_phase: dict[str, int] = {}
     session_index = 0
-    for number_, phase in enumerate(phase_of_week[:len(caps)], start=1):
+    for number_, (phase, k, deload) in enumerate(steps[:len(caps)], start=1):
         week_caps = caps[number_ - 1]
-        loaded = working_load_kg is not None and variant.loadable and not week_caps.bodyweight_only
-        deload = program.deload_every > 0 and number_ % program.deload_every == 0
-        done = trained_in_phase.get(phase.id, 0)
-        k = max(done - 1, 0) if deload else done
-        if not deload:
-            trained_in_phase[phase.id] = done + 1
-        exercise = _exercise(phase, k, deload, program, experience, week_caps, variant, loaded, working_load_kg,
-                             load_increment_kg, cues_for(phase, deload, number_))
+        exercise = exercise_at(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
+                               load_increment_kg, cues_for(phase, deload, number_))
         sessions = []
         first_day = start_date + dt.timedelta(days=7 * (number_ - 1)) if start_date else None
         for n, offset in offsets:
@@ -124,6 +118,74 @@ def plan_weeks(
     return tuple(out)
 
 
+class Step(NamedTuple):
+    """What a week prescribes: the phase, its training week ``k`` (from 0), and whether it is a lighter week."""
+
+    phase: Phase
+    k: int
+    deload: bool
+
+
+def planned_schedule(program: Program, weeks: int) -> list[Step]:
+    """Each week's step as the block plans it: phases share out the weeks; a deload week repeats the phase's
+    previous training week with less volume and does not count as a training week."""
+    allocation = allocate_weeks([p.weeks for p in program.phases], weeks)
+    out: list[Step] = []
+    trained: dict[str, int] = {}
+    for number_, phase in enumerate((p for p, n in zip(program.phases, allocation) for _ in range(n)), start=1):
+        deload = program.deload_every > 0 and number_ % program.deload_every == 0
+        done = trained.get(phase.id, 0)
+        if not deload:
+            trained[phase.id] = done + 1
+        out.append(Step(phase, max(done - 1, 0) if deload else done, deload))
+    return out
+
+
+def rep_values(phase: Phase) -> tuple[int, ...]:
+    """A double-progression phase's repetitions, low to high in steps of reps_step (the top always included)."""
+    assert phase.reps_range is not None
+    low, high = phase.reps_range
+    values = list(range(low, high + 1, phase.reps_step))
+    if values[-1] != high:
+        values.append(high)
+    return tuple(values)
+
+
+def reps_and_load_index(phase: Phase, k: int) -> tuple[int, int]:
+    """Training week ``k``'s repetitions and the index into the phase's load progression.
+
+    A fixed phase: ``reps.at(k)`` and ``k``. Double progression: the repetitions climb the range one value a
+    training week and, past the top, the load rises one step of ``load_percent`` and they start again at the low
+    end; once the load is at its limit (or the phase has no load), the repetitions stay at the top."""
+    if phase.reps_range is None:
+        return round(phase.reps.at(k)), k
+    values = rep_values(phase)
+    level, index = divmod(k, len(values))
+    top = _load_levels(phase)
+    if level > top:
+        return values[-1], top
+    return values[index], level
+
+
+def _load_levels(phase: Phase) -> int:
+    """The last index of load_percent that still raises the load (0: the load never rises)."""
+    p = phase.load_percent
+    if phase.load != "percent" or p is None or not p.step:
+        return 0
+    index = 0
+    while index < 200 and p.at(index + 1) != p.at(index):
+        index += 1
+    return index
+
+
+def exercise_at(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
+                variant: Variant, working_load_kg: float | None, increment: float,
+                cues: tuple[str, ...]) -> Exercise:
+    """The one derivation of a week's exercise from its step, within the experience level and the week's caps."""
+    loaded = working_load_kg is not None and variant.loadable and not caps.bodyweight_only
+    return _exercise(phase, k, deload, program, experience, caps, variant, loaded, working_load_kg, increment, cues)
+
+
 def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
               variant: Variant, loaded: bool, working_load_kg: float | None, increment: float,
               cues: tuple[str, ...]) -> Exercise:
@@ -131,7 +193,7 @@ def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: 
     sets = min(sets, experience.max_sets, caps.max_sets or sets)
     if deload:
         sets = max(1, math.floor(sets * program.deload_volume_percent / 100 + 1e-9))
-    reps = round(phase.reps.at(k))
+    reps, load_index = reps_and_load_index(phase, k)
     if caps.max_reps is not None:
         reps = min(reps, caps.max_reps)
     rom = phase.rom_percent.at(k)
@@ -142,6 +204,12 @@ def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: 
         rest = max(rest, caps.min_rest_seconds)
     load_kg = load_percent = None
     if loaded and working_load_kg is not None and phase.load == "percent" and phase.load_percent is not None:
-        load = derive_load(phase.load_percent.at(k), experience, caps, working_load_kg, increment)
+        load = derive_load(phase.load_percent.at(load_index), experience, caps, working_load_kg, increment)
         load_kg, load_percent = load.load_kg, load.load_percent
-    return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues)
+    if phase.reps_range is None:
+        return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues)
+    low, high = phase.reps_range
+    if caps.max_reps is not None:
+        low, high = min(low, caps.max_reps), min(high, caps.max_reps)
+    return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues,
+                    (low, high), phase.target_rpe, phase.target_rir)

@@ -20,6 +20,10 @@ URGENCIES = ("emergency", "urgent", "routine")
 
 LOAD_KINDS = ("bodyweight", "percent")
 
+ADAPTATION_ACTIONS = ("require_clearance", "restart", "step_back", "repeat_week", "progress", "progress_further")
+"""What an adaptation rule does to the rest of a block, from strictest to mildest: when several fire for a week
+of the log, the strictest wins (docs/rulesets.md, Adaptations)."""
+
 PROGRAM_ORDER = ("rehabilitation", "endurance", "general", "strength")
 """The programmes (one per goal) from most to least conservative (by their highest load): when several rules
 force a programme with the ``program`` cap, the first of these wins."""
@@ -121,6 +125,19 @@ class Rule:
 
 
 @attrs.frozen
+class Adaptation:
+    """A rule over a week of the training log (``log.*`` facts) that changes the rest of the block."""
+
+    id: str
+    title: str
+    when: Condition
+    action: str  # one of ADAPTATION_ACTIONS
+    reason: str
+    source: str
+    deliberate: str = ""
+
+
+@attrs.frozen
 class Restriction:
     """A restriction a clinician can write in a profile's clearance, and the caps it means."""
 
@@ -173,6 +190,20 @@ class Phase:
     cues: tuple[str, ...] = ()
     deliberate: str = ""
     """Why numbers outside the sources' ranges are meant (silences `revhyper check` warnings)."""
+    reps_range: tuple[int, int] | None = None
+    """Double progression: repetitions from low to high (``reps`` is then the range's low end), in steps of
+    ``reps_step``; at the top, the load rises one step of ``load_percent`` and the repetitions start again."""
+    reps_step: int = 1
+    target_rpe: float | None = None
+    """The effort each set is done at (rate of perceived exertion, 1-10); or ``target_rir``, repetitions in reserve."""
+    target_rir: float | None = None
+
+    @property
+    def target_effort_rpe(self) -> float | None:
+        """The target effort as RPE (RIR 2 is RPE 8), or None when the phase sets none."""
+        if self.target_rpe is not None:
+            return self.target_rpe
+        return None if self.target_rir is None else 10 - self.target_rir
 
 
 @attrs.frozen
@@ -233,6 +264,8 @@ class RuleSet:
     """Rules switched off by an extending file: (rule id, reason, file)."""
     clearance: ClearancePolicy | None = None
     """The rule set's ``[clearance]`` defaults for rules that require clearance (None when it has none)."""
+    adaptations: tuple[Adaptation, ...] = ()
+    """The ``[adaptations.ID]`` rules over the training log that ``revhyper progress`` applies, in file order."""
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -30,6 +30,7 @@ def diff_rulesets(a: RuleSet, b: RuleSet) -> dict[str, Any]:
             "removed": [{"rule": r} for r in rules_a if r not in rules_b and r not in disabled_b],
             "changed": sorted(changed, key=lambda c: list(rules_a).index(c["rule"])),
         },
+        "adaptations": _adaptation_changes(a, b),
         "parameters": _mapping_changes(a.parameters, b.parameters),
         "vocabulary": {name: {"added": [w for w in b.vocabulary[name] if w not in a.vocabulary[name]],
                               "removed": [w for w in a.vocabulary[name] if w not in b.vocabulary[name]]}
@@ -45,6 +46,22 @@ def diff_rulesets(a: RuleSet, b: RuleSet) -> dict[str, Any]:
         "programs": _program_changes(a, b),
         "settings": _mapping_changes(_settings(a), _settings(b)),
     }
+
+
+def _adaptation(x) -> dict[str, Any]:
+    return {"title": x.title, "when": x.when.text, "action": x.action, "reason": x.reason, "source": x.source}
+
+
+def _adaptation_changes(a: RuleSet, b: RuleSet) -> dict[str, Any]:
+    """Adaptations added, removed, and changed field by field ({id: {field: {from, to}}})."""
+    x, y = {r.id: _adaptation(r) for r in a.adaptations}, {r.id: _adaptation(r) for r in b.adaptations}
+    changed = {}
+    for key in x.keys() & y.keys():
+        fields = {f: {"from": x[key][f], "to": y[key][f]} for f in x[key] if x[key][f] != y[key][f]}
+        if fields:
+            changed[key] = fields
+    return {"added": {k: v for k, v in y.items() if k not in x}, "removed": {k: v for k, v in x.items() if k not in y},
+            "changed": {k: changed[k] for k in x if k in changed}}
 
 
 def _settings(r: RuleSet) -> dict[str, Any]:
@@ -144,6 +161,16 @@ def diff_to_text(diff: dict[str, Any]) -> str:
         add(f"  ~ {r['rule']}")
         for change in r["changes"]:
             add(f"      {change['field']}: {shown(change['from'])} -> {shown(change['to'])}")
+    adapting = diff["adaptations"]
+    if any(adapting.values()):
+        add("Adaptations:")
+        for key, value in adapting["added"].items():
+            add(f"  + {key} [{value['action']}] when {value['when']}")
+        for key in adapting["removed"]:
+            add(f"  - {key} removed")
+        for key, fields in adapting["changed"].items():
+            for field, value in fields.items():
+                add(f"  ~ {key} {field}: {shown(value['from'])} -> {shown(value['to'])}")
     for section in ("parameters", "references", "variants", "restrictions", "experience", "settings"):
         part = diff[section]
         if not any(part.values()):
@@ -170,7 +197,7 @@ def diff_to_text(diff: dict[str, Any]) -> str:
                 add(f"  ~ phase {pid} {key}: {shown(value['from'])} -> {shown(value['to'])}")
         if program["order"]:
             add(f"  ~ phase order: {shown(program['order']['from'])} -> {shown(program['order']['to'])}")
-    if count == 0 and len(lines) == 2:
+    if count == 0 and len(lines) == 2 and not any(diff["adaptations"].values()):
         add("No differences.")
     from .errors import printable
 

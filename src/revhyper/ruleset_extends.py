@@ -201,13 +201,13 @@ def _merge(merged: dict, child: dict, source: Source, origin: dict[Path, int], i
             _merge_fields(merged, key, value, rep, origin, index, nested=key == "experience")
         elif key == "programs":
             _merge_programs(merged, value, source, origin, index)
-        elif key == "rules":
-            _merge_rules(merged, value, rep, origin, index)
+        elif key in ("rules", "adaptations"):
+            _merge_rules(merged, value, rep, origin, index, key)
         elif key == "disable":
             _disable(merged, value, rep, origin, index, disabled)
         else:
             known = (*WHOLE_VALUES, *TABLES_BY_KEY, "parameters", "vocabulary", "experience", "pain_monitoring",
-                     "clearance", "programs", "rules", *CHILD_ONLY)
+                     "clearance", "programs", "rules", "adaptations", *CHILD_ONLY)
             rep.error(path, f"unknown key '{key}' in the top level; expected one of {', '.join(known)}",
                       did_you_mean(key, known), at="key")
 
@@ -326,13 +326,14 @@ def _merge_programs(merged, value, source: Source, origin, index):
 RULE_FIELDS = ("title", "when", "action", "reason", "source")
 
 
-def _merge_rules(merged, value, rep, origin, index):
+def _merge_rules(merged, value, rep, origin, index, table="rules"):
+    """``[rules.ID]`` (or ``[adaptations.ID]``): a new entry whole, or an override of some fields of the base's."""
     if not isinstance(value, dict):
-        rep.error(("rules",), "expected a table of rules")
+        rep.error((table,), f"expected a table of {table}")
         return
-    rules = merged.setdefault("rules", {})
+    rules = merged.setdefault(table, {})
     for rule_id, rule in value.items():
-        path = ("rules", rule_id)
+        path = (table, rule_id)
         if not isinstance(rule, dict):
             rep.error(path, "expected a rule table")
             continue
@@ -347,7 +348,7 @@ def _merge_rules(merged, value, rep, origin, index):
             continue
         missing = [f for f in RULE_FIELDS if f not in rule]
         if missing:
-            rep.error(path, f"new rule '{rule_id}' is incomplete: missing {', '.join(missing)} (to change a rule of the "
+            rep.error(path, f"new {'rule' if table == 'rules' else 'adaptation'} '{rule_id}' is incomplete: missing {', '.join(missing)} (to change a rule of the "
                             "base, use its exact id)", did_you_mean(rule_id, rules), at="key")
             continue
         rules[rule_id] = copy.deepcopy(rule)
@@ -406,16 +407,17 @@ def _disable(merged, value, rep, origin, index, disabled):
         rep.error(("disable",), "expected [disable.<rule_id>] tables with a reason")
         return
     rules = merged.get("rules", {})
+    adaptations = merged.get("adaptations", {})
     for rule_id, entry in value.items():
         path = ("disable", rule_id)
-        if rule_id not in rules:
-            rep.error(path, f"cannot disable '{rule_id}': no such rule in the base rule set", did_you_mean(rule_id, rules),
-                      at="key")
+        if rule_id not in rules and rule_id not in adaptations:
+            rep.error(path, f"cannot disable '{rule_id}': no such rule or adaptation in the base rule set",
+                      did_you_mean(rule_id, [*rules, *adaptations]), at="key")
             continue
         got = c.table(rep, entry, path, {"reason": c.text}, what="table with a reason")
         if not got or "reason" not in got:
             continue
-        del rules[rule_id]
+        del (rules if rule_id in rules else adaptations)[rule_id]
         disabled.append((rule_id, got["reason"], rep.file))
         origin[path] = index
 

@@ -29,7 +29,7 @@ from .report import Reporter
 from .suggest import did_you_mean
 from .toml_text import limit_problem, string_places
 from .ruleset import (
-    ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Caps, ClearancePolicy, ExperienceLevel, PainMonitoring, Phase,
+    ACTIONS, ADAPTATION_ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Adaptation, Caps, ClearancePolicy, ExperienceLevel, PainMonitoring, Phase,
     Program, Progression, Reference, Referral, Restriction, Rule, RuleSet, Variant,
 )
 
@@ -272,6 +272,7 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter, *, prove: bool = True)
         "parameters": _any,
         "restrictions": _any,
         "clearance": _any,
+        "adaptations": _any,
     }, what="rule set")
     if top is None:
         return None
@@ -304,10 +305,20 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter, *, prove: bool = True)
     rules = c.named_tables(rep, data.get("rules", {}), ("rules",),
                            lambda n, v, p: _rule(rep, n, v, p, fields, parameters, vocabularies, references, tags,
                                                  defaults))
+    adaptations: dict[str, Adaptation] = {}
+    if "adaptations" in data:
+        from .log_facts import log_condition_fields
+
+        log_fields = log_condition_fields()
+        adaptations = c.named_tables(rep, data["adaptations"], ("adaptations",),
+                                     lambda n, v, p: _adaptation(rep, n, v, p, log_fields, parameters, vocabularies,
+                                                                 references))
     if not rep.errors:
-        _unused_parameters(rep, parameters, rules.values())
+        _unused_parameters(rep, parameters, [*rules.values(), *adaptations.values()])
         if prove:
             _rules_that_never_fire(rep, rules.values(), fields, parameters)
+            if adaptations:
+                _rules_that_never_fire(rep, adaptations.values(), log_fields, parameters, table="adaptations")
 
     if rep.errors or pain is None:
         return None
@@ -334,7 +345,23 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter, *, prove: bool = True)
         sha256=content_hash(data),
         source=rep.file,
         clearance=clearance,
+        adaptations=tuple(adaptations.values()),
     )
+
+
+def _adaptation(rep, adaptation_id, value, path, fields, parameters, vocabularies, references) -> Adaptation | None:
+    """An ``[adaptations.ID]`` table: a condition over ``log.*`` facts (and the profile), and what it does."""
+    got = c.table(rep, value, path, {
+        "title": c.text, "when": _any, "action": c.one_of(ADAPTATION_ACTIONS, "one of"), "reason": c.text,
+        "source": c.one_of(tuple(references), "a reference key:"),
+    }, {"deliberate": c.text}, what="adaptation")
+    if got is None:
+        return None
+    condition = _condition(rep, got["when"], path + ("when",), fields, parameters, vocabularies) if "when" in got else None
+    if condition is None or any(k not in got for k in ("title", "action", "reason", "source")):
+        return None
+    return Adaptation(adaptation_id, got["title"], condition, got["action"], got["reason"], got["source"],
+                      got.get("deliberate", ""))
 
 
 def _any(rep: Reporter, value: Any, path: Path) -> Any:
@@ -414,7 +441,7 @@ def _unused_parameters(rep: Reporter, parameters: Mapping[str, Any], rules) -> N
             rep.error(("parameters", name), f"no rule reads the parameter '{name}': {why}", meant, at="key")
 
 
-def _rules_that_never_fire(rep: Reporter, rules, fields, parameters: Mapping[str, Any]) -> None:
+def _rules_that_never_fire(rep: Reporter, rules, fields, parameters: Mapping[str, Any], table: str = "rules") -> None:
     """A rule whose condition provably holds for no profile is an error (``pain.current >= 70``: a typo for 7 would
     otherwise load as a safety rule that silently never fires). ``deliberate = "why"`` keeps one on purpose."""
     from .lint import never_fires
@@ -424,13 +451,13 @@ def _rules_that_never_fire(rep: Reporter, rules, fields, parameters: Mapping[str
             continue
         changed = [name[len("params."):] for name in rule.when.reads
                    if name.startswith("params.") and rep.written_here(("parameters", name[len("params."):]))]
-        if changed and not rep.written_here(("rules", rule.id, "when")):
+        if changed and not rep.written_here((table, rule.id, "when")):
             # the file changed a parameter of a base rule: the mistake is in the value it wrote
             for name in changed:
                 rep.error(("parameters", name), f"with {name} = {parameters[name]!r}, the rule '{rule.id}' ({rule.when.text}) "
                           "can never fire: no profile can have the values it asks for")
             continue
-        rep.error(("rules", rule.id, "when"), "this rule can never fire: its condition contradicts itself or asks for "
+        rep.error((table, rule.id, "when"), "this rule can never fire: its condition contradicts itself or asks for "
                   "values a profile cannot have (check the numbers and names); add deliberate = \"why\" to keep it")
 
 
@@ -521,12 +548,18 @@ def _progression(kind: str, low: float, high: float):
 
 
 def _phase(rep: Reporter, value: Any, path: Path) -> Phase | None:
-    got = c.table(rep, value, path, {
+    ranged = isinstance(value, dict) and "reps_range" in value
+    required = {
         "id": c.identifier, "name": c.text, "weeks": c.integer(1, 52), "sets": _progression("int", 1, 10),
         "reps": _progression("int", 1, 50), "load": c.one_of(LOAD_KINDS), "rom_percent": _progression("number", 10, 130),
         "tempo": c.text, "rest_seconds": c.integer(0, 600),
-    }, {"purpose": c.text, "load_percent": _progression("number", 0, 150), "cues": c.list_of(c.text),
-        "deliberate": c.text}, what="phase")
+    }
+    optional = {"purpose": c.text, "load_percent": _progression("number", 0, 150), "cues": c.list_of(c.text),
+                "deliberate": c.text, "reps_range": _reps_range, "reps_step": c.integer(1, 10),
+                "target_rpe": c.number(1, 10), "target_rir": c.number(0, 9)}
+    if ranged:  # double progression: the range replaces a fixed number of repetitions
+        optional["reps"] = required.pop("reps")
+    got = c.table(rep, value, path, required, optional, what="phase")
     if got is None:
         return None
     if got.get("load") == "percent" and "load_percent" not in got and isinstance(value, dict) and "load_percent" not in value:
@@ -535,12 +568,44 @@ def _phase(rep: Reporter, value: Any, path: Path) -> Phase | None:
     if got.get("load") == "bodyweight" and "load_percent" in got:
         rep.error(path + ("load_percent",), "load_percent is set but load = \"bodyweight\"; remove one", at="key")
         return None
+    if ranged and "reps" in value:
+        rep.error(path + ("reps",), "give reps (a fixed number) or reps_range (double progression), not both", at="key")
+        return None
+    if isinstance(value, dict):
+        for key in ("reps_step", "target_rpe", "target_rir"):
+            if key in value and not ranged:
+                rep.error(path + (key,), f"{key} goes with reps_range (double progression); this phase has fixed reps",
+                          at="key")
+                return None
+        if "target_rpe" in value and "target_rir" in value:
+            rep.error(path + ("target_rir",), "give the target effort as target_rpe or target_rir, not both", at="key")
+            return None
+        if ranged and "target_rpe" not in value and "target_rir" not in value:
+            rep.error(path, "a phase with reps_range needs a target effort: target_rpe (like 8) or target_rir (like 2)",
+                      at="key")
+            return None
+    if ranged and got.get("reps_range") is not c.BAD and "reps_range" in got:
+        low, _ = got["reps_range"]
+        got["reps"] = Progression(low)
     needed = ("id", "name", "weeks", "sets", "reps", "load", "rom_percent", "tempo", "rest_seconds")
     if any(k not in got for k in needed):
         return None
     return Phase(got["id"], got["name"], got.get("purpose", ""), got["weeks"], got["sets"], got["reps"], got["load"],
                  got.get("load_percent"), got["rom_percent"], got["tempo"], got["rest_seconds"], got.get("cues", ()),
-                 got.get("deliberate", ""))
+                 got.get("deliberate", ""), got.get("reps_range"), got.get("reps_step", 1), got.get("target_rpe"),
+                 got.get("target_rir"))
+
+
+def _reps_range(rep: Reporter, value: Any, path: Path) -> Any:
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        rep.error(path, "expected [low, high]: two whole numbers of repetitions, like [8, 12]")
+        return c.BAD
+    low, high = value
+    if not 1 <= low < high <= 50:
+        rep.error(path, f"expected 1 <= low < high <= 50, got [{low}, {high}]")
+        return c.BAD
+    return (low, high)
 
 
 def _programs(rep: Reporter, value: Any) -> dict[str, Program]:

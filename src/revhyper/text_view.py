@@ -54,7 +54,14 @@ def block_to_text(block: Block) -> str:
         add(f"  {referral.message}")
         add("")
     screening = block.screening
-    if block.status == "needs_clearance":
+    stopped = [a for a in block.adaptations if a.action == "require_clearance"]
+    if block.status == "needs_clearance" and stopped:  # progress: the log asks for a clinician again
+        rule = stopped[-1].rules[0]
+        add("The training log asks for a clinician before training goes on:")
+        add(f"  {rule.title} ({rule.id}): {rule.reason}")
+        add(f"  {stopped[-1].change}")
+        add("")
+    elif block.status == "needs_clearance":
         add("Before this block can start, a clinician must assess and clear exercise")
         add(f"because of: {screening.still_needed()}. Record each clinician's clearance as a [[clearance]] table in "
             "the profile; --format clearance-request writes the form to send.")
@@ -79,6 +86,19 @@ def block_to_text(block: Block) -> str:
         for cap in screening.caps:
             value = ", ".join(sorted(cap.value)) if isinstance(cap.value, frozenset) else cap.value
             add(f"  {cap.name} = {value}  ({cap.meaning}; set by {', '.join(cap.set_by)})")
+        add("")
+    if block.progress is not None:
+        info = block.progress
+        add(f"Adapted to the training log {info.log_file} ({info.sessions} sessions, {info.sets} sets): "
+            + (f"weeks 1-{info.done_weeks} done" if info.done_weeks > 1 else "week 1 done") if info.done_weeks else
+            f"Adapted to the training log {info.log_file}: no week done yet")
+        for adaptation in block.adaptations:
+            lines_ = ", ".join(where for _, where in adaptation.entries)
+            add(f"  Week {adaptation.week}: {adaptation.change}")
+            add(f"    because: {'; '.join(f'{r.title} ({r.id})' for r in adaptation.rules)}"
+                + (f"; log: {lines_}" if lines_ else ""))
+        for note in info.notes:
+            add(f"  Note: {note}")
         add("")
     for adjustment in block.adjustments:
         add(f"Note: {adjustment}")
@@ -105,10 +125,12 @@ def block_to_text(block: Block) -> str:
             for session in week.sessions:
                 e = session.exercises[0]
                 rows.append((str(session.number), session.date.isoformat() if session.date else "-",
-                             f"{e.sets} x {e.reps}", _load(e), f"{e.rom_percent}%", e.tempo, f"{e.rest_seconds} s"))
+                             _sets_reps(e), _load(e), f"{e.rom_percent}%", e.tempo, f"{e.rest_seconds} s"))
             widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
             for row in rows:
                 add("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+            if week.logged is not None:
+                add("  Logged: " + ("; ".join(_logged(s) for s in week.logged) if week.logged else "nothing (missed)"))
             cues = week.sessions[0].exercises[0].cues
             if cues != last_cues:
                 add("  Cues:")
@@ -131,6 +153,19 @@ def block_to_text(block: Block) -> str:
     for line in block.disclaimer.replace("\r\n", "\n").split("\n"):  # a rule set may write it on several lines
         add(line)
     return "\n".join(map(printable, lines)) + "\n"
+
+
+def _sets_reps(e: Exercise) -> str:
+    if e.reps_range is None:
+        return f"{e.sets} x {e.reps}"
+    effort = f"RPE {e.target_rpe:g}" if e.target_rpe is not None else f"{e.target_rir or 0:g} RIR"
+    return f"{e.sets} x {e.reps} ({e.reps_range[0]}-{e.reps_range[1]} at {effort})"
+
+
+def _logged(session) -> str:
+    reps = "/".join(str(s.reps) for s in session.sets)
+    pain = "/".join("-" if p is None else str(p) for p in (session.pain_during, session.pain_next_morning))
+    return f"{session.date.isoformat()} {len(session.sets)} sets ({reps}), pain {pain}"
 
 
 def _load(e: Exercise) -> str:

@@ -59,7 +59,8 @@ def _print(args, problems, ruleset) -> None:
     else:
         extra = f", extends {' <- '.join(ruleset.extends)}" if ruleset.extends else ""
         disabled = f", {len(ruleset.disabled)} disabled" if ruleset.disabled else ""
-        lines.append(printable(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{disabled}{extra}, "
+        adapting = f", {len(ruleset.adaptations)} adaptations" if ruleset.adaptations else ""
+        lines.append(printable(f"ok: {ruleset.id} {ruleset.version}, {len(ruleset.rules)} rules{adapting}{disabled}{extra}, "
                                f"sha256 {ruleset.sha256}"
                                + (f" ({n_warnings:,} warning{'s' if n_warnings != 1 else ''})" if warnings else "")))
     emit("".join(line + "\n" for line in lines).encode("utf-8"), None)

@@ -1,4 +1,4 @@
-"""revhyper explain PROFILE [--rules FILE] [--format text|json] [-o FILE]"""
+"""revhyper explain PROFILE [--rules FILE] [--format text|json] [-o FILE] [--block BLOCK --log LOG]"""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ def register(commands) -> None:
     explain.add_argument("--rules", metavar="FILE", help='rule set (a file, "default" or "plugin:NAME"; default: embedded)')
     explain.add_argument("--format", "-f", choices=("text", "json"), default="text")
     explain.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
+    explain.add_argument("--block", metavar="BLOCK", help="with --log: also trace `revhyper progress` of this block")
+    explain.add_argument("--log", metavar="LOG", help="with --block: the training log whose weeks the trace reads")
+    explain.add_argument("--log-format", metavar="NAME", help="the log's format (default: told from the file)")
+    explain.add_argument("--exercise-map", metavar="FILE", help="the app's exercise names -> variants (docs/logs.md)")
     explain.set_defaults(run=run)
 
 
@@ -23,7 +27,18 @@ def run(args) -> int:
 
     ruleset = load_ruleset_arg(args.rules)
     profile = load_profile_arg(args.profile, ruleset)
-    trace = explain(profile, ruleset)
+    if (args.block is None) != (args.log is None):
+        from ..errors import InputError, Problem
+
+        raise InputError([Problem("<arguments>", "", "--block and --log go together: the block progressed and its log")])
+    block = log = None
+    if args.block is not None:
+        from .. import block_loader
+        from ..logs.load import load_log
+
+        block = block_loader.load_block(args.block)
+        log = load_log(args.log, ruleset, format=args.log_format, exercise_map=args.exercise_map)
+    trace = explain(profile, ruleset, block=block, log=log)
     data = dump_json(trace) if args.format == "json" else explain_to_text(trace).encode("utf-8")
     emit(data, args.output)
     return STATUS_EXIT[trace["status"]]
