@@ -237,7 +237,8 @@ def test_block_round_trip_gives_the_same_bytes(profile, tmp_path):
 
 
 # Fields canonical.py does not write, so a block read back has them empty (docs/block.md says so).
-NOT_WRITTEN = {("Screening", "clearance_warnings"), ("FiredRule", "referral")}
+NOT_WRITTEN = {("Screening", "clearance_warnings"), ("FiredRule", "referral"),
+               ("LogEntry", "where")}  # a logged set's own file:line: the JSON writes its session's
 
 
 def _block_classes(cls: type, seen: dict[str, type]) -> dict[str, type]:
@@ -252,7 +253,10 @@ def _block_classes(cls: type, seen: dict[str, type]) -> dict[str, type]:
             yield from kinds(arg)
 
     seen[cls.__name__] = cls
-    for field in attrs.fields(attrs.resolve_types(cls)):
+    from revhyper.logs.model import LogEntry  # block.py names it for type checkers only
+
+    namespace = {**vars(sys.modules[cls.__module__]), "LogEntry": LogEntry}
+    for field in attrs.fields(attrs.resolve_types(cls, globalns=namespace)):
         for kind in kinds(field.type):
             if attrs.has(kind) and kind.__name__ not in seen:
                 _block_classes(kind, seen)
@@ -293,6 +297,25 @@ def test_every_field_of_a_block_is_read_back():
             block.screening, clearance_warnings=(),
             fired=tuple(attrs.evolve(f, referral=None, caps=f.caps or None) for f in block.screening.fired)))
         assert _differences(written, again, "block", seen) == [], profile.name
+    # a block revhyper progress wrote: the weeks done hold what was logged, and it lists its adaptations
+    healthy = revhyper.load_profile(ROOT / "examples" / "profiles" / "healthy-strength.toml")
+    log = revhyper.load_log(ROOT / "examples" / "logs" / "four-weeks.csv", revhyper.default_ruleset())
+    progressed = revhyper.progress(healthy, revhyper.generate(healthy), log)
+    again = parse_block(revhyper.block_to_json(progressed), name="progressed")
+    written = attrs.evolve(progressed, weeks=tuple(
+        attrs.evolve(w, logged=tuple(attrs.evolve(s, sets=tuple(attrs.evolve(e, where="") for e in s.sets))
+                                     for s in w.logged)) if w.logged else w for w in progressed.weeks))
+    assert _differences(written, again, "block", seen) == [], "progressed"
+    # what the examples leave unset: a target in repetitions in reserve, and a progress note
+    week = progressed.weeks[-1]
+    session = week.sessions[0]
+    rir = attrs.evolve(session.exercises[0], target_rpe=None, target_rir=2)
+    odd = attrs.evolve(progressed, progress=attrs.evolve(progressed.progress, notes=("A note.",)),
+                       weeks=progressed.weeks[:-1] + (attrs.evolve(week, sessions=(
+                           attrs.evolve(session, exercises=(rir,) + session.exercises[1:]),) + week.sessions[1:]),))
+    again = parse_block(revhyper.block_to_json(odd), name="odd")
+    assert again.weeks[-1].sessions[0].exercises[0].target_rir == 2 and again.progress.notes == ("A note.",)
+    seen |= {("Exercise", "target_rir"), ("ProgressInfo", "notes")}
     every_cap = Caps(max_load_percent=50, max_load_kg=20.5, bodyweight_only=True, max_rom_percent=80,
                               max_sets=2, max_reps=10, max_sessions_per_week=2, min_rest_seconds=90,
                               avoid_tags=frozenset({"loaded_flexion"}), program="rehabilitation")

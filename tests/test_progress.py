@@ -272,7 +272,6 @@ def test_double_progression_phases_are_checked(phase, message):
     assert any(message in p for p in problems), problems
 
 
-@pytest.mark.xfail(reason="load_block reads today's block fields once branch i10-readback lands", strict=False)
 def test_a_progressed_block_reads_back_and_progresses_again(tom, block, rules, tmp_path):
     log = log_of(week_rows(block, 1) + week_rows(block, 2, during=[2, 6, 2, 2]), rules)
     once = revhyper.progress(tom, block, log, rules)

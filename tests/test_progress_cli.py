@@ -65,7 +65,6 @@ def test_a_bad_log_exits_2_naming_the_line(setup, capsys):
     assert "done.csv:2:12: error: variant" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(reason="load_block reads today's block fields once branch i10-readback lands", strict=False)
 def test_progress_reads_a_block_file_revhyper_generate_wrote(tmp_path):
     rules = revhyper.default_ruleset()
     block = revhyper.generate(revhyper.load_profile("examples/profiles/healthy-strength.toml", rules), rules)

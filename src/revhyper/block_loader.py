@@ -382,5 +382,7 @@ def _converter():
         return LoggedSession(converter.structure(value["date"], dt.date), value["pain_during"],
                              value["pain_next_morning"], sets, converter.structure(value["where"], str))
 
-    converter.register_structure_hook(LoggedSession, logged)
+    # by predicate: registering the class would make cattrs resolve its annotations, and block.py names LogEntry
+    # only for type checkers (a generated block imports no log code)
+    converter.register_structure_hook_func(lambda kind: kind is LoggedSession, logged)
     return converter
