@@ -265,7 +265,16 @@ def to_html(block: Block) -> bytes:
            f"<title>Reverse hyper block{': ' + e(plan.program_name) if plan else ''}</title>",
            f"<style>{STYLE}</style>", "</head>", "<body>",
            f"<h1>Reverse hyperextension block{': ' + e(plan.program_name) if plan else ''}</h1>",
-           f'<p class="status {block.status}">{e(STATUS_WORDS[block.status])}</p>',
+           *html_sections(block), "</body>", "</html>", ""]
+    return "\n".join(out).encode("utf-8")
+
+
+def html_sections(block: Block) -> list[str]:
+    """The page's body after its title, one line of HTML each: the status, referral, screening, limits, chart,
+    weeks, cues and pain rule. The coach's page in ``revhyper serve`` shows the same."""
+    e = html.escape
+    plan = block.plan
+    out = [f'<p class="status {block.status}">{e(STATUS_WORDS[block.status])}</p>',
            f'<p class="note">Rule set {e(block.ruleset.id)} {e(block.ruleset.version)} (sha256 '
            f'<code>{e(block.ruleset.sha256[:12])}</code>), revhyper {e(block.generator_version)}'
            + (f"; client {e(block.person_id)}" if block.person_id else "") + "</p>",
@@ -319,5 +328,4 @@ def to_html(block: Block) -> bytes:
         out.append("<h2>Pain rule</h2><ul>" + "".join(
             f"<li>{e(t)}</li>" for t in (pain.during, pain.after, pain.week_to_week, pain.if_exceeded)) + "</ul>")
         out.extend(f'<p class="note">{e(n)}</p>' for n in block.notes)
-    out.extend(["</body>", "</html>", ""])
-    return "\n".join(out).encode("utf-8")
+    return out
