@@ -228,8 +228,9 @@ def test_a_healthy_client_filled_in_gets_the_block_chart_trace_and_downloads(ser
     assert "Generated" in browser.text("#result .status") or "generated" in browser.text("#result .status").lower()
     assert browser.text("#result-title") == "The block for maria-46"
     assert browser.js("document.querySelectorAll('#result .chart svg polyline').length") == 1
-    assert browser.js("document.querySelectorAll('#result h3').length") == 12  # a table for each of 12 weeks
-    assert "Week 1" in browser.text("#result")
+    weeks = browser.js("[...document.querySelectorAll('#result table.weeks tr')].slice(1).map(r => r.cells[0].innerText)")
+    assert weeks == [str(n) for n in range(1, 13)]  # the week-by-week table: a row a week
+    assert "2026-12-07" in browser.text("#result table.weeks")
     assert browser.js("document.querySelector('#result details').open") is False  # the trace is folded away
     assert "rule" in browser.js("document.querySelector('#result details pre').textContent").lower()
     offered = browser.js("[...document.querySelectorAll('.downloads button')].map(b => b.value)")

@@ -228,7 +228,7 @@ def _result(page: Page, ruleset: RuleSet, outcome: Outcome) -> list[str]:
     block = outcome.block
     who = f" for {block.person_id}" if block.person_id else ""
     out = ['<section id="result" tabindex="-1" aria-labelledby="result-title">',
-           f'<h2 id="result-title">The block{e(who)}</h2>', *html_sections(block)]
+           f'<h2 id="result-title">The block{e(who)}</h2>', *html_sections(block, week_rows=True)]
     if block.status == "needs_clearance":
         out += ['<section class="request" aria-label="Clearance request">', *html_parts(block, heading=2), "</section>"]
     out += ["<details><summary>Why: every rule, cap and number (revhyper explain)</summary>",

@@ -12,7 +12,11 @@ STYLE = BLOCK_STYLE + """
 body{max-width:980px;line-height:1.45}
 a{color:#0b4f9c}
 :focus-visible{outline:3px solid #0b4f9c;outline-offset:2px}
-fieldset{border:1px solid #8a8a8a;border-radius:6px;margin:0 0 1em;padding:.5em 1em 1em}
+[tabindex="-1"]:focus{outline:none}
+fieldset{border:1px solid #8a8a8a;border-radius:6px;margin:0 0 1em;padding:.5em 1em 1em;display:grid;
+grid-template-columns:repeat(auto-fill,minmax(17em,1fr));gap:0 1.5em;align-items:start}
+fieldset>.help,fieldset>.error,fieldset>fieldset,fieldset>.words{grid-column:1/-1}
+fieldset.field{display:block}
 fieldset fieldset{border-color:#b0b0b0}
 legend{font-weight:600;padding:0 .3em;text-transform:capitalize}
 .field{margin:.6em 0}
@@ -37,6 +41,8 @@ button.secondary{background:#fff;color:#0b4f9c}
 details{margin:1em 0}summary{cursor:pointer;font-weight:600}
 pre{background:#f4f4f4;padding:1em;overflow-x:auto;font-size:.85em}
 .chart svg{max-width:100%;height:auto}
+table.weeks{font-size:.92em}table.weeks caption{text-align:left;font-weight:600;padding:.3em 0}
+table.weeks th[scope=row]{text-align:right}
 """
 
 SCRIPT = """(function () {
