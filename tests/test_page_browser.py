@@ -16,6 +16,7 @@ import select
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,7 +27,7 @@ pytest.importorskip("starlette", reason="the serve extra is not installed")
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = ROOT / "examples" / "profiles"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-REVHYPER = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "revhyper"
+REVHYPER = Path(sys.executable).with_name("revhyper")
 TIMEOUT = 15.0
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),

@@ -21,7 +21,7 @@ from ..errors import InputError, Problem
 from ..ruleset import RuleSet
 from .config import ServiceConfig
 from .page_assets import HEADERS, SCRIPT, STYLE
-from .page_form import Field, Group, build_form, field_of, form_values, load_schema, paths_of, profile_from_form
+from .page_form import Field, Group, build_form, field_for, form_values, load_schema, paths_of, profile_from_form
 from .routes import Formats, make_block
 from .web import HttpProblem, media_type_of, read_body
 
@@ -152,7 +152,7 @@ def render(page: Page, ruleset: RuleSet, values: Mapping[str, Sequence[str]], ou
     errors: dict[str, list[Problem]] = {}
     loose: list[Problem] = []
     for problem in outcome.problems if outcome else ():
-        where = field_of(problem.path, known)
+        where = field_for(problem, known)
         if where is None:
             loose.append(problem)
         else:
@@ -203,7 +203,7 @@ def _summary(problems, errors, loose, known) -> list[str]:
            f'<h2 id="problems-title">The profile has {len(problems)} problem{"s" if len(problems) != 1 else ""}</h2>',
            "<ul>"]
     for problem in problems:
-        where = field_of(problem.path, known)
+        where = field_for(problem, known)
         text = e(_message(problem))
         if where is not None:
             out.append(f'<li><a href="#{_id(where)}">{e(problem.path)}</a>: {text}</li>')
@@ -281,17 +281,15 @@ def _ruleset_choice(page: Page, ruleset: RuleSet) -> list[str]:
 
 def _group(group: Group, values, errors) -> list[str]:
     gid = _id(group.path)
-    described = [f"{gid}-help"] if group.help else []
     problems = errors.get(group.path, [])
-    if problems:
-        described.append(f"{gid}-error")
+    described = ([f"{gid}-error"] if problems else []) + ([f"{gid}-help"] if group.help else [])
     star = ' <span class="required" aria-hidden="true">*</span>' if group.required else ""
     out = [f'<fieldset id="{gid}"' + (f' aria-describedby="{" ".join(described)}"' if described else "") + ">",
            f"<legend>{e(group.legend)}{star}</legend>"]
-    if group.help:
-        out.append(f'<p class="help" id="{gid}-help">{e(group.help)}</p>')
     if problems:
         out.append(_errors(f"{gid}-error", problems))
+    if group.help:
+        out.append(f'<p class="help" id="{gid}-help">{e(group.help)}</p>')
     for item in group.items:
         out += _group(item, values, errors) if isinstance(item, Group) else _field(item, values, errors)
     out.append("</fieldset>")
@@ -306,7 +304,7 @@ def _field(field: Field, values, errors) -> list[str]:
     fid = _id(field.path)
     given = list(values.get(field.path, ()))
     problems = errors.get(field.path, [])
-    described = ([f"{fid}-help"] if field.help else []) + ([f"{fid}-error"] if problems else [])
+    described = ([f"{fid}-error"] if problems else []) + ([f"{fid}-help"] if field.help else [])
     aria = (f' aria-describedby="{" ".join(described)}"' if described else "") + \
         (' aria-invalid="true"' if problems else "") + (' aria-required="true"' if field.required else "")
     star = ' <span class="required" aria-hidden="true">*</span>' if field.required else ""
@@ -316,7 +314,7 @@ def _field(field: Field, values, errors) -> list[str]:
     if field.kind == "boolean":
         checked = " checked" if given and given[-1] else ""
         return [f'<div class="field"><div class="check"><input type="checkbox" id="{fid}" name="{name}" value="true"'
-                f"{checked}{aria}>", f'<label for="{fid}">{e(field.label)}</label></div>{help_}{error}</div>']
+                f"{checked}{aria}>", f'<label for="{fid}">{e(field.label)}</label></div>{error}{help_}</div>']
     if field.kind == "words":
         boxes = []
         for i, choice in enumerate(field.choices):
@@ -332,7 +330,7 @@ def _field(field: Field, values, errors) -> list[str]:
             boxes.append(f'<div class="check"><input type="checkbox" id="{fid}-x{j}" name="{name}" value="{e(word)}" '
                          f'checked><label for="{fid}-x{j}">{e(word)}</label></div>')
         group_aria = f' aria-describedby="{" ".join(described)}"' if described else ""
-        return [f'<fieldset id="{fid}" class="field"{group_aria}><legend>{e(field.label)}{star}</legend>{help_}{error}',
+        return [f'<fieldset id="{fid}" class="field"{group_aria}><legend>{e(field.label)}{star}</legend>{error}{help_}',
                 f'<div class="words">{"".join(boxes)}</div></fieldset>']
     label = f'<label for="{fid}">{e(field.label)}{star}</label>'
     current = given[-1] if given else ""
@@ -354,4 +352,4 @@ def _field(field: Field, values, errors) -> list[str]:
         control = f'<input type="date" id="{fid}" name="{name}" value="{e(current)}"{aria}>'
     else:
         control = f'<input type="text" id="{fid}" name="{name}" value="{e(current)}"{aria}>'
-    return [f'<div class="field">{label}{control}{help_}{error}</div>']
+    return [f'<div class="field">{label}{control}{error}{help_}</div>']

@@ -26,10 +26,11 @@ legend{font-weight:600;padding:0 .3em;text-transform:capitalize}
 .words{display:grid;grid-template-columns:repeat(auto-fill,minmax(17em,1fr));gap:.1em 1em}
 .help{color:#4a4a4a;font-size:.9em;margin:.15em 0 0}
 .error{color:#a4000f;font-weight:600;margin:.2em 0}
-[aria-invalid=true]{border:2px solid #a4000f}
 input[type=text],input[type=number],input[type=date],select,textarea{font:inherit;padding:.25em .4em;
 border:1px solid #6b6b6b;border-radius:4px;background:#fff;color:#222}
 input[type=number]{width:9em}
+input[aria-invalid=true],select[aria-invalid=true]{border:2px solid #a4000f}
+table.weeks td{white-space:nowrap}table.weeks td:nth-child(2),table.weeks td:nth-child(3),table.weeks td:last-child{white-space:normal}
 textarea{width:100%;min-height:8em;font-family:ui-monospace,monospace;font-size:.9em}
 button{font:inherit;padding:.4em 1em;border:1px solid #0b4f9c;border-radius:4px;background:#0b4f9c;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#0b4f9c}

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from ..errors import Problem
 from ..profile import SECTIONS
 from ..ruleset import RuleSet
 
@@ -113,7 +114,7 @@ def _group(path: str, legend: str, spec: Mapping[str, Any], defs, ruleset: RuleS
             items.append(_rows(where, key, resolved, defs, ruleset, item_cls, filled.get(key), key in needed))
         else:
             items.append(_field(where, key, sub, resolved, defs, ruleset, vocabulary, key in needed))
-    return Group(path, legend, spec.get("description", ""), tuple(items), required)
+    return Group(path, legend, form_help(spec.get("description", "")), tuple(items), required)
 
 
 def _rows(path: str, key: str, spec: Mapping[str, Any], defs, ruleset: RuleSet, cls: type | None, filled: Any,
@@ -124,7 +125,7 @@ def _rows(path: str, key: str, spec: Mapping[str, Any], defs, ruleset: RuleSet, 
     one = _label(key).rstrip("s") if not key.endswith("ies") else _label(key)[:-3] + "y"
     rows = tuple(_group(f"{path}[{i}]", f"{one} {i + 1}", item, defs, ruleset, cls,
                         entries[i] if i < len(entries) else None, False) for i in range(count))
-    return Group(path, _label(key), spec.get("description", ""), rows, required)
+    return Group(path, _label(key), form_help(spec.get("description", "")), rows, required)
 
 
 def _resolve(spec: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def _resolve(spec: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, Any]
 
 def _field(path: str, key: str, spec: Mapping[str, Any], resolved: Mapping[str, Any], defs, ruleset: RuleSet,
            vocabulary: str | None, required: bool) -> Field:
-    help_ = spec.get("description") or resolved.get("description", "")
+    help_ = form_help(spec.get("description") or resolved.get("description", ""))
     common = {"path": path, "label": _label(key), "help": help_, "required": required}
     if "enum" in resolved:
         return Field(kind="select", choices=tuple(Choice(str(v)) for v in resolved["enum"]), **common)
@@ -151,6 +152,19 @@ def _field(path: str, key: str, spec: Mapping[str, Any], resolved: Mapping[str, 
     if resolved.get("format") == "date":
         return Field(kind="date", **common)
     return Field(kind="text", **common)
+
+
+def form_help(description: str) -> str:
+    """A schema description as a form's help: what it says about the schema itself (that it cannot list a rule
+    set's words, which the form does list) left out."""
+    text = re.sub(r"\s*\([^()]*\bschema\b[^()]*\)", "", description)
+    sentences = []
+    for sentence in re.split(r"(?<=\.)\s+", text):
+        clauses = [c for c in sentence.split("; ") if not re.search(r"\bschema\b", c)]
+        if clauses:
+            kept = "; ".join(clauses)
+            sentences.append(kept if kept.endswith(".") else kept + ".")
+    return " ".join(sentences)
 
 
 def fields_of(groups: Sequence[Field | Group]) -> dict[str, Field]:
@@ -254,6 +268,17 @@ def field_of(path: str, known: Mapping[str, Any]) -> str | None:
             return path if path in known else None
         path = path[:cut]
     return None
+
+
+def field_for(problem: Problem, known: Mapping[str, Any]) -> str | None:
+    """The field a problem belongs to: a missing key's own field (``training: missing required key 'goal'`` ->
+    ``training.goal``), else :func:`field_of` its path."""
+    missing = re.match(r"missing required key '([a-z0-9_]+)'", problem.message)
+    if missing:
+        inner = f"{problem.path}.{missing.group(1)}" if problem.path else missing.group(1)
+        if inner in known:
+            return inner
+    return field_of(problem.path, known)
 
 
 def paths_of(groups: Sequence[Field | Group]) -> dict[str, Field | Group]:
