@@ -4,7 +4,8 @@ Chromium is driven over the Chrome DevTools Protocol on a pipe (``--remote-debug
 by a NUL byte on file descriptors 3 and 4), so no driver package and no downloaded browser are needed: the
 system's Chromium (Debian's ``chromium``, which .ci/run installs) is enough.
 
-Set REVHYPER_SCREENSHOTS=DIR to keep the page's screenshots (docs/page-*.png are made that way).
+Set REVHYPER_SCREENSHOTS=DIR to keep the page's screenshots; docs/page-*.png are those, made smaller with
+`pngquant --quality 60-90 64`.
 """
 
 from __future__ import annotations
@@ -144,13 +145,13 @@ class Browser:
     def text(self, selector: str) -> str:
         return self.js(f"(document.querySelector({json.dumps(selector)}) || {{innerText: ''}}).innerText")
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, height: int = 1300) -> None:
         folder = os.environ.get("REVHYPER_SCREENSHOTS")
         if not folder:
             return
         import base64
 
-        height = self.js("Math.min(document.documentElement.scrollHeight, 2400)")
+        height = min(height, self.js("document.documentElement.scrollHeight"))
         shot = self.page("Page.captureScreenshot", format="png", captureBeyondViewport=True,
                          clip={"x": 0, "y": 0, "width": 1000, "height": height, "scale": 1})
         Path(folder, f"page-{name}.png").write_bytes(base64.b64decode(shot["data"]))
@@ -222,7 +223,7 @@ def test_a_healthy_client_filled_in_gets_the_block_chart_trace_and_downloads(ser
     assert browser.js("document.documentElement.lang") == "en"
     assert browser.js("getComputedStyle(document.querySelector('legend')).fontWeight") == "600", \
         "the page's stylesheet did not apply (its Content-Security-Policy hash?)"
-    browser.screenshot("form")
+    browser.screenshot("form", 1250)
     _fill_basics(browser)
     browser.js("document.getElementById('f-person-id').value = 'maria-46'")
     _submit_with_the_keyboard(browser)
@@ -240,7 +241,7 @@ def test_a_healthy_client_filled_in_gets_the_block_chart_trace_and_downloads(ser
     # the form keeps what was entered, to change and write again
     assert browser.js("document.getElementById('f-person-age').value") == "46"
     assert browser.js("document.querySelector('input[name=\"training.equipment\"][value=mat]').checked") is True
-    browser.screenshot("result")
+    browser.screenshot("result", 1750)
 
 
 def test_a_client_with_a_red_flag_is_refused_and_referred(server, browser):
@@ -273,7 +274,7 @@ def test_a_bad_value_shows_its_error_next_to_its_field(server, browser):
     assert browser.js("document.activeElement.id") == "problems"
     assert browser.js("document.querySelectorAll('#result').length") == 0
     assert browser.js("document.querySelector('#problems a[href=\"#f-person-age\"]') !== null") is True
-    browser.screenshot("error")
+    browser.screenshot("error", 1000)
 
 
 def test_a_profile_file_chosen_fills_the_form_and_shows_the_clearance_request(server, browser):
