@@ -137,21 +137,25 @@ def _resolve(spec: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, Any]
 def _field(path: str, key: str, spec: Mapping[str, Any], resolved: Mapping[str, Any], defs, ruleset: RuleSet,
            vocabulary: str | None, required: bool) -> Field:
     help_ = form_help(spec.get("description") or resolved.get("description", ""))
-    common = {"path": path, "label": _label(key), "help": help_, "required": required}
+
+    def make(kind: str, choices: tuple[Choice, ...] = (), minimum: float | None = None,
+             maximum: float | None = None) -> Field:
+        return Field(path, kind, _label(key), help_, required, choices, minimum, maximum)
+
     if "enum" in resolved:
-        return Field(kind="select", choices=tuple(Choice(str(v)) for v in resolved["enum"]), **common)
+        return make("select", tuple(Choice(str(v)) for v in resolved["enum"]))
     if resolved.get("type") == "array":
-        return Field(kind="words", choices=words_of(ruleset, vocabulary or ""), **common)
+        return make("words", words_of(ruleset, vocabulary or ""))
     if vocabulary:
-        return Field(kind="select", choices=words_of(ruleset, vocabulary), **common)
+        return make("select", words_of(ruleset, vocabulary))
     kind = resolved.get("type", "string")
     if kind in ("integer", "number"):
-        return Field(kind=kind, minimum=resolved.get("minimum"), maximum=resolved.get("maximum"), **common)
+        return make(kind, minimum=resolved.get("minimum"), maximum=resolved.get("maximum"))
     if kind == "boolean":
-        return Field(kind="boolean", **common)
+        return make("boolean")
     if resolved.get("format") == "date":
-        return Field(kind="date", **common)
-    return Field(kind="text", **common)
+        return make("date")
+    return make("text")
 
 
 def form_help(description: str) -> str:
