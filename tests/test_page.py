@@ -288,3 +288,30 @@ def test_with_api_keys_the_page_needs_one_too():
 def test_the_page_takes_only_its_own_form(client):
     assert client.post("/", content=b"{}", headers={"content-type": "application/json"}).status_code == 415
     assert client.post("/", data={"profile_text": "x", "download": "nope"}).status_code == 400
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast_on_white_the_charts_legend_too(client):
+    page = client.post("/", data=_form_of(PROFILES / "chronic-rehab.toml")).text
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    overrides = dict(re.findall(r'\.chart text\[fill="(#[0-9a-f]{6})"\]\{fill:(#[0-9a-f]{6})\}', style))
+    chart = page.split('<div class="chart">', 1)[1].split("</svg>", 1)[0]
+    assert len(overrides) == 2 and chart.count("<text ") > 10
+    for colour in set(re.findall(r'<text [^>]*fill="(#[0-9a-f]{3,6})"', chart)):
+        colour = "#" + "".join(c * 2 for c in colour[1:]) if len(colour) == 4 else colour
+        shown = overrides.get(colour, colour)
+        assert _contrast(shown, "#ffffff") >= 4.5, f"chart text {colour} shown as {shown}"
+    for colour in set(re.findall(r"(?<![-\w])color:(#[0-9a-f]{6})", style)) - {"#ffffff"}:
+        assert _contrast(colour, "#ffffff") >= 4.5, colour
+    assert _contrast("#ffffff", "#0b4f9c") >= 4.5  # the buttons
+    assert ":focus-visible{outline:3px solid" in style
