@@ -142,6 +142,12 @@ class Browser:
                 params["text"] = "\r"
             self.page("Input.dispatchKeyEvent", **params)
 
+    def press_tab(self) -> str:
+        """Press Tab; the id (or tag) of the element that then has the focus."""
+        for kind in ("rawKeyDown", "keyUp"):
+            self.page("Input.dispatchKeyEvent", type=kind, key="Tab", code="Tab", windowsVirtualKeyCode=9)
+        return self.js("document.activeElement.id || document.activeElement.tagName.toLowerCase()")
+
     def text(self, selector: str) -> str:
         return self.js(f"(document.querySelector({json.dumps(selector)}) || {{innerText: ''}}).innerText")
 
@@ -304,3 +310,19 @@ def test_a_profile_file_dropped_on_the_page_writes_its_block(server, browser):
     assert browser.js("document.getElementById('f-person-age').value") == str(profile["person"]["age"])
     assert browser.js("document.getElementById('f-training-goal').value") == profile["training"]["goal"]
     assert browser.js("document.querySelectorAll('#result .chart svg').length") == 1
+
+
+def test_the_page_works_from_the_keyboard_with_a_visible_focus(server, browser):
+    browser.goto(server + "/")
+    assert [browser.press_tab() for _ in range(3)] == ["profile-file", "summary", "f-person-age"]
+    outline = browser.js("(s => [s.outlineStyle, s.outlineWidth])(getComputedStyle(document.activeElement))")
+    assert outline == ["solid", "3px"]
+    browser.press_tab()
+    browser.page("Input.insertText", text="client-7")
+    assert browser.js("document.getElementById('f-person-id').value") == "client-7"
+    # a checkbox is ticked with the space bar
+    browser.js("document.getElementById('f-person-pregnant').focus()")
+    for kind in ("rawKeyDown", "char", "keyUp"):
+        browser.page("Input.dispatchKeyEvent", type=kind, key=" ", code="Space", windowsVirtualKeyCode=32,
+                     **({"text": " "} if kind == "char" else {}))
+    assert browser.js("document.getElementById('f-person-pregnant').checked") is True
