@@ -315,3 +315,17 @@ def test_text_colours_meet_wcag_aa_contrast_on_white_the_charts_legend_too(clien
         assert _contrast(colour, "#ffffff") >= 4.5, colour
     assert _contrast("#ffffff", "#0b4f9c") >= 4.5  # the buttons
     assert ":focus-visible{outline:3px solid" in style
+
+
+def test_lists_of_tables_get_one_empty_row_more_than_are_filled_in(client):
+    def rows(page: str) -> int:
+        return len(set(re.findall(r'name="history\.surgeries\[(\d+)\]\.procedure"', page)))
+
+    assert rows(client.get("/").text) == 2
+    data = {**_form_of(PROFILES / "chronic-rehab.toml"), "history.surgeries[0].procedure": ["microdiscectomy"],
+            "history.surgeries[0].weeks_ago": ["30"], "history.surgeries[1].procedure": [""],
+            "history.surgeries[1].weeks_ago": [""]}
+    page = client.post("/", data=data).text
+    assert rows(page) == 2  # the filled row and one empty row, however often the form is sent again
+    data["history.surgeries[1].procedure"], data["history.surgeries[1].weeks_ago"] = ["laminectomy"], ["40"]
+    assert rows(client.post("/", data=data).text) == 3

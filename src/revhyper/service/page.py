@@ -58,7 +58,7 @@ def _raw(text: str, kind: str) -> Any:
     """A profile file's data for filling the form in (None when it does not parse: its problems say why)."""
     try:
         return json.loads(text) if kind == "json" else tomllib.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -182,10 +182,11 @@ def render(page: Page, ruleset: RuleSet, values: Mapping[str, Sequence[str]], ou
 
 
 def _nested(values: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """How many rows each list of tables needs for ``values`` (flat paths -> a skeleton the form builder reads)."""
+    """How many rows each list of tables needs for ``values`` (flat paths -> a skeleton the form builder reads):
+    up to the last row with something in it."""
     out: dict[str, Any] = {}
-    for path in values:
-        found = re.match(r"^([a-z_.]+)\[(\d+)\]", path)
+    for path, given in values.items():
+        found = re.match(r"^([a-z_.]+)\[(\d+)\]", path) if any(v.strip() for v in given) else None
         if found:
             head, index = found.group(1), int(found.group(2))
             node: Any = out
