@@ -38,6 +38,7 @@ button.secondary{background:#fff;color:#0b4f9c}
 .required{color:#a4000f}
 #drop{border:2px dashed #6b6b6b;border-radius:8px;padding:1em;margin:1em 0}
 #drop.over{background:#eef4fb;border-color:#0b4f9c}
+.request{border:1px solid #8a8a8a;border-radius:6px;padding:0 1em;margin:1em 0;background:#fffdf5}
 .summary{border:3px solid #a4000f;border-radius:6px;padding:.5em 1em;margin:1em 0}
 .downloads form{display:flex;flex-wrap:wrap;gap:.5em}
 details{margin:1em 0}summary{cursor:pointer;font-weight:600}
