@@ -43,17 +43,15 @@ class Browser:
         to_child, self._write = os.pipe()
         self._read, from_child = os.pipe()
 
-        def give_fds() -> None:  # the protocol's pipe is the child's descriptors 3 (in) and 4 (out)
-            os.dup2(to_child, 3)
-            os.dup2(from_child, 4)
-
-        self.process = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-extensions", "--hide-scrollbars", "--mute-audio", f"--user-data-dir={profile_dir}",
-             "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=give_fds)
+        arguments = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
+                     f"--user-data-dir={profile_dir}", "about:blank"]
+        # the protocol's pipe is the child's descriptors 3 (in) and 4 (out): bash puts them there (dash takes
+        # only one-digit descriptors)
+        self.process = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3<&{to_child} 4>&{from_child}', *arguments],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, pass_fds=(to_child, from_child))
         os.close(to_child)
         os.close(from_child)
         self._buffer, self._next, self.events = b"", 0, []
