@@ -329,3 +329,12 @@ def test_lists_of_tables_get_one_empty_row_more_than_are_filled_in(client):
     assert rows(page) == 2  # the filled row and one empty row, however often the form is sent again
     data["history.surgeries[1].procedure"], data["history.surgeries[1].weeks_ago"] = ["laminectomy"], ["40"]
     assert rows(client.post("/", data=data).text) == 3
+
+
+def test_a_pasted_profile_stays_in_its_box_without_a_file_name(client):
+    text = (PROFILES / "chronic-rehab.toml").read_text()
+    page = client.post("/", data={"profile_text": text}).text
+    import html
+
+    assert f'<textarea id="profile-text" name="profile_text" spellcheck="false">{html.escape(text)}</textarea>' in page
+    assert '<p class="status generated">' in page

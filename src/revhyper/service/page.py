@@ -88,7 +88,7 @@ class Page:
 
     async def show(self, request: Request) -> Response:
         ruleset = self._ruleset(request.query_params.get("ruleset"))
-        return self._answer(render(self, ruleset, {}, None, None), 200)
+        return self._answer(await self.run(render, self, ruleset, {}, None, False), 200)
 
     async def submit(self, request: Request) -> Response:
         if media_type_of(request.headers.get("content-type", "")) != "application/x-www-form-urlencoded":
@@ -118,8 +118,8 @@ class Page:
             body = json.dumps(profile, ensure_ascii=False).encode("utf-8")
             outcome = await self.run(_compute, body, "json", FORM_NAME, ruleset)
             values = {k: v for k, v in form.items() if k not in ("ruleset",)}
-        return self._answer(render(self, ruleset, values, outcome, one.get("profile_name")),
-                            422 if outcome.problems else 200)
+        page = await self.run(render, self, ruleset, values, outcome, bool(text.strip()))
+        return self._answer(page, 422 if outcome.problems else 200)
 
     async def _download(self, format_name: str, text: str, kind: str, ruleset: RuleSet) -> Response:
         if kind not in ("json", "toml"):
@@ -146,7 +146,9 @@ def _id(path: str) -> str:
 
 
 def render(page: Page, ruleset: RuleSet, values: Mapping[str, Sequence[str]], outcome: Outcome | None,
-           file_name: str | None) -> str:
+           from_file: bool) -> str:
+    """The page: the form filled in with ``values``, and the block or the problems of ``outcome``; with
+    ``from_file`` the profile's text is shown too (CPU work, run in a worker thread)."""
     groups = build_form(page.schema, ruleset, _nested(values))
     known = paths_of(groups)
     errors: dict[str, list[Problem]] = {}
@@ -168,7 +170,7 @@ def render(page: Page, ruleset: RuleSet, values: Mapping[str, Sequence[str]], ou
         out += _summary(outcome.problems, errors, loose, known)
     if outcome is not None and outcome.block is not None:
         out += _result(page, ruleset, outcome)
-    out += _file_form(page, ruleset, outcome if file_name else None)
+    out += _file_form(page, ruleset, outcome if from_file else None)
     out += ['<form id="profile-form" method="post" action="/" novalidate>',
             '<h2>The client\'s profile</h2>',
             '<p class="help">Fields marked <span class="required">*</span> are required; leave the others empty '
