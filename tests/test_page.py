@@ -138,6 +138,8 @@ def test_every_control_has_a_label_and_its_help_and_errors_exist(client):
     for text in (client.get("/").text, client.post("/", data=bad).text):
         page = Page(text)
         assert ('html', {'lang': 'en'}) in page.tags
+        ids = [a["id"] for _, a in page.tags if a.get("id")]
+        assert len(ids) == len(set(ids)) > 100, "an id is used twice (a label would find the wrong input)"
         for tag, attrs in page.controls():
             assert attrs.get("id") in page.labelled, f"<{tag} name={attrs.get('name')}> has no label"
         for _, attrs in page.tags:
