@@ -276,7 +276,40 @@ def to_html(block: Block) -> bytes:
            f"<title>Reverse hyper block{': ' + e(plan.program_name) if plan else ''}</title>",
            f"<style>{STYLE}</style>", "</head>", "<body>",
            f"<h1>Reverse hyperextension block{': ' + e(plan.program_name) if plan else ''}</h1>",
-           f'<p class="status {block.status}">{e(STATUS_WORDS[block.status])}</p>',
+           *html_sections(block), "</body>", "</html>", ""]
+    return "\n".join(out).encode("utf-8")
+
+
+def _week_rows(block: Block) -> list[str]:
+    e = html.escape
+    out = ['<table class="weeks"><caption>Week by week (every session of a week is the same)</caption>',
+           '<tr><th scope="col">week</th><th scope="col">phase</th><th scope="col">sessions</th>'
+           '<th scope="col">sets x reps</th><th scope="col">load</th><th scope="col">range</th><th scope="col">tempo</th>'
+           '<th scope="col">rest</th><th scope="col">limits from this week</th></tr>']
+    last_caps = block.screening.merged_caps
+    for week in block.weeks:
+        x = week.sessions[0].exercises[0]
+        dates = [s.date.isoformat() for s in week.sessions if s.date]
+        sessions = f"{len(week.sessions)}: {', '.join(dates)}" if dates else str(len(week.sessions))
+        limits = ""
+        if week.caps != last_caps:
+            limits = f"{caps_text(week.caps)} (rules: {', '.join(week.rules) or 'none'})"
+            last_caps = week.caps
+        out.append(f'<tr><th scope="row">{week.number}</th><td>{e(week.phase_name)}'
+                   f"{' (lighter week)' if week.deload else ''}</td><td>{e(sessions)}</td><td>{x.sets} x {x.reps}</td>"
+                   f"<td>{e(_load_text(x))}</td><td>{x.rom_percent} %</td><td>{e(x.tempo)}</td>"
+                   f"<td>{x.rest_seconds} s</td><td>{e(limits)}</td></tr>")
+    out.append("</table>")
+    return out
+
+
+def html_sections(block: Block, *, week_rows: bool = False) -> list[str]:
+    """The page's body after its title, one line of HTML each: the status, referral, screening, limits, chart,
+    weeks, cues and pain rule. The coach's page in ``revhyper serve`` shows the same, with ``week_rows``: one
+    table with a row a week (the sessions of a week have one prescription) instead of a table a week."""
+    e = html.escape
+    plan = block.plan
+    out = [f'<p class="status {block.status}">{e(STATUS_WORDS[block.status])}</p>',
            f'<p class="note">Rule set {e(block.ruleset.id)} {e(block.ruleset.version)} (sha256 '
            f'<code>{e(block.ruleset.sha256[:12])}</code>), revhyper {e(block.generator_version)}'
            + (f"; client {e(block.person_id)}" if block.person_id else "") + "</p>",
@@ -308,7 +341,9 @@ def to_html(block: Block) -> bytes:
                    f"week{e(start)}.</p>")
         out.append(f'<div class="chart">{chart_svg(block)}</div>')
         last_caps = block.screening.merged_caps
-        for week in block.weeks:
+        if week_rows:
+            out.extend(_week_rows(block))
+        for week in () if week_rows else block.weeks:
             out.append(f"<h3>Week {week.number}: {e(week.phase_name)}{' (lighter week)' if week.deload else ''}</h3>")
             if week.caps != last_caps:
                 out.append(f"<p>Limits from this week: {e(caps_text(week.caps))} "
@@ -330,5 +365,4 @@ def to_html(block: Block) -> bytes:
         out.append("<h2>Pain rule</h2><ul>" + "".join(
             f"<li>{e(t)}</li>" for t in (pain.during, pain.after, pain.week_to_week, pain.if_exceeded)) + "</ul>")
         out.extend(f'<p class="note">{e(n)}</p>' for n in block.notes)
-    out.extend(["</body>", "</html>", ""])
-    return "\n".join(out).encode("utf-8")
+    return out

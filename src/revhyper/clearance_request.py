@@ -156,13 +156,22 @@ def to_html(block: Block) -> bytes:
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            f"<title>{html.escape(TITLE)}</title>",
            "<style>body{font-family:system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em;line-height:1.45}"
-           "pre{background:#f4f4f4;padding:1em;overflow-x:auto}code{background:#f4f4f4}</style>", "</head>", "<body>"]
+           "pre{background:#f4f4f4;padding:1em;overflow-x:auto}code{background:#f4f4f4}</style>", "</head>", "<body>",
+           *html_parts(block), "</body>", "</html>", ""]
+    return "\n".join(out).encode("utf-8")
+
+
+def html_parts(block: Block, heading: int = 1) -> list[str]:
+    """The request's body, one line of HTML each; its title is an ``h{heading}`` (the coach's page nests it)."""
+    out = []
     for kind, content in request_parts(block):
-        if kind in ("h1", "h2", "p"):
-            out.append(f"<{kind}>{_html_runs(content)}</{kind}>")
+        if kind in ("h1", "h2"):
+            level = heading + int(kind[1]) - 1
+            out.append(f"<h{level}>{_html_runs(content)}</h{level}>")
+        elif kind == "p":
+            out.append(f"<p>{_html_runs(content)}</p>")
         elif kind == "list":
             out.append("<ul>" + "".join(f"<li>{_html_runs(item)}</li>" for item in content) + "</ul>")
         else:
             out.append(f"<pre><code>{html.escape(content)}</code></pre>")
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out).encode("utf-8")
+    return out

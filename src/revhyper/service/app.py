@@ -40,6 +40,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 def create_app(config: ServiceConfig | None = None) -> Starlette:
     """The service for ``config`` (default: the embedded default rule set and installed plugins, no API keys)."""
     from .openapi import openapi_document
+    from .page import Page
 
     config = config or build_config()
     formats = Formats.installed()
@@ -55,7 +56,10 @@ def create_app(config: ServiceConfig | None = None) -> Starlette:
     def route(path: str, handler: Handler, method: str) -> Route:
         return Route(path, guarded(handler, config, open_=path in OPEN_PATHS), methods=[method])
 
+    page = Page(config, formats, run)
     routes = [
+        route("/", page.show, "GET"),
+        route("/", page.submit, "POST"),
         route("/v1/blocks", endpoints.blocks, "POST"),
         route("/v1/explain", endpoints.explain, "POST"),
         route("/v1/formats", endpoints.formats_list, "GET"),
