@@ -98,7 +98,7 @@ def test_merge_errors_are_all_reported_in_the_child_with_suggestions(tmp_path):
         "c.toml:5:1: error: rules.hig_pain: new rule 'hig_pain' is incomplete: missing title, when, reason, source "
         "(to change a rule of the base, use its exact id) (did you mean 'high_pain'?)",
         "c.toml:10:9: error: rules.new_rule.when: unknown field 'pain.curent' (did you mean 'pain.current'?)",
-        "c.toml:15:1: error: disable.older_new_pian: cannot disable 'older_new_pian': no such rule in the base rule set "
+        "c.toml:15:1: error: disable.older_new_pian: cannot disable 'older_new_pian': no such rule or adaptation in the base rule set "
         "(did you mean 'older_new_pain'?)",
         "c.toml:18:1: error: disable.hernia: missing required key 'reason'",
         "c.toml:21:6: error: programs.strength.phases[0].id: phase 'bulid' is not in the base program (base, build, "
