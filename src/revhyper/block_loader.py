@@ -30,12 +30,10 @@ PROGRESSED = ("progress", "adaptations")
 
 def load_block(path: str | FilePath) -> Block:
     """Read a block file revhyper wrote (canonical JSON) back into a :class:`Block`; :class:`BlockError` if it is not one."""
+    from .reading import read_file_bytes
+
     name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise BlockError([Problem(name, "", f"cannot read the block: {exc.strerror or exc}")]) from None
+    data = read_file_bytes(path, MAX_BYTES, "the block", BlockError)
     if len(data) > MAX_BYTES:
         raise BlockError([Problem(name, "", f"the block is larger than {MAX_BYTES:,} bytes")])
     return parse_block(data, name=name)

@@ -16,7 +16,7 @@ from . import checks as c
 from .errors import Problem, ProfileError
 from .locate import Path
 from .profile import LIST_SECTIONS, SECTIONS, Clearance, Profile, Surgery
-from .reading import check_strings, read_json
+from .reading import check_strings, read_file_bytes, read_json
 from .report import Reporter
 from .ruleset import RuleSet
 from .ruleset_loader import decode, default_ruleset, parse_toml
@@ -29,11 +29,7 @@ MAX_BYTES = 1_000_000
 def load_profile(path: str | FilePath, ruleset: RuleSet | None = None) -> Profile:
     """Read and check a profile file against ``ruleset``'s vocabulary (the embedded default if none)."""
     name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ProfileError([Problem(name, "", f"cannot read the profile: {exc.strerror or exc}")]) from None
+    data = read_file_bytes(path, MAX_BYTES, "the profile", ProfileError)
     return parse_profile(data, name=name, ruleset=ruleset, kind=_kind_from_name(name))
 
 

@@ -20,6 +20,17 @@ from .errors import InputError, Problem, printable
 from .locate import Locations, Path, format_path
 
 
+def read_file_bytes(path: Any, limit: int, what: str, error: type[InputError]) -> bytes:
+    """At most ``limit`` + 1 bytes of the file at ``path`` (a pipe such as ``<(...)`` too), so the caller can say in
+    its own words that a file is too large; a file that cannot be read is ``error`` naming it and saying why."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise error([Problem(name, "", f"cannot read {what}: {exc.strerror or exc}")]) from None
+
+
 class _Repeated(ValueError):
     """A JSON object holds a key twice; raised from inside the decoder, placed afterwards."""
 

@@ -25,12 +25,10 @@ def load_log(path: str | FilePath, ruleset: RuleSet | None = None, format: str |
     ``exercise_map`` (a file, or an :class:`ExerciseMap`) adds exercise names. Raises :class:`LogError` with
     every problem at once.
     """
+    from ..reading import read_file_bytes
+
     name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise LogError([Problem(name, "", f"cannot read the log: {exc.strerror or exc}")]) from None
+    data = read_file_bytes(path, MAX_BYTES, "the log", LogError)
     return parse_log(data, name=name, ruleset=ruleset, format=format, exercise_map=exercise_map)
 
 

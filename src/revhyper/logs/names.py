@@ -64,12 +64,10 @@ def load_exercise_map(path: str | FilePath, variants: Mapping[str, Any]) -> Exer
     """Read and check an exercise map file (TOML, or JSON by its suffix) against the rule set's variants."""
     from ..ruleset_loader import decode, parse_toml
 
+    from ..reading import read_file_bytes
+
     name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise LogError([Problem(name, "", f"cannot read the exercise map: {exc.strerror or exc}")]) from None
+    data = read_file_bytes(path, MAX_BYTES, "the exercise map", LogError)
     if len(data) > MAX_BYTES:
         raise LogError([Problem(name, "", f"the exercise map is larger than {MAX_BYTES:,} bytes")])
     text = decode(data, name, LogError)
