@@ -5,13 +5,13 @@ docs/block.md documents every field; schemas/block.schema.json is its JSON Schem
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .block import (
     AdaptationFired, AppliedAdaptation, AppliedCap, Block, Exercise, FiredRule, LoggedSession, Plan, ProgressInfo,
     RuleClearance, Session, Week,
 )
+from .json_bytes import dumps_indented
 from .profile import Clearance
 from .ruleset import Caps, Referral
 
@@ -19,7 +19,12 @@ from .ruleset import Caps, Referral
 def block_to_dict(block: Block) -> dict[str, Any]:
     """The canonical form; a block ``revhyper progress`` wrote has ``progress`` and ``adaptations`` too, and its
     weeks a ``logged`` key (docs/block.md)."""
-    data = _block_dict(block)
+    return canonical_with_weeks(block, block.weeks)
+
+
+def canonical_with_weeks(block: Block, weeks: tuple[Week, ...]) -> dict[str, Any]:
+    """The canonical form of ``block`` with ``weeks`` in place of its own (compact.py passes none)."""
+    data = _block_dict(block, weeks)
     if block.progress is not None:
         data["progress"] = _progress(block.progress)
         data["adaptations"] = [_adaptation(a) for a in block.adaptations]
@@ -55,7 +60,7 @@ def _logged(session: LoggedSession) -> dict[str, Any]:
                       "note": s.note} for s in session.sets]}  # LogEntry: its date and pain are the session's
 
 
-def _block_dict(block: Block) -> dict[str, Any]:
+def _block_dict(block: Block, weeks: tuple[Week, ...]) -> dict[str, Any]:
     screening = block.screening
     return {
         "format": block.format,
@@ -78,7 +83,7 @@ def _block_dict(block: Block) -> dict[str, Any]:
         },
         "caps": {cap.name: _cap(cap) for cap in screening.caps},
         "plan": _plan(block.plan),
-        "weeks": [_week(w, screening.merged_caps, block.progress is not None) for w in block.weeks],
+        "weeks": [_week(w, screening.merged_caps, block.progress is not None) for w in weeks],
         "adjustments": list(block.adjustments),
         "warnings": list(block.warnings),
         "notes": list(block.notes),
@@ -115,7 +120,8 @@ def block_to_json(block: Block) -> bytes:
 
 
 def dump_json(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    """``data`` as canonical JSON bytes (two-space indent, UTF-8, a final newline); see json_bytes.py."""
+    return dumps_indented(data) + b"\n"
 
 
 def caps_to_dict(caps: Caps) -> dict[str, Any]:
