@@ -39,6 +39,8 @@ _EXPORTS = {
     "screen": "screening",
     "block_to_dict": "canonical",
     "block_to_json": "canonical",
+    "block_to_compact": "compact",
+    "expand_compact": "compact",
     "block_to_text": "text_view",
     "LogError": "errors",
     "BlockError": "errors",
@@ -56,6 +58,7 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
     from .block import Block as Block
     from .canonical import block_to_dict as block_to_dict, block_to_json as block_to_json
+    from .compact import block_to_compact as block_to_compact, expand_compact as expand_compact
     from .block_loader import block_from_dict as block_from_dict, load_block as load_block
     from .errors import (
         BlockError as BlockError,

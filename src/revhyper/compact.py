@@ -1,0 +1,219 @@
+"""The compact form of a block: what ``revhyper batch`` writes on each line, the canonical block without repetition.
+
+A 12-week block of 3 sessions a week states the same exercise, with its six cues, 36 times in the canonical
+form (docs/block.md). The compact form states each distinct cue, exercise and phase once, in tables, and
+refers to them by their position::
+
+    "variants":  [{"id": "machine_reverse_hyper", "name": "Reverse hyperextension (machine)"}]
+    "phases":    [{"id": "activation", "name": "Activation and control"}, ...]
+    "cues":      ["Hips at the edge of the pad, ...", ...]
+    "exercises": {"fields": ["variant", "sets", "reps", ..., "cues", ...],
+                  "rows": [[0, 2, 12, null, null, "2-1-2-1", 50, 60, [0, 1, 2, 3, 4, 5], null, null, null], ...]}
+    "weeks":     [{"number": 1, "phase": 0, ..., "sessions": [["2026-12-07", 0], ["2026-12-09", 0], ...]}, ...]
+
+An exercise is a row of values in the order of ``fields`` (:data:`EXERCISE_FIELDS`); its ``variant`` is a position
+in ``variants`` (which gives the canonical ``variant`` and ``name``) and its ``cues`` positions in ``cues``.
+A session is ``[date, exercise, ...]``: its ``number`` is its place in the week and its ``index`` its place in
+the block (both from 1), as the engine numbers them. Everything else is the canonical block, key for key, in the
+same order; ``format`` is ``revhyper.block.compact/1``. Nothing is lost: :func:`expand_compact` gives back exactly
+``block_to_dict(block)``; tests/test_compact.py holds the two to that. docs/block.md#the-compact-form documents it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .block import BLOCK_FORMAT, Block, Exercise
+from .canonical import caps_to_dict, canonical_with_weeks
+
+COMPACT_FORMAT = "revhyper.block.compact/1"
+
+EXERCISE_FIELDS = ("variant", "sets", "reps", "load_kg", "load_percent", "tempo", "rom_percent", "rest_seconds", "cues",
+                   "reps_range", "target_rpe", "target_rir")
+"""The values of an exercise row, in order. The last three are null except for double progression, where the
+canonical exercise has ``reps_range`` and ``target_rpe`` (or, when that is null, ``target_rir``)."""
+
+
+def block_to_compact(block: Block) -> dict[str, Any]:
+    """The compact form of ``block`` (a plain dict, ready for a JSON encoder)."""
+    data = canonical_with_weeks(block, ())
+    data["format"] = COMPACT_FORMAT
+    variants: dict[tuple[str, str], int] = {}
+    phases: dict[tuple[str, str], int] = {}
+    cues: dict[str, int] = {}
+    exercises: dict[Exercise, int] = {}
+    by_id: dict[int, int] = {}  # the sessions of a week share one exercise object: look it up by equality once
+    rows: list[list[Any]] = []
+    start_caps = block.screening.merged_caps
+    progressed = block.progress is not None
+    weeks = []
+    index = 0
+    for week in block.weeks:
+        sessions = []
+        for number, session in enumerate(week.sessions, start=1):
+            index += 1
+            if session.number != number or session.index != index:
+                raise ValueError(f"week {week.number}: session {session.number} (index {session.index}) is not numbered "
+                                 f"in order ({number}, {index}); the compact form numbers sessions by their place")
+            row: list[Any] = [_date(session.date)]
+            for exercise in session.exercises:
+                at = by_id.get(id(exercise))
+                if at is None:
+                    at = exercises.get(exercise)
+                    if at is None:
+                        at = exercises[exercise] = len(rows)
+                        rows.append(_exercise_row(exercise, variants, cues))
+                    by_id[id(exercise)] = at
+                row.append(at)
+            sessions.append(row)
+        out = {
+            "number": week.number,
+            "phase": phases.setdefault((week.phase, week.phase_name), len(phases)),
+            "deload": week.deload,
+            "rules": list(week.rules),
+            "caps": None if week.caps is start_caps or week.caps == start_caps else caps_to_dict(week.caps),
+            "sessions": sessions,
+        }
+        if progressed:  # null: a week still to come; a list (maybe empty: missed): a week done
+            from .canonical import _logged
+
+            out["logged"] = None if week.logged is None else [_logged(s) for s in week.logged]
+        weeks.append(out)
+    tables = {
+        "variants": [{"id": id_, "name": name} for id_, name in variants],
+        "phases": [{"id": id_, "name": name} for id_, name in phases],
+        "cues": list(cues),
+        "exercises": {"fields": list(EXERCISE_FIELDS), "rows": rows},
+        "weeks": weeks,
+    }
+    out_data: dict[str, Any] = {}
+    for key, value in data.items():  # the tables go just before the weeks, in their place
+        if key == "weeks":
+            out_data.update(tables)
+        else:
+            out_data[key] = value
+    return out_data
+
+
+_DATES: dict[Any, str] = {}
+
+
+def _date(date: Any) -> str | None:
+    """A session's date as text; blocks written together share their dates, so each is formatted once."""
+    if date is None:
+        return None
+    text = _DATES.get(date)
+    if text is None:
+        if len(_DATES) >= 4_096:
+            _DATES.clear()
+        text = _DATES[date] = date.isoformat()
+    return text
+
+
+def _exercise_row(e: Exercise, variants: dict[tuple[str, str], int], cues: dict[str, int]) -> list[Any]:
+    double = e.reps_range is not None
+    return [
+        variants.setdefault((e.variant, e.name), len(variants)),
+        e.sets, e.reps, e.load_kg, e.load_percent, e.tempo, e.rom_percent, e.rest_seconds,
+        [cues.setdefault(cue, len(cues)) for cue in e.cues],
+        list(e.reps_range) if double else None,  # type: ignore[arg-type]
+        e.target_rpe if double else None,
+        e.target_rir if double and e.target_rpe is None else None,
+    ]
+
+
+def expand_compact(data: dict[str, Any]) -> dict[str, Any]:
+    """The canonical form (``block_to_dict``) of a block given in compact form; ``data`` is not changed.
+
+    Raises ``ValueError`` naming the key path when ``data`` is not a compact block (a table missing, a position
+    outside its table); the block's values are not checked here: ``revhyper.load_block`` checks the expanded block.
+    """
+    if not isinstance(data, dict) or data.get("format") != COMPACT_FORMAT:
+        got = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f"format: expected \"{COMPACT_FORMAT}\" (a block revhyper batch wrote), got {got!r}")
+    variants = _table(data, "variants", dict)
+    phases = _table(data, "phases", dict)
+    cues = _table(data, "cues", str)
+    exercises = _exercises(data.get("exercises"), variants, cues)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("variants", "phases", "cues", "exercises"):
+            continue
+        if key == "format":
+            value = BLOCK_FORMAT
+        elif key == "weeks":
+            value = _expanded_weeks(value, phases, exercises)
+        out[key] = value
+    return out
+
+
+def _table(data: dict[str, Any], key: str, kind: type) -> list:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(item, kind) for item in value):
+        raise ValueError(f"{key}: expected a list of {'tables' if kind is dict else 'text'}, got {type(value).__name__}")
+    return value
+
+
+def _pick(table: list, at: Any, path: str) -> Any:
+    if isinstance(at, bool) or not isinstance(at, int) or not 0 <= at < len(table):
+        raise ValueError(f"{path}: expected a position in a table of {len(table)}, got {at!r}")
+    return table[at]
+
+
+def _exercises(table: Any, variants: list, cues: list) -> list[dict[str, Any]]:
+    if not isinstance(table, dict) or not isinstance(table.get("rows"), list):
+        raise ValueError("exercises: expected a table of fields and rows")
+    fields = table.get("fields")
+    if fields != list(EXERCISE_FIELDS):
+        raise ValueError(f"exercises.fields: expected {list(EXERCISE_FIELDS)}, got {fields!r}")
+    out = []
+    for at, row in enumerate(table["rows"]):
+        if not isinstance(row, list) or len(row) != len(EXERCISE_FIELDS):
+            raise ValueError(f"exercises.rows.{at}: expected a list of {len(EXERCISE_FIELDS)} values")
+        variant, sets, reps, load_kg, load_percent, tempo, rom, rest, positions, reps_range, rpe, rir = row
+        picked = _pick(variants, variant, f"exercises.rows.{at}.0")
+        if not isinstance(positions, list):
+            raise ValueError(f"exercises.rows.{at}.8: expected a list of positions in cues")
+        exercise = {"variant": picked.get("id"), "name": picked.get("name"), "sets": sets, "reps": reps,
+                    "load_kg": load_kg, "load_percent": load_percent, "tempo": tempo, "rom_percent": rom,
+                    "rest_seconds": rest,
+                    "cues": [_pick(cues, p, f"exercises.rows.{at}.8.{k}") for k, p in enumerate(positions)]}
+        if reps_range is not None:
+            exercise["reps_range"] = reps_range
+            if rpe is not None:
+                exercise["target_rpe"] = rpe
+            else:
+                exercise["target_rir"] = rir
+        out.append(exercise)
+    return out
+
+
+def _expanded_weeks(weeks: Any, phases: list, exercises: list) -> list[dict[str, Any]]:
+    if not isinstance(weeks, list):
+        raise ValueError(f"weeks: expected a list, got {type(weeks).__name__}")
+    out = []
+    index = 0
+    for w, week in enumerate(weeks):
+        if not isinstance(week, dict) or not isinstance(week.get("sessions"), list):
+            raise ValueError(f"weeks.{w}: expected a table with a list of sessions")
+        sessions = []
+        for number, session in enumerate(week["sessions"], start=1):
+            index += 1
+            if not isinstance(session, list) or not session:
+                raise ValueError(f"weeks.{w}.sessions.{number - 1}: expected [date, exercise, ...]")
+            sessions.append({
+                "number": number,
+                "index": index,
+                "date": session[0],
+                "exercises": [_pick(exercises, at, f"weeks.{w}.sessions.{number - 1}.{k}")
+                              for k, at in enumerate(session[1:], start=1)],
+            })
+        expanded = {}
+        for key, value in week.items():
+            if key == "phase":
+                value = dict(_pick(phases, value, f"weeks.{w}.phase"))
+            elif key == "sessions":
+                value = sessions
+            expanded[key] = value
+        out.append(expanded)
+    return out
