@@ -50,7 +50,14 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 
 
 def records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    """The output's lines, each block in canonical form (a compact block, as batch writes by default, expanded)."""
+    return [_canonical(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _canonical(record: dict) -> dict:
+    if "block" in record and record["block"]["format"] == "revhyper.block.compact/1":
+        record["block"] = revhyper.expand_compact(record["block"])
+    return record
 
 
 def single_generate(line: str) -> dict:
@@ -81,7 +88,9 @@ def test_jobs_1_and_jobs_2_write_the_same_bytes(tmp_path):
     assert len(one.read_bytes().splitlines()) == CHUNK_LINES * 3 + 3
 
 
-def test_each_block_equals_single_generate_of_every_example_profile(tmp_path):
+@pytest.mark.parametrize("form", ["compact", "json"])
+def test_each_block_equals_single_generate_of_every_example_profile(tmp_path, form):
+    """The compact form (the default) and the canonical one (--format json) carry the same block."""
     examples = sorted((EXAMPLES / "profiles").glob("*.toml")) + sorted((EXAMPLES / "profiles").glob("*.json"))
     assert len(examples) >= 6
     lines = []
@@ -89,10 +98,11 @@ def test_each_block_equals_single_generate_of_every_example_profile(tmp_path):
         data = tomllib.loads(path.read_text()) if path.suffix == ".toml" else json.loads(path.read_text())
         lines.append(json.dumps(data, default=str))  # TOML dates become the text a JSON profile holds
     out = tmp_path / "blocks.jsonl"
-    result = run(write_lines(tmp_path / "profiles.jsonl", lines * 30), "-o", out, "--jobs", "2")  # enough for the pool
+    result = run(write_lines(tmp_path / "profiles.jsonl", lines * 30), "-o", out, "--jobs", "2", "--format", form)  # enough for the pool
     assert result.returncode == 0, result.stderr
     rules = revhyper.default_ruleset()
-    expected = [revhyper.block_to_dict(revhyper.generate(revhyper.load_profile(p, rules), rules)) for p in examples]
+    blocks = [revhyper.generate(revhyper.load_profile(p, rules), rules) for p in examples]
+    expected = [revhyper.block_to_compact(b) if form == "compact" else revhyper.block_to_dict(b) for b in blocks]
     got = out.read_text(encoding="utf-8").splitlines()
     assert len(got) == len(lines) * 30
     for number, text in enumerate(got, start=1):
@@ -100,6 +110,8 @@ def test_each_block_equals_single_generate_of_every_example_profile(tmp_path):
         record = {"line": number, "status": block["status"], "block": block}
         # the same dict, and the same bytes as plain compact JSON of that dict
         assert text == json.dumps(record, separators=(",", ":"), ensure_ascii=False), examples[(number - 1) % len(examples)]
+        if form == "compact":
+            assert revhyper.expand_compact(block) == revhyper.block_to_dict(blocks[(number - 1) % len(examples)])
 
 
 def test_blocks_equal_single_generate_for_varied_profiles(tmp_path):
@@ -289,7 +301,7 @@ def test_standard_input_to_standard_output_and_an_empty_input(tmp_path):
     lines = varied(3)
     result = run("-", stdin="".join(line + "\n" for line in lines).encode())
     assert result.returncode == 0
-    got = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    got = [_canonical(json.loads(line)) for line in result.stdout.decode().splitlines()]
     assert [r["block"] for r in got] == [single_generate(line) for line in lines]
     empty = run("-", "-o", tmp_path / "out.jsonl", stdin=b"")
     assert empty.returncode == 0 and (tmp_path / "out.jsonl").read_bytes() == b""
@@ -321,14 +333,21 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
 
 
-def test_the_compact_block_encoder_writes_the_bytes_of_plain_json(tmp_path):
-    from revhyper.batch import block_json
-
-    rules = revhyper.default_ruleset()
-    for line in varied(40):
-        block = revhyper.generate(revhyper.parse_profile(line, name="x.json", kind="json"), rules)
-        plain = json.dumps(revhyper.block_to_dict(block), separators=(",", ":"), ensure_ascii=False)
-        assert block_json(block) == plain
+def test_a_compact_line_is_a_third_of_the_canonical_one_and_carries_the_same_block(tmp_path):
+    """Issue 13: a 12-week block of 3 sessions a week on one line in under 6 kB, nothing lost."""
+    rehab = EXAMPLES / "profiles" / "chronic-rehab.toml"
+    data = tomllib.loads(rehab.read_text())
+    assert data["training"]["days_per_week"] == 3 and "weeks" not in data["training"]  # the default: 12 weeks
+    profiles = write_lines(tmp_path / "in.jsonl", [json.dumps(data, default=str)])
+    assert run(profiles, "-o", tmp_path / "compact.jsonl").returncode == 0
+    assert run(profiles, "-o", tmp_path / "canonical.jsonl", "--format", "json").returncode == 0
+    compact, canonical = (tmp_path / "compact.jsonl").read_bytes(), (tmp_path / "canonical.jsonl").read_bytes()
+    block = json.loads(compact)["block"]
+    assert len(block["weeks"]) == 12 and all(len(week["sessions"]) == 3 for week in block["weeks"])
+    assert len(compact) < 6_000 < 20_000 < len(canonical)
+    assert revhyper.expand_compact(block) == json.loads(canonical)["block"]
+    assert len(block["cues"]) == len(set(block["cues"]))  # each cue stated once
+    assert compact.count(b"Lift with the glutes") == 1 and canonical.count(b"Lift with the glutes") == 36
 
 
 def test_a_repeated_key_or_a_lone_surrogate_on_a_line_is_that_lines_error_and_the_run_goes_on(tmp_path):
@@ -359,18 +378,20 @@ def test_text_that_cannot_be_written_loses_its_line_not_the_run(monkeypatch):
     internal error and the chunk's other lines are written."""
     from revhyper import batch
 
-    real = batch.process_line
+    real = batch.block_to_compact
 
-    def leaky(number, raw, ruleset, name):
-        text, outcome, problems = real(number, raw, ruleset, name)
-        return (text.replace("test-client", "test-\ud800client") if number == 2 else text), outcome, problems
+    def leaky(block):
+        data = real(block)
+        if data["person_id"] == "second":
+            data["person_id"] = "test-\ud800client"
+        return data
 
-    monkeypatch.setattr(batch, "process_line", leaky)
-    line = profile_line().encode()
-    done = batch.process_chunk(batch.Chunk(1, (line, line, line), len(line) * 3), revhyper.default_ruleset(), "in.jsonl")
-    lines = [json.loads(x) for x in done.output.decode("utf-8").splitlines()]
-    assert [x.get("status", "error") for x in lines] == ["generated", "error", "generated"]
-    assert "UnicodeEncodeError" in lines[1]["error"][0]["message"]
+    monkeypatch.setattr(batch, "block_to_compact", leaky)
+    lines = [profile_line(person={"id": name}).encode() for name in ("first", "second", "third")]
+    done = batch.process_chunk(batch.Chunk(1, tuple(lines), 0), revhyper.default_ruleset(), "in.jsonl")
+    got = [json.loads(x) for x in done.output.decode("utf-8").splitlines()]
+    assert [x.get("status", "error") for x in got] == ["generated", "error", "generated"]
+    assert "UnicodeEncodeError" in got[1]["error"][0]["message"] and "\\ud800" in got[1]["error"][0]["message"]
     assert dict(zip(batch.COUNTED, done.counts)) == {"generated": 2, "needs_clearance": 0, "refused": 0, "error": 0,
                                                       "internal": 1}
     assert done.problems[0].startswith("in.jsonl:2: error: internal error (UnicodeEncodeError")

@@ -2,20 +2,19 @@
 
 Each input line is one profile (the same JSON a profile file holds). Each output line is either::
 
-    {"line":7,"status":"generated","block":{...}}          the block, exactly block_to_dict(generate(profile))
+    {"line":7,"status":"generated","block":{...}}          the block in compact form (compact.py), or canonical
     {"line":8,"error":[{"path":"training.goal",...}]}      what is wrong with that line; the others go on
+
+The block is in compact form by default (``--format compact``: each cue, exercise and phase stated once and
+referred to, some 6 kB for a 12-week block where the canonical form takes 20 kB), or exactly
+``block_to_dict(generate(profile))`` with ``--format json``. Both are encoded by json_bytes.py: the bytes of
+``json.dumps(record, separators=(",", ":"), ensure_ascii=False)``, whichever encoder ran.
 
 The input is read in chunks of lines. With one job they are processed here; with more, a process pool
 whose workers are initialised once with the rule set works through them. Each worker leaves a chunk's
 output in a file of a temporary folder; the parent appends those files to the output in input order
 (the kernel copies them) and removes them. At most a few chunks are in flight at any time, so memory
 stays flat however long the input is.
-
-The JSON of a block is assembled from pieces: the head and tail of the block are encoded with the
-standard encoder, and each distinct exercise (the long part: its cues repeat in every session) is
-encoded once and reused across sessions and blocks. The bytes are identical to
-``json.dumps(record, separators=(",", ":"), ensure_ascii=False)`` of the plain dict; tests/test_batch.py
-holds the two to that.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import itertools
-import json
 import os
 import signal
 import sys
@@ -33,12 +31,14 @@ from typing import IO, Any, Protocol
 
 import attrs
 
-from .block import Block, Exercise, Week
-from .canonical import block_to_dict, caps_to_dict
-from .errors import OutputError, Problem, ProfileError
+from .block import Block
+from .canonical import block_to_dict
+from .compact import block_to_compact
 from .engine import generate
+from .errors import OutputError, Problem, ProfileError
+from .json_bytes import dumps
 from .profile_loader import MAX_BYTES, parse_profile
-from .ruleset import Caps, RuleSet
+from .ruleset import RuleSet
 
 CHUNK_LINES = 64
 """Lines per chunk sent to a worker: large enough to make the hand-over cheap, small enough to keep memory flat."""
@@ -52,7 +52,8 @@ MAX_PROBLEMS_SHOWN = 100
 COUNTED = ("generated", "needs_clearance", "refused", "error", "internal")
 """What a line can end as: a block of one of the three statuses, an input error, or a bug in revhyper."""
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+FORMATS = ("compact", "json")
+"""How a block is written on its line: compact (compact.py, the default) or canonical (docs/block.md)."""
 
 TooLong = int
 """In a chunk, an int stands for a line longer than MAX_BYTES that was skipped: its length in bytes."""
@@ -60,7 +61,8 @@ TooLong = int
 
 # -- one line -------------------------------------------------------------------------------------
 
-def process_line(number: int, raw: bytes | TooLong, ruleset: RuleSet, name: str) -> tuple[str, str, tuple[Problem, ...]]:
+def process_line(number: int, raw: bytes | TooLong, ruleset: RuleSet, name: str,
+                 form: str = "compact") -> tuple[bytes, str, tuple[Problem, ...]]:
     """(the output line without its newline, what the line ended as, the problems) for input line ``number``."""
     try:
         text, problems = _line_text(number, raw, name)
@@ -71,10 +73,11 @@ def process_line(number: int, raw: bytes | TooLong, ruleset: RuleSet, name: str)
                 problems = tuple(_on_line(p, number) for p in exc.problems)
             else:
                 block = generate(profile, ruleset)
-                return block_record(number, block), block.status, ()
+                return block_record(number, block, form), block.status, ()
         return error_record(number, problems), "error", problems
     except Exception as exc:  # noqa: BLE001 - a bug on one line must not lose the others
-        problem = Problem(name, "", f"internal error ({type(exc).__name__}: {exc}); this is a bug, please report it", number)
+        said = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate in it, written out
+        problem = Problem(name, "", f"internal error ({type(exc).__name__}: {said}); this is a bug, please report it", number)
         return error_record(number, (problem,)), "internal", (problem,)
 
 
@@ -98,91 +101,20 @@ def _on_line(problem: Problem, number: int) -> Problem:
     return attrs.evolve(problem, line=number, column=column)
 
 
-def error_record(number: int, problems: tuple[Problem, ...]) -> str:
-    return _encode({"line": number, "error": [
+def error_record(number: int, problems: tuple[Problem, ...]) -> bytes:
+    return dumps({"line": number, "error": [
         {"path": p.path, "message": p.message, "column": p.column, "suggestion": p.suggestion} for p in problems]})
 
 
-def block_record(number: int, block: Block) -> str:
-    """``{"line":N,"status":S,"block":B}`` as compact JSON; B is exactly ``block_to_dict(block)``."""
-    return f'{{"line":{int(number)},"status":{_encode(block.status)},"block":{block_json(block)}}}'
+_STATUS = {status: dumps(status) for status in ("generated", "needs_clearance", "refused")}
 
 
-# -- the JSON of a block, from pieces --------------------------------------------------------------
-
-def block_json(block: Block) -> str:
-    """``json.dumps(block_to_dict(block), separators=(",", ":"), ensure_ascii=False)``, faster."""
-    if not block.weeks:
-        return _encode(block_to_dict(block))
-    data = block_to_dict(attrs.evolve(block, weeks=()))
-    keys = list(data)
-    at = keys.index("weeks")
-    head = _encode({k: data[k] for k in keys[:at]})
-    tail = _encode({k: data[k] for k in keys[at + 1:]})
-    start = block.screening.merged_caps
-    weeks = '"weeks":[' + ",".join(_week_json(week, start) for week in block.weeks) + "]"
-    return (head[:-1] + "," if len(head) > 2 else "{") + weeks + ("," + tail[1:] if len(tail) > 2 else "}")
-
-
-_EXERCISES: dict[Exercise, str] = {}
-_DATES: dict[Any, str] = {}
-_PHASES: dict[tuple[str, str], str] = {}
-_RULES: dict[tuple[str, ...], str] = {}
-_CACHE_MAX = 4_096
-"""Pieces of JSON shared between blocks; each cache is emptied when it reaches this many entries."""
-
-
-def _week_json(week: Week, start_caps: Caps) -> str:
-    pieces: dict[int, str] = {}  # the sessions of a week share one exercise object
-    sessions = []
-    for session in week.sessions:
-        if len(session.exercises) == 1:
-            exercise = session.exercises[0]
-            exercises = pieces.get(id(exercise))
-            if exercises is None:
-                exercises = pieces[id(exercise)] = _exercise_json(exercise)
-        else:
-            exercises = ",".join(_exercise_json(exercise) for exercise in session.exercises)
-        date = _date_json(session.date)
-        sessions.append(f'{{"number":{session.number},"index":{session.index},"date":{date},"exercises":[{exercises}]}}')
-    phase = _PHASES.get((week.phase, week.phase_name))
-    if phase is None:
-        phase = _cached(_PHASES, (week.phase, week.phase_name), _encode({"id": week.phase, "name": week.phase_name}))
-    deload = "true" if week.deload else "false"
-    rules = _RULES.get(week.rules)
-    if rules is None:
-        rules = _cached(_RULES, week.rules, _encode(list(week.rules)))
-    caps = "null" if week.caps is start_caps or week.caps == start_caps else _encode(caps_to_dict(week.caps))
-    return (f'{{"number":{week.number},"phase":{phase},"deload":{deload},"rules":{rules},"caps":{caps},'
-            f'"sessions":[{",".join(sessions)}]}}')
-
-
-def _date_json(date) -> str:
-    if date is None:
-        return "null"
-    text = _DATES.get(date)
-    return text if text is not None else _cached(_DATES, date, f'"{date.isoformat()}"')
-
-
-def _exercise_json(exercise: Exercise) -> str:
-    """Blocks for similar clients share most exercises; each distinct one is encoded once.
-
-    Keyed by equality, which is safe because periodization writes every number through ``number()``:
-    a whole number is always an int, so two equal exercises never differ as 20 and 20.0 would in JSON.
-    """
-    piece = _EXERCISES.get(exercise)
-    if piece is None:
-        from .canonical import _exercise
-
-        piece = _cached(_EXERCISES, exercise, _encode(_exercise(exercise, {})))
-    return piece
-
-
-def _cached(cache: dict, key: Any, value: str) -> str:
-    if len(cache) >= _CACHE_MAX:
-        cache.clear()
-    cache[key] = value
-    return value
+def block_record(number: int, block: Block, form: str = "compact") -> bytes:
+    """``{"line":N,"status":S,"block":B}`` as compact JSON; B is ``block_to_compact(block)`` or, for the form
+    ``json``, exactly ``block_to_dict(block)``."""
+    data = block_to_compact(block) if form == "compact" else block_to_dict(block)
+    status = _STATUS.get(block.status) or dumps(block.status)
+    return b'{"line":%d,"status":%s,"block":%s}' % (number, status, dumps(data))
 
 
 # -- chunks of lines ------------------------------------------------------------------------------
@@ -247,37 +179,21 @@ def read_chunks(stream: IO[bytes], name: str, chunk_lines: int = CHUNK_LINES, fi
         yield Chunk(first, tuple(lines), size)
 
 
-def process_chunk(chunk: Chunk, ruleset: RuleSet, name: str) -> Done:
-    out: list[str] = []
-    outcomes: list[str] = []
+def process_chunk(chunk: Chunk, ruleset: RuleSet, name: str, form: str = "compact") -> Done:
+    out: list[bytes] = []
     counts = dict.fromkeys(COUNTED, 0)
     shown: list[str] = []
     problem_count = 0
     for offset, raw in enumerate(chunk.lines):
-        text, outcome, problems = process_line(chunk.first + offset, raw, ruleset, name)
+        text, outcome, problems = process_line(chunk.first + offset, raw, ruleset, name, form)
         out.append(text)
-        outcomes.append(outcome)
         counts[outcome] += 1
         if problems:
             problem_count += len(problems)
             if len(shown) < MAX_PROBLEMS_SHOWN:
                 shown.extend(str(p) for p in problems)
-    out.append("")
-    try:
-        output = "\n".join(out).encode("utf-8")
-    except UnicodeEncodeError:  # text that is not Unicode got past the readers: that line is lost, not the run
-        for offset, text in enumerate(out[:-1]):
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                problem = Problem(name, "", f"internal error (UnicodeEncodeError: {exc.reason}); this is a bug, please "
-                                  "report it", chunk.first + offset)
-                out[offset] = error_record(chunk.first + offset, (problem,))
-                counts[outcomes[offset]] -= 1
-                counts["internal"] += 1
-                problem_count += 1
-                shown.append(str(problem))
-        output = "\n".join(out).encode("utf-8")
+    out.append(b"")  # text that is not Unicode, had it got past the readers, is that line's internal error
+    output = b"\n".join(out)
     return Done(chunk.first, output, tuple(counts.values()), tuple(shown[:MAX_PROBLEMS_SHOWN]), problem_count, chunk.size)
 
 
@@ -286,7 +202,7 @@ def process_chunk(chunk: Chunk, ruleset: RuleSet, name: str) -> Done:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, parent: int) -> None:
+def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, parent: int, form: str = "compact") -> None:
     """Run once in each worker: tie its life to the parent's, then load the rule set (inherited when forked)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and a hang-up are the parent's to handle: it stops the pool
     if hasattr(signal, "SIGHUP"):
@@ -300,7 +216,7 @@ def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, pare
         from .cli import load_ruleset_arg
 
         ruleset = load_ruleset_arg(rules_arg)
-    _WORKER.update(ruleset=ruleset, rules_arg=rules_arg, sha256=sha256, name=name, spill=spill)
+    _WORKER.update(ruleset=ruleset, rules_arg=rules_arg, sha256=sha256, name=name, spill=spill, form=form)
 
 
 _HELD = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
@@ -420,7 +336,7 @@ def _work(chunk: Chunk) -> Done:
     if ruleset.sha256 != _WORKER["sha256"]:
         raise RuntimeError(f"the rule set changed while the batch ran (sha256 {ruleset.sha256[:12]}, "
                            f"expected {_WORKER['sha256'][:12]})")
-    done = process_chunk(chunk, ruleset, _WORKER["name"])
+    done = process_chunk(chunk, ruleset, _WORKER["name"], _WORKER["form"])
     path = os.path.join(_WORKER["spill"], f"{chunk.first}.jsonl")
     try:
         with open(path, "wb") as out:
@@ -462,8 +378,10 @@ def process_stream(
     spill_dir: str | None = None,
     on_done: Callable[[Done], None] = lambda done: None,
     first_line: int = 1,
+    form: str = "compact",
 ) -> None:
     """Process every line of ``stream`` and write the output to ``output`` in input order; ``on_done`` sees each chunk.
+    ``form`` is how each block is written (:data:`FORMATS`).
 
     ``rules_arg`` is how the rule set was named (a path, "default", "plugin:NAME" or None) so that
     workers that were not forked can load the same rule set; its sha256 is checked in every worker.
@@ -477,7 +395,7 @@ def process_stream(
     second = next(chunks, None)
     if jobs <= 1 or second is None:  # one job, or too little work to be worth starting processes
         for chunk in itertools.chain((first,), (second,) if second else (), chunks):  # lazily: memory stays flat
-            done = process_chunk(chunk, ruleset, name)
+            done = process_chunk(chunk, ruleset, name, form)
             output.write(done.output)
             on_done(done)
         return
@@ -502,7 +420,7 @@ def process_stream(
 
     _WORKER.update(ruleset=ruleset, rules_arg=rules_arg)  # a forked worker inherits it as loaded
     pool = ProcessPoolExecutor(jobs, initializer=_init_worker,
-                               initargs=(rules_arg, ruleset.sha256, name, spill, os.getpid()))
+                               initargs=(rules_arg, ruleset.sha256, name, spill, os.getpid(), form))
     workers: dict[int, Any] = {}  # every worker process started, kept to tell why the pool broke
     try:
         pending: deque = deque()

@@ -205,7 +205,8 @@ def _ruleset(rules_arg: str | None, sha256: str):
     return ruleset
 
 
-def run_partition(p: Partition, out_dir: str, rules_arg: str | None, sha256: str, known: dict | None) -> dict:
+def run_partition(p: Partition, out_dir: str, rules_arg: str | None, sha256: str, known: dict | None,
+                  form: str = "compact") -> dict:
     """Write partition ``p``'s part file (unless ``known``, the manifest's record, still matches it); its record."""
     import fsspec
 
@@ -231,11 +232,11 @@ def run_partition(p: Partition, out_dir: str, rules_arg: str | None, sha256: str
     try:
         with fsspec.open(p.url, "rb") as file:
             process_stream(RangeReader(file, p.start, p.end), sink, ruleset=ruleset, rules_arg=rules_arg,  # type: ignore[arg-type]
-                           name=p.name, jobs=1, on_done=on_done, first_line=p.first_line)
+                           name=p.name, jobs=1, on_done=on_done, first_line=p.first_line, form=form)
         sha, size = sink.commit()
     finally:
         sink.discard()
-    return dict(p.identity(), part=p.part, ruleset_sha256=sha256, version=_version(), output_size=size,
+    return dict(p.identity(), part=p.part, ruleset_sha256=sha256, version=_version(), form=form, output_size=size,
                 output_sha256=sha, counts=counts, problems=shown, problem_count=found[0], read=found[1], skipped=False)
 
 
@@ -365,9 +366,11 @@ def write_manifest(out_dir: str, parts: list[dict], complete: bool) -> None:
             f.write(data)
 
 
-def reusable(p: Partition, entry: dict | None, sha256: str) -> dict | None:
-    """The manifest's record of the same partition (same input version, range, lines, rule set and revhyper)."""
-    if entry is None or entry.get("ruleset_sha256") != sha256 or entry.get("version") != _version():
+def reusable(p: Partition, entry: dict | None, sha256: str, form: str = "compact") -> dict | None:
+    """The manifest's record of the same partition (same input version, range, lines, rule set, revhyper and
+    --format)."""
+    if (entry is None or entry.get("ruleset_sha256") != sha256 or entry.get("version") != _version()
+            or entry.get("form", "json") != form):  # a manifest from before --format compact holds canonical blocks
         return None
     identity = p.identity()
     return entry if all(entry.get(k) == v for k, v in identity.items()) else None
@@ -389,7 +392,7 @@ def start_client(scheduler: str | None, workers: int):
 
 
 def run_batch(client, partitions: list[Partition], out_dir: str, rules_arg: str | None, sha256: str,
-              on_part: Callable[[dict], None]) -> list[dict]:
+              on_part: Callable[[dict], None], form: str = "compact") -> list[dict]:
     """Count lines, then run every partition on the cluster; ``on_part`` sees each part's record in input order."""
     counts = client.gather(client.map(count_line_starts, [p.url for p in partitions], [p.start for p in partitions],
                                        [p.end for p in partitions], [p.size for p in partitions],
@@ -397,7 +400,8 @@ def run_batch(client, partitions: list[Partition], out_dir: str, rules_arg: str 
     partitions = number_lines(partitions, counts)
     previous = read_manifest(out_dir)
     run = uuid.uuid4().hex  # task keys of this run, apart from another's on a shared scheduler
-    futures = [client.submit(run_partition, p, out_dir, rules_arg, sha256, reusable(p, previous.get(p.part), sha256),
+    futures = [client.submit(run_partition, p, out_dir, rules_arg, sha256,
+                             reusable(p, previous.get(p.part), sha256, form), form,
                              pure=False, retries=RETRIES, key=f"revhyper-{p.part}-{run}")
                for p in partitions]
     done: list[dict] = []

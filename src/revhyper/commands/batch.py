@@ -1,4 +1,4 @@
-"""revhyper batch PROFILES.jsonl [-o BLOCKS.jsonl] [--jobs N] [--format json] [--rules FILE]"""
+"""revhyper batch PROFILES.jsonl [-o BLOCKS.jsonl] [--jobs N] [--format compact|json] [--rules FILE]"""
 
 from __future__ import annotations
 
@@ -39,8 +39,9 @@ def register(commands) -> None:
                        help="write here, atomically when every line is done (default: standard output)")
     batch.add_argument("--jobs", "-j", type=_jobs, metavar="N",
                        help="worker processes (default: one per core; at most 4 per core)")
-    batch.add_argument("--format", "-f", choices=("json",), default="json",
-                       help="json: the canonical block (docs/block.md) on each line; the only batch format")
+    batch.add_argument("--format", "-f", choices=("compact", "json"), default="compact",
+                       help="compact (default): each block in compact form, its cues, exercises and phases stated once "
+                            "(docs/block.md#the-compact-form); json: the canonical block on each line")
     batch.add_argument("--rules", metavar="FILE", help='rule set (a file, "default" or "plugin:NAME"; default: embedded)')
     batch.add_argument("--engine", choices=("local", "dask"), default="local",
                        help="local: worker processes on this machine; dask: a Dask cluster (pip install "
@@ -136,7 +137,7 @@ def run(args) -> int:
     try:
         with source, stop_on_signals():  # SIGTERM and SIGHUP stop the run as Ctrl-C does: workers stopped, no file left
             process_stream(source, sink, ruleset=ruleset, rules_arg=args.rules, name=name, jobs=jobs, on_done=on_done,
-                           spill_dir=working)
+                           spill_dir=working, form=args.format)
         sink.finish()
     except WorkerLost as exc:
         raise OutputError(f"{exc}{incomplete}") from None

@@ -60,7 +60,7 @@ def run_dask(args) -> int:
         with stop_on_signals():
             client, cluster = dask_batch.start_client(args.scheduler, args.jobs or available_cores())
             workers = len(client.scheduler_info().get("workers", {}))
-            dask_batch.run_batch(client, partitions, out_dir, args.rules, ruleset.sha256, on_part)
+            dask_batch.run_batch(client, partitions, out_dir, args.rules, ruleset.sha256, on_part, args.format)
     except dask_batch.WorkerSetupError as exc:
         raise InputError([Problem(args.rules or "default", "", str(exc))]) from None
     except OSError as exc:
