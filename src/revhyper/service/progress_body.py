@@ -89,7 +89,8 @@ def read_request(body: bytes) -> ProgressBody:
         raise InputError([problem((), "a progress request is a JSON object: profile, block, log (and exercise_map)")])
     problems = [problem((key,), f"unknown key '{key}'; expected one of {', '.join(PARTS)}", did_you_mean(key, PARTS),
                         key=True) for key in data if key not in PARTS]
-    problems += [problem((), f"'{key}' is missing: {_WHAT[key]}") for key in REQUIRED if key not in data]
+    problems += [attrs.evolve(problem((), f"'{key}' is missing: {_WHAT[key]}"), path=key)
+                 for key in REQUIRED if key not in data]
     for key in ("profile", "block", "exercise_map"):
         if key in data and not isinstance(data[key], dict):
             problems.append(problem((key,), f"expected a JSON object: {_WHAT[key]}, not {_kind(data[key])}"))
