@@ -277,3 +277,10 @@ def test_openapi_progress_request_schema_accepts_a_request_and_its_answer_is_a_b
     response = client.post("/v1/progress", content=body, headers=JSON)
     assert response.status_code == 200, response.text
     validator("Block").validate(json.loads(response.content))
+
+
+def test_progress_past_the_time_limit_is_504(block_file):
+    with TestClient(create_app(build_config(time_limit=1e-9))) as c:
+        response = c.post("/v1/progress", content=request_body(block_file, log_part(LOGS / "four-weeks.csv")),
+                          headers=JSON)
+    assert response.status_code == 504 and response.json()["error"] == "time_limit"

@@ -174,7 +174,7 @@ def _spans(text: str) -> dict[str, tuple[int, int]]:
 
 
 def _skip(text: str, index: int) -> int:
-    while text[index] in " \t\r\n\ufeff":
+    while text[index] in " \t\r\n":
         index += 1
     return index
 

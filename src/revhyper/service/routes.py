@@ -215,8 +215,8 @@ class Endpoints:
         if media != "json":
             raise HttpProblem(415, "unsupported_media_type",
                               f"a progress request is sent as application/json, not {media[:100]!r}")
-        body = await read_body(request, self.config.max_progress_body, "a progress request (a profile, a block and "
-                                                                       "a log) is rarely above 500,000")
+        body = await read_body(request, self.config.max_progress_body,
+                               "a year's block and log come to about 500,000")
         data, status = await self.run(make_progress, body, ruleset, format_name)
         media = self.formats.media_types.get(format_name) or exporters_media_type(format_name)
         return Response(data, 200, headers={"Content-Type": media, "X-Revhyper-Status": status})
