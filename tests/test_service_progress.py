@@ -173,10 +173,12 @@ def test_a_block_for_another_person_is_422_at_block_person_id(client, block_file
         "the block is for 'someone-else', the profile for 'tom-32'"
 
 
-def test_a_bad_profile_is_422_with_its_key_path_and_place_in_the_body(client, block_file):
+@pytest.mark.parametrize("indent", [1, None])  # on its own lines, or all on the body's first line
+def test_a_bad_profile_is_422_with_its_key_path_and_place_in_the_body(client, block_file, indent):
     profile = profile_object()
     profile["pain"]["curent"] = 1
-    body = request_body(block_file, log_part(LOGS / "four-weeks.csv"), profile=profile)
+    body = json.dumps({"log": log_part(LOGS / "four-weeks.csv"), "block": json.loads(block_file.read_bytes()),
+                       "profile": profile}, indent=indent).encode()
     response = client.post("/v1/progress", content=body, headers=JSON)
     assert response.status_code == 422 and response.json()["error"] == "bad_profile"
     problem = response.json()["problems"][0]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -79,10 +80,12 @@ def read_request(body: bytes) -> ProgressBody:
 
     text = decode(body, BODY_NAME, InputError)
     data = read_json(text, BODY_NAME, InputError)
-    where = Locations(text, "json")
+    @functools.cache
+    def places() -> Locations:  # the body is scanned only when there is a problem to place
+        return Locations(text, "json")
 
     def problem(path: tuple[str, ...], message: str, suggestion: str | None = None, key: bool = False) -> Problem:
-        line, column = (where.key(path) if key else where.value(path)) or (None, None)
+        line, column = (places().key(path) if key else places().value(path)) or (None, None)
         return Problem(BODY_NAME, format_path(path), message, line, column, suggestion=suggestion)
 
     if not isinstance(data, dict):
@@ -130,7 +133,7 @@ def read_request(body: bytes) -> ProgressBody:
     if problems:
         raise InputError(problems)
     spans = _spans(text)
-    parts = {key: _part(text, key, spans[key], where) for key in ("profile", "block", "exercise_map") if key in spans}
+    parts = {key: _part(text, key, *spans[key]) for key in ("profile", "block", "exercise_map") if key in spans}
     return ProgressBody(parts["profile"], parts["block"], log_data, log_name, log_format, parts.get("exercise_map"),
                         text)
 
@@ -179,7 +182,6 @@ def _skip(text: str, index: int) -> int:
     return index
 
 
-def _part(text: str, key: str, span: tuple[int, int], where: Locations) -> Part:
-    start, end = span
-    line, column = where.position(start) or (1, 1)
-    return Part(key, text[start:end], line, column)
+def _part(text: str, key: str, start: int, end: int) -> Part:
+    line = text.count("\n", 0, start) + 1
+    return Part(key, text[start:end], line, start - text.rfind("\n", 0, start))
