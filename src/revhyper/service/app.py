@@ -62,6 +62,7 @@ def create_app(config: ServiceConfig | None = None) -> Starlette:
         route("/", page.submit, "POST"),
         route("/v1/blocks", endpoints.blocks, "POST"),
         route("/v1/explain", endpoints.explain, "POST"),
+        route("/v1/progress", endpoints.progress, "POST"),
         route("/v1/formats", endpoints.formats_list, "GET"),
         route("/v1/rulesets", endpoints.rulesets_list, "GET"),
         route("/healthz", endpoints.healthz, "GET"),

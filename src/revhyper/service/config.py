@@ -16,6 +16,9 @@ from ..ruleset import RuleSet
 
 MAX_BODY_BYTES = 1_000_000
 """The largest request body read (413 past it): the profile loader's own limit."""
+MAX_PROGRESS_BODY_BYTES = 4_000_000
+"""The largest ``POST /v1/progress`` body: a profile, a block and a training log (a 52-week block with a year logged,
+and the log, come to about 0.5 MB)."""
 DEFAULT_TIME_LIMIT = 10.0
 """Seconds a request may take, from its first byte read to its answer (504 past it)."""
 MAX_TIME_LIMIT = 3600.0
@@ -31,6 +34,7 @@ class ServiceConfig:
     """When not empty, every request but ``/healthz`` must carry one of these keys."""
     time_limit: float = DEFAULT_TIME_LIMIT
     max_body: int = MAX_BODY_BYTES
+    max_progress_body: int = MAX_PROGRESS_BODY_BYTES
     skipped: tuple[str, ...] = ()
     """Installed plugins' rule sets that failed to load (logged at start-up, not served)."""
 

@@ -50,9 +50,10 @@ def _errors(*statuses: int) -> dict[str, Any]:
         400: "a query parameter is wrong (unknown format or rule-set id): `problems` says which, with did-you-mean",
         401: "an API key is needed and missing or not valid",
         406: "no installed format matches the Accept header, or the format cannot express this block's status",
-        413: "the body is larger than 1,000,000 bytes",
-        415: "the Content-Type is neither application/json nor application/toml",
-        422: "the profile is invalid: `problems` lists every problem, as the command line prints them",
+        413: "the body is larger than 1,000,000 bytes (4,000,000 for /v1/progress)",
+        415: "the Content-Type is neither application/json nor application/toml (/v1/progress: not application/json)",
+        422: "the profile is invalid: `problems` lists every problem, as the command line prints them (/v1/progress: "
+             "or the request's shape, the block, the log or the exercise map: `error` says which)",
         500: "an internal error: a generic message and the request id; the traceback is in the server's log",
         504: "the request took longer than the server's time limit",
     }
@@ -106,6 +107,23 @@ def openapi_document(config: ServiceConfig, listing: dict[str, Any]) -> dict[str
                 "responses": {"200": {"description": "the trace", "headers": status_header, "content": {
                     "application/json": {"schema": {"type": "object"}}, "text/plain": {"schema": {"type": "string"}}}},
                               **_errors(400, 401, 413, 415, 422, 500, 504)}}},
+            "/v1/progress": {"post": {
+                "operationId": "progressBlock",
+                "summary": "adapt a block to the training log (revhyper progress)",
+                "description": "The weeks done keep what was logged, the rest is planned again by the rule set's "
+                               "adaptation rules. 200 for every status (X-Revhyper-Status says which); the JSON block "
+                               "is what `revhyper progress` writes, byte for byte, when the log's `name` is the name "
+                               "of the file the command read. 422 `bad_body`, `bad_profile`, `bad_block` (also a "
+                               "block written with another rule set or for another person) or `bad_log`.",
+                "parameters": [{"name": "format", "in": "query", "required": False,
+                                "description": "an installed format (GET /v1/formats); default: from Accept, else json",
+                                "schema": {"type": "string", "examples": formats}}, ruleset_parameter],
+                "requestBody": {"required": True,
+                                "description": "the profile, the block and the log (at most 4,000,000 bytes)",
+                                "content": {"application/json": {"schema": _ref("ProgressRequest")}}},
+                "responses": {"200": {"description": "the adapted block", "headers": status_header,
+                                      "content": block_content},
+                              **_errors(400, 401, 406, 413, 415, 422, 500, 504)}}},
             "/v1/formats": {"get": {"operationId": "listFormats", "summary": "every installed format (revhyper formats)",
                                     "responses": {"200": {"description": "formats, conflicts, failed plugins", **json_ok},
                                                   **_errors(401, 500)}}},
@@ -145,6 +163,27 @@ def _service_schemas() -> dict[str, Any]:
                                  "problems": {"type": "array", "items": _ref("Problem")},
                                  "status": {"type": "string", "description": "406 format_cannot_express: the block's status"},
                                  "media_types": {"type": "array", "items": {"type": "string"}}}},
+        "ProgressRequest": {
+            "type": "object", "additionalProperties": False, "required": ["profile", "block", "log"],
+            "properties": {
+                "profile": _ref("Profile"),
+                "block": _ref("Block"),
+                "log": {"type": "object", "additionalProperties": False,
+                        "description": "the training log: its content as text, or base64 for a binary file (FIT)",
+                        "oneOf": [{"required": ["text"]}, {"required": ["base64"]}],
+                        "properties": {
+                            "format": {"type": "string", "description": "the log's format (revhyper log-formats); "
+                                                                        "default: told from its content and name"},
+                            "name": {"type": "string", "maxLength": 200, "default": "<log>",
+                                     "description": "the log's file name: in problems and the block's progress.log; "
+                                                    "never opened"},
+                            "text": {"type": "string"},
+                            "base64": {"type": "string", "contentEncoding": "base64"}}},
+                "exercise_map": {"type": "object", "additionalProperties": False,
+                                 "description": "the app's exercise names -> the rule set's variants (docs/logs.md)",
+                                 "properties": {"weight_unit": {"enum": ["kg", "lb"]},
+                                                "exercise_names": {"type": "object",
+                                                                   "additionalProperties": {"type": "string"}}}}}},
         "Rulesets": {"type": "object", "required": ["default", "rulesets"], "properties": {
             "default": {"type": "string"},
             "rulesets": {"type": "array", "items": {"type": "object", "required": ["id", "version", "sha256"],

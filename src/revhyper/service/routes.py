@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import attrs
@@ -15,7 +16,7 @@ from ..errors import InputError, OutputError, Problem
 from ..ruleset import RuleSet
 from ..suggest import did_you_mean
 from .config import ServiceConfig
-from .web import HttpProblem, accepted, body_kind, json_response, media_type_of, read_body
+from .web import HttpProblem, accepted, body_kind, json_kind, json_response, media_type_of, read_body
 
 BODY_NAME = "<body>"
 """The ``file`` of a problem found in a request body."""
@@ -105,6 +106,11 @@ def make_block(body: bytes, kind: str, ruleset: RuleSet, format_name: str) -> tu
     from ..engine import generate
 
     block = generate(_profile(body, kind, ruleset), ruleset)
+    return rendered(block, format_name), block.status
+
+
+def rendered(block, format_name: str) -> bytes:
+    """The block in ``format_name``, as the command line writes it; 406 when the format cannot express its status."""
     if exporters._fast(format_name) not in exporters.FAST:
         from ..plugins import exporter
 
@@ -113,7 +119,51 @@ def make_block(body: bytes, kind: str, ruleset: RuleSet, format_name: str) -> tu
             raise HttpProblem(406, "format_cannot_express",
                               f"the {chosen.name} format has nothing to write for a {block.status.replace('_', ' ')} "
                               "block; ask for json or text to see the screening result", status=block.status)
-    return exporters.render(block, format_name), block.status
+    return exporters.render(block, format_name)
+
+
+def make_progress(body: bytes, ruleset: RuleSet, format_name: str) -> tuple[bytes, str]:
+    """A progress request's body -> (the adapted block in ``format_name``, its status): what ``revhyper progress``
+    writes, byte for byte. Each input is read in the command's order (profile, block, exercise map, log), and the
+    first that is wrong is the answer, as the command stops at it. CPU work, run in a worker thread."""
+    from ..adapt import progress
+    from ..block_loader import parse_block
+    from ..errors import BlockError
+    from ..logs.load import parse_log
+    from ..logs.names import exercise_map_from_data
+    from ..profile_loader import parse_profile
+    from .progress_body import placed, read_request
+
+    try:
+        request = read_request(body)
+    except InputError as exc:
+        raise HttpProblem(422, "bad_body", f"the request has {len(exc.problems)} problem(s)", exc.problems) from None
+    try:
+        profile = placed(lambda: parse_profile(request.profile.text.encode("utf-8"), name=BODY_NAME, ruleset=ruleset,
+                                               kind="json"), request.profile)
+    except InputError as exc:
+        raise HttpProblem(422, "bad_profile", f"the profile has {len(exc.problems)} problem(s)", exc.problems) from None
+    try:
+        block = placed(lambda: parse_block(request.block.text, name=BODY_NAME), request.block)
+    except InputError as exc:
+        raise HttpProblem(422, "bad_block", f"the block has {len(exc.problems)} problem(s)", exc.problems) from None
+    try:
+        names = request.exercise_map
+        exercise_map = None if names is None else placed(lambda: exercise_map_from_data(
+            json.loads(names.text), ruleset.variants, name=BODY_NAME, text=names.text, kind="json"), names)
+        log = parse_log(request.log_data, name=request.log_name, ruleset=ruleset, format=request.log_format,
+                        exercise_map=exercise_map)
+    except InputError as exc:  # an unknown format is the command's --log-format: here the body's log.format
+        problems = [request.at(("log", "format"), p.message, p.suggestion) if p.file == "--log-format" else p
+                    for p in exc.problems]
+        raise HttpProblem(422, "bad_log", f"the log has {len(problems)} problem(s)", problems) from None
+    try:
+        adapted = progress(profile, block, log, ruleset)
+    except BlockError as exc:  # the block does not go with this profile or rule set: its key in the body
+        problems = [request.at(("block", *p.path.split(".")), p.message) if p.file == "<block>" else p
+                    for p in exc.problems]
+        raise HttpProblem(422, "bad_block", f"the block has {len(problems)} problem(s)", problems) from None
+    return rendered(adapted, format_name), adapted.status
 
 
 def make_explanation(body: bytes, kind: str, ruleset: RuleSet, format_name: str) -> tuple[bytes, str]:
@@ -157,6 +207,19 @@ class Endpoints:
         body = await read_body(request, self.config.max_body)
         data, status = await self.run(make_explanation, body, kind, ruleset, format_name)
         return Response(data, 200, media_type=EXPLAIN_FORMATS[format_name], headers={"X-Revhyper-Status": status})
+
+    async def progress(self, request: Request) -> Response:
+        format_name = self.formats.choose(request)
+        ruleset = pick_ruleset(self.config, request)
+        media = json_kind(request)
+        if media != "json":
+            raise HttpProblem(415, "unsupported_media_type",
+                              f"a progress request is sent as application/json, not {media[:100]!r}")
+        body = await read_body(request, self.config.max_progress_body,
+                               "a year's block and log come to about 500,000")
+        data, status = await self.run(make_progress, body, ruleset, format_name)
+        media = self.formats.media_types.get(format_name) or exporters_media_type(format_name)
+        return Response(data, 200, headers={"Content-Type": media, "X-Revhyper-Status": status})
 
     async def formats_list(self, request: Request) -> Response:
         return Response(self.format_listing, media_type="application/json")

@@ -44,7 +44,7 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(dump_json(data), status, headers=headers, media_type="application/json")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, usual: str = "a profile is a few hundred") -> bytes:
     """The request body, refused with 413 as soon as it is known to pass ``limit`` bytes: from Content-Length
     before reading, or while reading the stream (chunked bodies), never after reading it all."""
     declared = request.headers.get("content-length")
@@ -52,31 +52,38 @@ async def read_body(request: Request, limit: int) -> bytes:
         if not declared.isdigit():
             raise HttpProblem(400, "bad_request", "Content-Length is not a whole number")
         if int(declared) > limit:
-            raise _too_large(limit)
+            raise _too_large(limit, usual)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise _too_large(limit, usual)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _too_large(limit: int) -> HttpProblem:
-    return HttpProblem(413, "too_large", f"the request body is larger than {limit:,} bytes; a profile is a few hundred")
+def _too_large(limit: int, usual: str) -> HttpProblem:
+    return HttpProblem(413, "too_large", f"the request body is larger than {limit:,} bytes; {usual}")
+
+
+def json_kind(request: Request) -> str:
+    """``"json"`` when the Content-Type is JSON, else the media type (``"none"`` without one)."""
+    media = media_type_of(request.headers.get("content-type", ""))
+    if media in JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+        return "json"
+    return media or "none"
 
 
 def body_kind(request: Request) -> str:
     """``"json"`` or ``"toml"`` from the Content-Type; 415 for anything else."""
-    media = media_type_of(request.headers.get("content-type", ""))
-    if media in JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+    media = json_kind(request)
+    if media == "json":
         return "json"
     if media in TOML_TYPES:
         return "toml"
-    shown = media or "none"
     raise HttpProblem(415, "unsupported_media_type",
-                      f"a profile is sent as application/json or application/toml, not {shown[:100]!r}")
+                      f"a profile is sent as application/json or application/toml, not {media[:100]!r}")
 
 
 def media_type_of(header: str) -> str:
