@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""Platform-scale figures for `revhyper batch`: run `.venv/bin/python benchmarks/bench_batch.py [--count N] [--jobs N]`.
+"""Platform-scale figures for `revhyper batch`: run `.venv/bin/python benchmarks/bench_batch.py [--count N]`.
 
-Writes COUNT varied, realistic profiles as JSON lines (seeded: the same file every run), runs
-`revhyper batch PROFILES -o BLOCKS --jobs N` as a separate process (or, with --shards N, N processes
-`--jobs 1` on N parts of the input at once) and prints, with the machine:
-- blocks a second, over the whole process (start-up included) - target > 5,000 on 2 cores;
+Writes COUNT varied, realistic profiles as JSON lines (seeded: the same file every run) and runs, each as a
+separate process on the same input, interleaved over ROUNDS rounds (the best round counts: the host's load
+changes by the minute):
+- `revhyper batch PROFILES -o BLOCKS --jobs 1` and `--jobs 2` (the compact blocks, the default);
+- `--jobs 2 --format json` (a canonical block on each line, as before the compact form);
+- the floor: a Python process with no revhyper that reads the same input line by line, decodes each line with
+  the standard json module and writes, with it, an output of the same size as revhyper's (--jobs 1);
+- with --baseline GITREF (default: the commit before issue 13's single-machine work), the same `--jobs 1` and
+  `--jobs 2` runs of that commit's code (exported with `git archive`, run with PYTHONPATH on its src/).
+Hosts differ about 3x in absolute speed, so it prints the ratios measured in this run beside the absolute
+figures: against the floor, --jobs 2 against --jobs 1, and against the baseline. Also:
 - peak memory of the process tree (the batch process and its workers), sampled from /proc every 20 ms:
   the sum of RSS (counts pages the forked workers share once per process: the strict figure, judged
-  against the target < 200 MB), the sum of PSS (shared pages split between processes: what the tree
-  really holds), and the largest single process (sampled, and getrusage(RUSAGE_CHILDREN).ru_maxrss);
-- a check of the output: one line per input line, in order, and a sample of lines equal to the single
-  `generate` of the same profile.
+  against the target < 200 MB), the sum of PSS, and the largest single process;
+- the size of an output line: on average, and for the 12-week, 3-sessions-a-week blocks (target < 6 kB);
+- a check of the output: one line per input line, in order, and a sample of lines whose block, expanded from
+  the compact form, equals the single `generate` of the same profile.
 """
 
 from __future__ import annotations
@@ -132,11 +139,12 @@ def check_output(profiles_path: Path, blocks_path: Path, count: int, samples: in
             statuses[key] = statuses.get(key, 0) + 1
             if number in wanted and "block" in record:
                 profile = revhyper.parse_profile(profile_line.strip(), name="x.json", ruleset=rules, kind="json")
-                assert record["block"] == revhyper.block_to_dict(revhyper.generate(profile, rules)), f"line {number} differs"
+                expected = revhyper.block_to_dict(revhyper.generate(profile, rules))
+                assert revhyper.expand_compact(record["block"]) == expected, f"line {number} differs"
                 checked += 1
     assert sum(statuses.values()) == count
     shares = ", ".join(f"{n:,} {s}" for s, n in sorted(statuses.items(), key=lambda kv: -kv[1]))
-    return f"{count:,} lines in order ({shares}); {checked} sampled blocks equal single `generate`"
+    return f"{count:,} lines in order ({shares}); {checked} sampled blocks, expanded, equal single `generate`"
 
 
 def main() -> int:
@@ -152,85 +160,168 @@ def main() -> int:
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="revhyper batch throughput and memory")
+    parser = argparse.ArgumentParser(description="revhyper batch throughput and memory, with ratios measured in the same run")
     parser.add_argument("--count", type=int, default=100_000, help="profiles to generate (default 100,000)")
-    parser.add_argument("--jobs", type=int, default=2, help="--jobs for revhyper batch (default 2)")
-    parser.add_argument("--shards", type=int, default=0, metavar="N",
-                        help="instead: split the input in N parts and run N `--jobs 1` processes at once")
-    parser.add_argument("--keep", metavar="DIR", help="write PROFILES.jsonl and BLOCKS.jsonl here and keep them")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of every run, interleaved; the best counts (default 2)")
+    parser.add_argument("--baseline", default="478216c", metavar="GITREF",
+                        help="also time this commit's code (default 478216c, before the compact form and the faster "
+                             "engine); 'none' to skip")
+    parser.add_argument("--keep", metavar="DIR", help="write PROFILES.jsonl and the outputs here and keep them")
     return parser.parse_args()
+
+
+FLOOR = r"""
+import json, sys
+size = int(sys.argv[3])
+with open(sys.argv[1], encoding="utf-8") as ins, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for number, line in enumerate(ins, start=1):
+        profile = json.loads(line)
+        head = json.dumps({"line": number, "status": "generated", "block": profile}, separators=(",", ":"))
+        out.write(head[:-1] + ',"pad":"' + "x" * max(size - len(head) - 10, 0) + '"}\n')
+"""
+"""The floor: the same input read and decoded, an output of the same size encoded and written, with the json module."""
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run ``command`` once; its seconds, peak memory of its process tree and standard error."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    sampler = Sampler([process.pid])
+    sampler.start()
+    stderr = process.communicate()[1].decode()
+    seconds = time.perf_counter() - start
+    sampler.stopped.set()
+    sampler.join()
+    if process.returncode not in (0, 6):  # 6: done, and some lines were not valid profiles (about 1 in 1,000 here)
+        print(stderr[-3000:])
+        sys.exit(f"{' '.join(command)} failed with exit code {process.returncode}")
+    return {"seconds": seconds, "rss": sampler.peak_rss / 1024, "pss": sampler.peak_pss / 1024,
+            "single": sampler.peak_single / 1024, "processes": sampler.processes, "stderr": stderr}
+
+
+def baseline_tree(ref: str, folder: Path) -> Path | None:
+    """The src/ folder of commit ``ref``, exported into ``folder``; None when git cannot give it."""
+    target = folder / f"baseline-{ref}"
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True)
+    if archive.returncode != 0:
+        print(f"  (no baseline: git archive {ref} failed: {archive.stderr.decode().strip()[:200]})")
+        return None
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target / "src"
+
+
+def line_sizes(blocks_path: Path) -> tuple[float, float, int]:
+    """Average bytes a line; average bytes a line of 12-week, 3-sessions-a-week blocks, and how many there were."""
+    total = lines = big_total = big = 0
+    with open(blocks_path, "rb") as ins:
+        for text in ins:
+            total += len(text)
+            lines += 1
+            if b'"status":"generated"' in text:
+                plan = json.loads(text)["block"]["plan"]
+                if plan["weeks"] == 12 and plan["days_per_week"] == 3:
+                    big_total += len(text)
+                    big += 1
+    return total / max(lines, 1), big_total / max(big, 1), big
+
+
+def reference_line() -> int:
+    """Bytes of the batch line of examples/profiles/chronic-rehab.toml: 12 weeks of 3 sessions, as batch writes it."""
+    import revhyper
+    from revhyper.batch import block_record
+
+    block = revhyper.generate(revhyper.load_profile(ROOT / "examples" / "profiles" / "chronic-rehab.toml"))
+    assert block.plan is not None and (block.plan.weeks, block.plan.days_per_week) == (12, 3)
+    return len(block_record(1, block)) + 1
 
 
 def run(args: argparse.Namespace, folder: Path) -> int:
     print(f"revhyper batch on {machine()}; {load_average()}")
     folder.mkdir(parents=True, exist_ok=True)
-    profiles_path, blocks_path = folder / "PROFILES.jsonl", folder / "BLOCKS.jsonl"
+    profiles_path = folder / "PROFILES.jsonl"
     with open(profiles_path, "w", encoding="utf-8") as out:
         for line in profiles(args.count):
             out.write(line + "\n")
     print(f"  input: {args.count:,} profiles, {profiles_path.stat().st_size / 1e6:.1f} MB ({profiles_path})")
 
-    entry = Path(sys.executable).with_name("revhyper")
-    command = [str(entry)] if entry.exists() else [sys.executable, "-m", "revhyper"]
-    if args.shards:  # the input split by lines; one `--jobs 1` process for each part, all at once
-        parts = [folder / f"PART-{k}.jsonl" for k in range(args.shards)]
-        size = -(-args.count // args.shards)
-        with open(profiles_path, encoding="utf-8") as ins:
-            for k, part in enumerate(parts):
-                with open(part, "w", encoding="utf-8") as out:
-                    for _, line in zip(range(size), ins):
-                        out.write(line)
-        commands = [command + ["batch", str(part), "-o", str(part.with_suffix(".out")), "--jobs", "1"] for part in parts]
-        how = f"{args.shards} shards x --jobs 1"
-    else:
-        commands = [command + ["batch", str(profiles_path), "-o", str(blocks_path), "--jobs", str(args.jobs)]]
-        how = f"--jobs {args.jobs}"
-    start = time.perf_counter()
-    running = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands]
-    sampler = Sampler([process.pid for process in running])
-    sampler.start()
-    results = [(process, process.communicate()[1]) for process in running]
-    seconds = time.perf_counter() - start
-    sampler.stopped.set()
-    sampler.join()
-    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kB on Linux
-    for process, stderr in results:
-        summary = stderr.decode().strip().splitlines()
-        if process.returncode not in (0, 6):  # 6: done, and some lines were not valid profiles (about 1 in 1,000 here)
-            print("\n".join(summary[-20:]))
-            print(f"revhyper batch failed with exit code {process.returncode}")
-            return 1
-    if args.shards:
-        with open(blocks_path, "wb") as out:  # renumber the parts' lines as one file, to check them below
-            offset = 0
-            for part in parts:
-                count = 0
-                with open(part.with_suffix(".out"), encoding="utf-8") as ins:
-                    for count, text in enumerate(ins, start=1):
-                        record = json.loads(text)
-                        record["line"] += offset
-                        out.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
-                offset += count
-                part.unlink()
-                part.with_suffix(".out").unlink()
+    python = sys.executable
+    revhyper = [python, "-m", "revhyper", "batch", str(profiles_path)]
+    runs: dict[str, tuple[list[str], dict | None]] = {
+        "jobs1": (revhyper + ["-o", str(folder / "BLOCKS-1.jsonl"), "--jobs", "1"], None),
+        "jobs2": (revhyper + ["-o", str(folder / "BLOCKS.jsonl"), "--jobs", "2"], None),
+        "json2": (revhyper + ["-o", str(folder / "BLOCKS-canonical.jsonl"), "--jobs", "2", "--format", "json"], None),
+    }
+    old = None if args.baseline == "none" else baseline_tree(args.baseline, folder)
+    if old is not None:
+        env = {**os.environ, "PYTHONPATH": str(old)}
+        for jobs in (1, 2):
+            runs[f"old{jobs}"] = ([python, "-m", "revhyper", "batch", str(profiles_path), "-o",
+                                   str(folder / f"OLD-{jobs}.jsonl"), "--jobs", str(jobs)], env)
+    best: dict[str, dict] = {}
+    floor_size = 0
+    order = ["jobs1", "floor", "jobs2", "json2", "old1", "old2"]
+    for round_ in range(args.rounds):
+        for key in order:
+            if key == "floor" and not floor_size:  # an output of the size revhyper's --jobs 1 wrote
+                floor_size = (folder / "BLOCKS-1.jsonl").stat().st_size // args.count
+                runs["floor"] = ([python, "-c", FLOOR, str(profiles_path), str(folder / "FLOOR.jsonl"), str(floor_size)], None)
+            if key not in runs:
+                continue
+            command, env = runs[key]
+            got = measure(command, env)
+            if key not in best or got["seconds"] < best[key]["seconds"]:
+                best[key] = got
+        print(f"  round {round_ + 1} of {args.rounds} done; {load_average()}", flush=True)
 
-    rate = args.count / seconds
-    size = blocks_path.stat().st_size
-    print(f"  output: {size / 1e9:.2f} GB, {size / args.count / 1e3:.1f} kB a line on average")
-    for _, stderr in results:
-        print(f"  revhyper says: {stderr.decode().strip().splitlines()[-1]}")
-    print(f"\n  {'blocks a second, whole run, ' + how:<52} {rate:10,.0f}    (target > 5,000)  "
-          f"{'PASS' if rate > 5000 else 'MISS'}   [{seconds:.1f} s for {args.count:,}]")
-    print(f"  {'peak memory, process tree, sum of RSS':<52} {sampler.peak_rss / 1024:10.1f} MB (target < 200 MB) "
-          f"{'PASS' if sampler.peak_rss / 1024 < 200 else 'MISS'}   [{sampler.processes} processes]")
-    print(f"  {'peak memory, process tree, sum of PSS':<52} {sampler.peak_pss / 1024:10.1f} MB")
-    print(f"  {'largest single process, RSS (sampled; getrusage)':<52} {sampler.peak_single / 1024:10.1f} MB "
-          f"({largest / 1024:.1f} MB: ru_maxrss also counts this script's pages a child sees before exec)")
-    if args.shards:
-        print("  (the shards' output is renumbered into one file only for the check below; that is not timed)")
-    print(f"  {load_average()} (other work on the machine lowers the rate)")
-    print(f"\n  output check: {check_output(profiles_path, blocks_path, args.count, 200)}")
-    return 0
+    rate = {key: args.count / r["seconds"] for key, r in best.items()}
+    blocks = folder / "BLOCKS.jsonl"
+    average, average_12x3, count_12x3 = line_sizes(blocks)
+    canonical = (folder / "BLOCKS-canonical.jsonl").stat().st_size / args.count
+    floor_bytes = (folder / "FLOOR.jsonl").stat().st_size / args.count
+
+    print(f"\n  revhyper says: {best['jobs2']['stderr'].strip().splitlines()[-1]}")
+    print(f"\n  {'blocks a second, whole process (best of ' + str(args.rounds) + ')':<52} {'blocks/s':>10}  {'seconds':>8}")
+    names = {"floor": "floor: read + json.loads, write same size (1 process)",
+             "jobs1": "revhyper batch --jobs 1", "jobs2": "revhyper batch --jobs 2",
+             "json2": "revhyper batch --jobs 2 --format json",
+             "old1": f"baseline {args.baseline} --jobs 1", "old2": f"baseline {args.baseline} --jobs 2"}
+    for key in ("floor", "jobs1", "jobs2", "json2", "old1", "old2"):
+        if key in rate:
+            print(f"  {names[key]:<52} {rate[key]:10,.0f}  {best[key]['seconds']:8.2f}")
+    print("\n  ratios measured in this run (these travel between hosts; absolute speed does not):")
+
+    def ratio(label: str, value: float, target: float | None = None) -> None:
+        verdict = "" if target is None else f"(target >= {target:g})  {'PASS' if value >= target else 'MISS'}"
+        print(f"  {label:<52} {value:10.2f}x  {verdict}")
+
+    ratio("--jobs 2 / floor (1 process)", rate["jobs2"] / rate["floor"])
+    ratio("--jobs 1 / floor (1 process)", rate["jobs1"] / rate["floor"])
+    ratio("--jobs 2 / --jobs 1", rate["jobs2"] / rate["jobs1"], 1.8)
+    if "old2" in rate:
+        ratio(f"--jobs 2 / baseline {args.baseline} --jobs 2", rate["jobs2"] / rate["old2"], 2.0)
+        ratio(f"--jobs 1 / baseline {args.baseline} --jobs 1", rate["jobs1"] / rate["old1"])
+    ratio("--jobs 2 --format json / baseline --jobs 2" if "old2" in rate else "--format json / compact, --jobs 2",
+          rate["json2"] / rate["old2"] if "old2" in rate else rate["json2"] / rate["jobs2"])
+    print(f"\n  {'absolute, --jobs 2':<52} {rate['jobs2']:10,.0f} blocks/s  (target > 10,000 on the host of the "
+          "last figures)")
+    mem = best["jobs2"]
+    print(f"  {'peak memory, --jobs 2, process tree, sum of RSS':<52} {mem['rss']:10.1f} MB  (target < 200 MB)  "
+          f"{'PASS' if mem['rss'] < 200 else 'MISS'}   [{mem['processes']} processes]")
+    print(f"  {'peak memory, --jobs 2, process tree, sum of PSS':<52} {mem['pss']:10.1f} MB")
+    print(f"  {'largest single process, RSS (sampled)':<52} {mem['single']:10.1f} MB")
+    print(f"  {'output line, compact, average':<52} {average / 1e3:10.2f} kB  (canonical {canonical / 1e3:.2f} kB: "
+          f"{canonical / average:.1f}x larger; floor wrote {floor_bytes / 1e3:.2f} kB)")
+    reference = reference_line()
+    print(f"  {'output line, compact, chronic-rehab.toml (12 x 3)':<52} {reference / 1e3:10.2f} kB  (target < 6 kB)  "
+          f"{'PASS' if reference < 6000 else 'MISS'}   [12 weeks, 3 sessions a week, no rule fired]")
+    print(f"  {'output line, compact, 12 x 3 blocks of the mix':<52} {average_12x3 / 1e3:10.2f} kB  [{count_12x3:,} such "
+          "blocks; fired rules' reasons and citations add the rest]")
+    same = (folder / "BLOCKS-1.jsonl").read_bytes() == blocks.read_bytes()
+    print(f"  {'--jobs 1 and --jobs 2 wrote the same bytes':<52} {'yes' if same else 'NO'}")
+    print(f"  {load_average()} (other work on the machine lowers the rates)")
+    print(f"\n  output check: {check_output(profiles_path, blocks, args.count, 200)}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -130,3 +130,16 @@ def test_what_json_cannot_write_is_still_an_error():
     with pytest.raises(UnicodeEncodeError):
         dumps({"id": "ab\ud800"})
     assert dumps({1: "a", "b": (1, 2)}) == plain({1: "a", "b": (1, 2)})
+
+
+def test_load_block_reads_a_compact_block_as_its_canonical_form(tmp_path):
+    block = revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / "chronic-rehab.toml", RULES), RULES)
+    compact = tmp_path / "line-block.json"
+    compact.write_bytes(dumps(revhyper.block_to_compact(block)))
+    assert revhyper.block_to_json(revhyper.load_block(compact)) == revhyper.block_to_json(block)
+    broken = revhyper.block_to_compact(block)
+    broken["weeks"][0]["sessions"][0][1] = 40
+    compact.write_bytes(dumps(broken))
+    with pytest.raises(revhyper.BlockError) as caught:
+        revhyper.load_block(compact)
+    assert ":1:" in str(caught.value) and "weeks[0].sessions[0][1]" in str(caught.value) and "expected a position in a table of 12" in str(caught.value)

@@ -17,6 +17,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from .block import BLOCK_FORMAT, Block
+from .compact import COMPACT_FORMAT, expand_compact
 from .errors import BlockError, Problem
 from .locate import Locations, Path
 
@@ -74,6 +75,13 @@ def block_from_dict(data: Any, *, name: str = "<data>", text: str = "") -> Block
         raise BlockError([problem((), "this is a profile, not a block: use revhyper generate to write its block")])
     if not isinstance(data, dict):
         raise BlockError([problem((), "a block is a JSON object (the canonical JSON revhyper generate writes)")])
+    if data.get("format") == COMPACT_FORMAT:  # a block from a line of revhyper batch: read as its canonical form
+        try:
+            data = expand_compact(data)
+        except ValueError as exc:
+            where, _, message = str(exc).partition(": ")
+            raise BlockError([problem(tuple(int(p) if p.isdigit() else p for p in where.split(".")), message)]) from None
+        text = ""  # places in the compact text are not places in the expanded block
     if data.get("format") != BLOCK_FORMAT:
         raise BlockError([problem(("format",), f"expected \"{BLOCK_FORMAT}\" (a block revhyper wrote), got "
                                                f"{json.dumps(data.get('format'))[:60]}")])
