@@ -199,6 +199,21 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict:
             "single": sampler.peak_single / 1024, "processes": sampler.processes, "stderr": stderr}
 
 
+SPIN = "import time\nstart = time.process_time()\nx = 0\nfor i in range(6_000_000):\n    x += i * i\n"
+"""Pure interpreter work, no I/O: the host's own ceiling for two processes against one."""
+
+
+def host_ceiling() -> float:
+    """How much faster two CPU-bound Python processes run at once than one after the other, here, now: 2.0 on two
+    free cores; less where the cores are shared (hyperthreads, other work). --jobs 2 / --jobs 1 cannot beat it."""
+    def wall(n: int) -> float:
+        start = time.perf_counter()
+        for process in [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(n)]:
+            process.wait()
+        return time.perf_counter() - start
+    return max(2 * wall(1) / wall(2) for _ in range(3))
+
+
 def baseline_tree(ref: str, folder: Path) -> Path | None:
     """The src/ folder of commit ``ref``, exported into ``folder``; None when git cannot give it."""
     target = folder / f"baseline-{ref}"
@@ -259,6 +274,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
             runs[f"old{jobs}"] = ([python, "-m", "revhyper", "batch", str(profiles_path), "-o",
                                    str(folder / f"OLD-{jobs}.jsonl"), "--jobs", str(jobs)], env)
     best: dict[str, dict] = {}
+    ceilings = []
     floor_size = 0
     order = ["jobs1", "floor", "jobs2", "json2", "old1", "old2"]
     for round_ in range(args.rounds):
@@ -272,6 +288,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
             got = measure(command, env)
             if key not in best or got["seconds"] < best[key]["seconds"]:
                 best[key] = got
+        ceilings.append(host_ceiling())
         print(f"  round {round_ + 1} of {args.rounds} done; {load_average()}", flush=True)
 
     rate = {key: args.count / r["seconds"] for key, r in best.items()}
@@ -298,6 +315,8 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     ratio("--jobs 2 / floor (1 process)", rate["jobs2"] / rate["floor"])
     ratio("--jobs 1 / floor (1 process)", rate["jobs1"] / rate["floor"])
     ratio("--jobs 2 / --jobs 1", rate["jobs2"] / rate["jobs1"], 1.8)
+    ratio("  the host's ceiling: 2 busy Python processes / 1", max(ceilings))
+    ratio("  --jobs 2 / --jobs 1, as a share of that ceiling", rate["jobs2"] / rate["jobs1"] / max(ceilings))
     if "old2" in rate:
         ratio(f"--jobs 2 / baseline {args.baseline} --jobs 2", rate["jobs2"] / rate["old2"], 2.0)
         ratio(f"--jobs 1 / baseline {args.baseline} --jobs 1", rate["jobs1"] / rate["old1"])

@@ -20,9 +20,9 @@ from revhyper.batch import CHUNK_LINES
 from helpers import EXAMPLES, HEALTHY, merge
 
 
-def run(*args, stdin=None):
+def run(*args, stdin=None, env=None):
     return subprocess.run([sys.executable, "-m", "revhyper", "batch", *map(str, args)], capture_output=True,
-                          input=stdin, timeout=300)
+                          input=stdin, timeout=300, env=env)
 
 
 def profile_line(**changes) -> str:
@@ -80,10 +80,11 @@ def test_jobs_2_keeps_the_input_order_over_many_chunks(tmp_path):
 
 
 def test_jobs_1_and_jobs_2_write_the_same_bytes(tmp_path):
+    """Same bytes whatever the number of jobs and whatever PYTHONHASHSEED (set and dict orders never leak out)."""
     profiles = write_lines(tmp_path / "profiles.jsonl", varied(CHUNK_LINES * 3 + 1) + ["{not json", ""])
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    assert run(profiles, "-o", one, "--jobs", "1").returncode == 6  # two bad lines at the end
-    assert run(profiles, "-o", two, "--jobs", "2").returncode == 6
+    assert run(profiles, "-o", one, "--jobs", "1", env={**os.environ, "PYTHONHASHSEED": "1"}).returncode == 6  # two bad
+    assert run(profiles, "-o", two, "--jobs", "2", env={**os.environ, "PYTHONHASHSEED": "2024"}).returncode == 6  # lines
     assert one.read_bytes() == two.read_bytes()
     assert len(one.read_bytes().splitlines()) == CHUNK_LINES * 3 + 3
 

@@ -48,14 +48,18 @@ def block_to_compact(block: Block) -> dict[str, Any]:
     progressed = block.progress is not None
     weeks = []
     index = 0
+    dates = _DATES
     for week in block.weeks:
         sessions = []
-        for number, session in enumerate(week.sessions, start=1):
+        number = 0
+        for session in week.sessions:
             index += 1
+            number += 1
             if session.number != number or session.index != index:
                 raise ValueError(f"week {week.number}: session {session.number} (index {session.index}) is not numbered "
                                  f"in order ({number}, {index}); the compact form numbers sessions by their place")
-            row: list[Any] = [_date(session.date)]
+            date = session.date
+            row: list[Any] = [None if date is None else dates.get(date) or _date(date)]
             for exercise in session.exercises:
                 at = by_id.get(id(exercise))
                 if at is None:
@@ -98,15 +102,11 @@ def block_to_compact(block: Block) -> dict[str, Any]:
 _DATES: dict[Any, str] = {}
 
 
-def _date(date: Any) -> str | None:
-    """A session's date as text; blocks written together share their dates, so each is formatted once."""
-    if date is None:
-        return None
-    text = _DATES.get(date)
-    if text is None:
-        if len(_DATES) >= 4_096:
-            _DATES.clear()
-        text = _DATES[date] = date.isoformat()
+def _date(date: Any) -> str:
+    """A session's date as text, kept: blocks written together share their dates, so each is formatted once."""
+    if len(_DATES) >= 4_096:
+        _DATES.clear()
+    text = _DATES[date] = date.isoformat()
     return text
 
 
