@@ -8,6 +8,7 @@ never drift apart.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -24,15 +25,36 @@ SEXES = ("female", "male", "other")
 # Each field carries its reading check in metadata["check"] (used by profile_loader to report every
 # problem at once, with positions) and the same limits as an attrs validator (a second net for code
 # that builds profiles directly).
+#
+# Each field has one validator, a function that accepts a plainly good value (exact type, in range) at once and
+# otherwise runs attrs' validators, which raise their usual errors: one call per field, not three or four.
 
 def _default_none(optional: bool) -> dict[str, Any]:
     return {"default": None} if optional else {}
 
 
+def _net(good: Callable[[Any], bool], validators: list[Any], optional: bool) -> Any:
+    """One validator: ``good(value)`` passes, anything else goes through ``validators`` (made optional if so)."""
+    slow = v.optional(validators) if optional else v.and_(*validators)
+
+    def validate(instance: Any, attribute: Any, value: Any) -> None:
+        if not good(value) and not (optional and value is None):
+            slow(instance, attribute, value)
+    return validate
+
+
+def _is_text(value: Any) -> bool:
+    return type(value) is str
+
+
+def _is_date(value: Any) -> bool:
+    return type(value) is dt.date
+
+
 def _number_field(low: float, high: float, *, optional: bool = False, **kw: Any) -> Any:
-    validator: Any = [v.instance_of((int, float)), v.ge(low), v.le(high)]
     return field(
-        validator=v.optional(validator) if optional else validator,
+        validator=_net(lambda x: (type(x) is int or type(x) is float) and low <= x <= high,
+                       [v.instance_of((int, float)), v.ge(low), v.le(high)], optional),
         metadata={"kind": "number", "check": checks.number(low, high), "range": (low, high)},
         **_default_none(optional),
         **kw,
@@ -40,29 +62,31 @@ def _number_field(low: float, high: float, *, optional: bool = False, **kw: Any)
 
 
 def _int_field(low: int, high: int, *, optional: bool = False) -> Any:
-    validator: Any = [v.instance_of(int), v.ge(low), v.le(high)]
     return field(
-        validator=v.optional(validator) if optional else validator,
+        validator=_net(lambda x: type(x) is int and low <= x <= high, [v.instance_of(int), v.ge(low), v.le(high)],
+                       optional),
         metadata={"kind": "number", "check": checks.integer(low, high), "range": (low, high)},
         **_default_none(optional),
     )
 
 
 def _choice_field(choices: tuple[str, ...], *, optional: bool = False) -> Any:
-    validator: Any = v.optional(v.in_(choices)) if optional else v.in_(choices)
+    allowed = frozenset(choices)
     return field(
-        validator=validator,
+        validator=_net(lambda x: type(x) is str and x in allowed, [v.in_(choices)], optional),
         metadata={"kind": "enum", "choices": choices, "check": checks.one_of(choices)},
         **_default_none(optional),
     )
 
 
 def _text_field():
-    return field(default=None, validator=v.optional(v.instance_of(str)), metadata={"kind": "str", "check": checks.text})
+    return field(default=None, validator=_net(_is_text, [v.instance_of(str)], True),
+                 metadata={"kind": "str", "check": checks.text})
 
 
 def _date_field():
-    return field(default=None, validator=v.optional(v.instance_of(dt.date)), metadata={"kind": "date", "check": checks.date})
+    return field(default=None, validator=_net(_is_date, [v.instance_of(dt.date)], True),
+                 metadata={"kind": "date", "check": checks.date})
 
 
 def _as_tuple(items) -> tuple:
@@ -71,17 +95,30 @@ def _as_tuple(items) -> tuple:
     return tuple(items)
 
 
+def _all_text(items: Any) -> bool:
+    if type(items) is not tuple:
+        return False
+    for item in items:
+        if type(item) is not str:
+            return False
+    return True
+
+
+_STRINGS = _net(_all_text, [v.deep_iterable(v.instance_of(str))], False)
+
+
 def _words(vocabulary: str):
     return field(
         factory=tuple,
         converter=_as_tuple,
-        validator=v.deep_iterable(v.instance_of(str)),
+        validator=_STRINGS,
         metadata={"kind": "list", "vocabulary": vocabulary, "check": checks.list_of(checks.text, unique=True)},
     )
 
 
 def _flag():
-    return field(default=False, validator=v.instance_of(bool), metadata={"kind": "bool", "check": checks.boolean})
+    return field(default=False, validator=_net(lambda x: x is True or x is False, [v.instance_of(bool)], False),
+                 metadata={"kind": "bool", "check": checks.boolean})
 
 
 MIN_AGE = 16
@@ -97,9 +134,13 @@ def _check_age(rep, value, path):
     return checks.integer(MIN_AGE, 110)(rep, value, path)
 
 
+checks.with_quiet(_check_age, checks.quiet_of(checks.integer(MIN_AGE, 110)))  # under 16 is refused, and told why
+
+
 @attrs.frozen
 class Person:
-    age: int = field(validator=[v.instance_of(int), v.ge(MIN_AGE), v.le(110)],
+    age: int = field(validator=_net(lambda x: type(x) is int and MIN_AGE <= x <= 110,
+                                    [v.instance_of(int), v.ge(MIN_AGE), v.le(110)], False),
                      metadata={"kind": "number", "check": _check_age, "range": (MIN_AGE, 110)})
     id: str | None = _text_field()
     sex: str | None = _choice_field(SEXES, optional=True)
@@ -141,7 +182,8 @@ class RedFlags:
 
 @attrs.frozen
 class Surgery:
-    procedure: str = field(validator=v.instance_of(str), metadata={"vocabulary": "surgeries", "check": checks.text})
+    procedure: str = field(validator=_net(_is_text, [v.instance_of(str)], False),
+                           metadata={"vocabulary": "surgeries", "check": checks.text})
     date: dt.date | None = _date_field()
     weeks_ago: float | None = _number_field(0, 5200, optional=True)
 
@@ -166,12 +208,13 @@ class History:
 class Clearance:
     """One clinician's clearance: the rules it clears, who gave it (role, name) and when; restrictions they set."""
 
-    rules: tuple[str, ...] = field(converter=_as_tuple, validator=v.deep_iterable(v.instance_of(str)),
+    rules: tuple[str, ...] = field(converter=_as_tuple, validator=_STRINGS,
                                    metadata={"kind": "list", "vocabulary": "rules",
                                              "check": checks.list_of(checks.text, unique=True)})
-    role: str = field(validator=v.instance_of(str), metadata={"kind": "str", "vocabulary": "clinician_roles",
-                                                               "check": checks.text})
-    date: dt.date = field(validator=v.instance_of(dt.date), metadata={"kind": "date", "check": checks.date})
+    role: str = field(validator=_net(_is_text, [v.instance_of(str)], False),
+                      metadata={"kind": "str", "vocabulary": "clinician_roles", "check": checks.text})
+    date: dt.date = field(validator=_net(_is_date, [v.instance_of(dt.date)], False),
+                          metadata={"kind": "date", "check": checks.date})
     by: str | None = _text_field()
     restrictions: tuple[str, ...] = _words("restrictions")
 

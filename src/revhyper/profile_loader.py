@@ -58,6 +58,9 @@ def _checked(data: Any, *, name: str, text: str, kind: str, ruleset: RuleSet | N
         raise ProfileError([Problem(name, "format", "this is a block, not a profile: a block is what revhyper generate "
                                                     "writes from a profile (read it with revhyper.load_block)", 1, 1)])
     ruleset = ruleset or default_ruleset()
+    quick = _quick_profile(data, ruleset, name, text, kind)
+    if quick is not None:
+        return quick
     rep = Reporter(name, text, kind)
     vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
     sections = c.table(rep, data, (), {s: _any for s in REQUIRED_SECTIONS},
@@ -225,6 +228,129 @@ def _events(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> t
         return None
     out = [_build(rep, cls, item, path + (index,), vocabularies) for index, item in enumerate(value)]
     return None if None in out else tuple(out)
+
+
+# The quick path: a valid profile read with the fields' quiet checks (checks.quiet_of), reporting nothing. At the
+# first thing it is not sure of it gives up (None or BAD), and _checked reads the profile again the slow way,
+# which finds and places every problem. So it may refuse more than the slow way, never less, and whatever it
+# builds is what the slow way builds.
+
+def _quick_profile(data: Any, ruleset: RuleSet, name: str, text: str, kind: str) -> Profile | None:
+    if type(data) is not dict:
+        return None
+    words = _words_of(ruleset)
+    built: dict[str, Any] = {}
+    for section, value in data.items():
+        cls = SECTIONS.get(section)
+        if cls is None:
+            return None
+        if section in LIST_SECTIONS:
+            continue
+        got = _quick(cls, value, words)
+        if got is BAD:
+            return None
+        built[section] = got
+    for section in REQUIRED_SECTIONS:
+        if section not in built:
+            return None
+    if "clearance" in data:
+        items = data["clearance"]
+        if type(items) is not list:
+            return None
+        start = built["training"].start_date
+        clearances = []
+        for item in items:
+            got = _quick(Clearance, item, words)
+            if got is BAD or start is not None and got.date > start:
+                return None
+            clearances.append(got)
+        built["clearance"] = tuple(clearances)
+    rep = Reporter(name, text, kind)  # the checks across sections: any problem, and the slow way reports it
+    _check_event_dates(rep, built)
+    _check_gestation(rep, built)
+    if rep.problems:
+        return None
+    try:
+        return Profile(**built)
+    except (TypeError, ValueError):
+        return None
+
+
+BAD = c.BAD
+_Plan = tuple[dict[str, tuple[Any, Any, Any]], frozenset[str]]
+
+
+@functools.cache
+def _plan(cls: type) -> _Plan | None:
+    """A section's keys -> (quiet check, vocabulary, class of its events) and its required keys; None if a field
+    has no quiet check (then sections of this class are always read the slow way)."""
+    plan = {}
+    for f in attrs.fields(cls):
+        if f.metadata.get("kind") == "events":
+            plan[f.name] = (None, None, f.metadata["items"])
+            continue
+        quiet = c.quiet_of(f.metadata.get("check", _any))
+        if quiet is None:
+            return None
+        plan[f.name] = (quiet, f.metadata.get("vocabulary"), None)
+    return plan, frozenset(f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING)
+
+
+_WORDS: list[tuple[RuleSet, dict[str, frozenset]]] = []
+
+
+def _words_of(ruleset: RuleSet) -> dict[str, frozenset]:
+    """The words each vocabulary allows, as in _checked (and ``rules``: the rule ids a clearance may name),
+    worked out once for the rule set last used (a batch reads every line with one)."""
+    if _WORDS and _WORDS[0][0] is ruleset:
+        return _WORDS[0][1]
+    vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
+    clearable = tuple(rule.id for rule in ruleset.rules if rule.action == "require_clearance")
+    switched_off = tuple(rule_id for rule_id, _, _ in ruleset.disabled)
+    words = {key: frozenset(value) for key, value in {**vocabularies, "rules": clearable + switched_off}.items()}
+    _WORDS[:] = [(ruleset, words)]
+    return words
+
+
+def _quick(cls: type, value: Any, words: dict[str, frozenset]) -> Any:
+    """The ``cls`` built from the table ``value`` when every key and value is plainly good, else BAD."""
+    if type(value) is not dict:
+        return BAD
+    plan = _plan(cls)
+    if plan is None:
+        return BAD
+    fields, required = plan
+    got = {}
+    for key, item in value.items():
+        spec = fields.get(key)
+        if spec is None:
+            return BAD
+        quiet, vocabulary, events = spec
+        if events is not None:
+            if type(item) is not list:
+                return BAD
+            out = []
+            for event in item:
+                built = _quick(events, event, words)
+                if built is BAD:
+                    return BAD
+                out.append(built)
+            got[key] = tuple(out)
+            continue
+        item = quiet(item)
+        if item is BAD:
+            return BAD
+        if vocabulary is not None:
+            allowed = words.get(vocabulary, frozenset())
+            if not (allowed.issuperset(item) if type(item) is tuple else item in allowed):
+                return BAD
+        got[key] = item
+    if not required <= got.keys():
+        return BAD
+    try:
+        return cls(**got)
+    except (TypeError, ValueError):
+        return BAD
 
 
 def _kind_from_name(name: str) -> str | None:
