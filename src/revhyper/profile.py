@@ -8,7 +8,6 @@ never drift apart.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -27,34 +26,50 @@ SEXES = ("female", "male", "other")
 # that builds profiles directly).
 #
 # Each field has one validator, a function that accepts a plainly good value (exact type, in range) at once and
-# otherwise runs attrs' validators, which raise their usual errors: one call per field, not three or four.
+# otherwise runs attrs' validators, which raise their usual errors: one call per field, not three or four
+# (a profile is read in a batch thousands of times a second).
 
 def _default_none(optional: bool) -> dict[str, Any]:
     return {"default": None} if optional else {}
 
 
-def _net(good: Callable[[Any], bool], validators: list[Any], optional: bool) -> Any:
-    """One validator: ``good(value)`` passes, anything else goes through ``validators`` (made optional if so)."""
-    slow = v.optional(validators) if optional else v.and_(*validators)
+def _slow(validators: list[Any], optional: bool) -> Any:
+    return v.optional(validators) if optional else v.and_(*validators)
+
+
+def _range_validator(low: float, high: float, *, whole: bool, optional: bool) -> Any:
+    slow = _slow([v.instance_of(int if whole else (int, float)), v.ge(low), v.le(high)], optional)
+    number = (int,) if whole else (int, float)
 
     def validate(instance: Any, attribute: Any, value: Any) -> None:
-        if not good(value) and not (optional and value is None):
+        if type(value) not in number or not low <= value <= high:
+            if value is not None or not optional:
+                slow(instance, attribute, value)
+    return validate
+
+
+def _type_validator(kind: type, *, optional: bool) -> Any:
+    slow = _slow([v.instance_of(kind)], optional)
+
+    def validate(instance: Any, attribute: Any, value: Any) -> None:
+        if type(value) is not kind and (value is not None or not optional):
             slow(instance, attribute, value)
     return validate
 
 
-def _is_text(value: Any) -> bool:
-    return type(value) is str
+def _choice_validator(choices: tuple[str, ...], *, optional: bool) -> Any:
+    slow, allowed = _slow([v.in_(choices)], optional), frozenset(choices)
 
-
-def _is_date(value: Any) -> bool:
-    return type(value) is dt.date
+    def validate(instance: Any, attribute: Any, value: Any) -> None:
+        if type(value) is not str or value not in allowed:
+            if value is not None or not optional:
+                slow(instance, attribute, value)
+    return validate
 
 
 def _number_field(low: float, high: float, *, optional: bool = False, **kw: Any) -> Any:
     return field(
-        validator=_net(lambda x: (type(x) is int or type(x) is float) and low <= x <= high,
-                       [v.instance_of((int, float)), v.ge(low), v.le(high)], optional),
+        validator=_range_validator(low, high, whole=False, optional=optional),
         metadata={"kind": "number", "check": checks.number(low, high), "range": (low, high)},
         **_default_none(optional),
         **kw,
@@ -63,29 +78,27 @@ def _number_field(low: float, high: float, *, optional: bool = False, **kw: Any)
 
 def _int_field(low: int, high: int, *, optional: bool = False) -> Any:
     return field(
-        validator=_net(lambda x: type(x) is int and low <= x <= high, [v.instance_of(int), v.ge(low), v.le(high)],
-                       optional),
+        validator=_range_validator(low, high, whole=True, optional=optional),
         metadata={"kind": "number", "check": checks.integer(low, high), "range": (low, high)},
         **_default_none(optional),
     )
 
 
 def _choice_field(choices: tuple[str, ...], *, optional: bool = False) -> Any:
-    allowed = frozenset(choices)
     return field(
-        validator=_net(lambda x: type(x) is str and x in allowed, [v.in_(choices)], optional),
+        validator=_choice_validator(choices, optional=optional),
         metadata={"kind": "enum", "choices": choices, "check": checks.one_of(choices)},
         **_default_none(optional),
     )
 
 
 def _text_field():
-    return field(default=None, validator=_net(_is_text, [v.instance_of(str)], True),
+    return field(default=None, validator=_type_validator(str, optional=True),
                  metadata={"kind": "str", "check": checks.text})
 
 
 def _date_field():
-    return field(default=None, validator=_net(_is_date, [v.instance_of(dt.date)], True),
+    return field(default=None, validator=_type_validator(dt.date, optional=True),
                  metadata={"kind": "date", "check": checks.date})
 
 
@@ -95,29 +108,36 @@ def _as_tuple(items) -> tuple:
     return tuple(items)
 
 
-def _all_text(items: Any) -> bool:
-    if type(items) is not tuple:
-        return False
-    for item in items:
+_ALL_TEXT = v.deep_iterable(v.instance_of(str))
+
+
+def _strings(instance: Any, attribute: Any, value: Any) -> None:
+    """Every item is text (a tuple: the converter made it one)."""
+    for item in value:
         if type(item) is not str:
-            return False
-    return True
+            _ALL_TEXT(instance, attribute, value)
+            return
 
 
-_STRINGS = _net(_all_text, [v.deep_iterable(v.instance_of(str))], False)
+def _flag_validator(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not True and value is not False:
+        _BOOLEAN(instance, attribute, value)
+
+
+_BOOLEAN = v.instance_of(bool)
 
 
 def _words(vocabulary: str):
     return field(
         factory=tuple,
         converter=_as_tuple,
-        validator=_STRINGS,
+        validator=_strings,
         metadata={"kind": "list", "vocabulary": vocabulary, "check": checks.list_of(checks.text, unique=True)},
     )
 
 
 def _flag():
-    return field(default=False, validator=_net(lambda x: x is True or x is False, [v.instance_of(bool)], False),
+    return field(default=False, validator=_flag_validator,
                  metadata={"kind": "bool", "check": checks.boolean})
 
 
@@ -139,8 +159,7 @@ checks.with_quiet(_check_age, checks.quiet_of(checks.integer(MIN_AGE, 110)))  # 
 
 @attrs.frozen
 class Person:
-    age: int = field(validator=_net(lambda x: type(x) is int and MIN_AGE <= x <= 110,
-                                    [v.instance_of(int), v.ge(MIN_AGE), v.le(110)], False),
+    age: int = field(validator=_range_validator(MIN_AGE, 110, whole=True, optional=False),
                      metadata={"kind": "number", "check": _check_age, "range": (MIN_AGE, 110)})
     id: str | None = _text_field()
     sex: str | None = _choice_field(SEXES, optional=True)
@@ -182,7 +201,7 @@ class RedFlags:
 
 @attrs.frozen
 class Surgery:
-    procedure: str = field(validator=_net(_is_text, [v.instance_of(str)], False),
+    procedure: str = field(validator=_type_validator(str, optional=False),
                            metadata={"vocabulary": "surgeries", "check": checks.text})
     date: dt.date | None = _date_field()
     weeks_ago: float | None = _number_field(0, 5200, optional=True)
@@ -208,12 +227,12 @@ class History:
 class Clearance:
     """One clinician's clearance: the rules it clears, who gave it (role, name) and when; restrictions they set."""
 
-    rules: tuple[str, ...] = field(converter=_as_tuple, validator=_STRINGS,
+    rules: tuple[str, ...] = field(converter=_as_tuple, validator=_strings,
                                    metadata={"kind": "list", "vocabulary": "rules",
                                              "check": checks.list_of(checks.text, unique=True)})
-    role: str = field(validator=_net(_is_text, [v.instance_of(str)], False),
+    role: str = field(validator=_type_validator(str, optional=False),
                       metadata={"kind": "str", "vocabulary": "clinician_roles", "check": checks.text})
-    date: dt.date = field(validator=_net(_is_date, [v.instance_of(dt.date)], False),
+    date: dt.date = field(validator=_type_validator(dt.date, optional=False),
                           metadata={"kind": "date", "check": checks.date})
     by: str | None = _text_field()
     restrictions: tuple[str, ...] = _words("restrictions")
@@ -236,8 +255,8 @@ class Profile:
     person: Person
     pain: Pain
     training: Training
-    red_flags: RedFlags = field(factory=RedFlags)
-    history: History = field(factory=History)
+    red_flags: RedFlags = field(default=RedFlags())  # frozen: one "none" and one empty history serve every profile
+    history: History = field(default=History())
     clearance: tuple[Clearance, ...] = field(factory=tuple, converter=_as_tuple,
                                              metadata={"kind": "clearances", "items": Clearance})
 

@@ -235,10 +235,15 @@ def _events(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> t
 # which finds and places every problem. So it may refuse more than the slow way, never less, and whatever it
 # builds is what the slow way builds.
 
+BAD = c.BAD
+Plan = tuple[dict[str, c.Quiet], frozenset[str]]
+"""A section's keys, each with a reader (value -> checked value or BAD), and its required keys."""
+
+
 def _quick_profile(data: Any, ruleset: RuleSet, name: str, text: str, kind: str) -> Profile | None:
     if type(data) is not dict:
         return None
-    words = _words_of(ruleset)
+    plans = _plans_of(ruleset)
     built: dict[str, Any] = {}
     for section, value in data.items():
         cls = SECTIONS.get(section)
@@ -246,7 +251,7 @@ def _quick_profile(data: Any, ruleset: RuleSet, name: str, text: str, kind: str)
             return None
         if section in LIST_SECTIONS:
             continue
-        got = _quick(cls, value, words)
+        got = _quick(cls, plans[cls], value)
         if got is BAD:
             return None
         built[section] = got
@@ -255,95 +260,43 @@ def _quick_profile(data: Any, ruleset: RuleSet, name: str, text: str, kind: str)
             return None
     if "clearance" in data:
         items = data["clearance"]
-        if type(items) is not list:
+        if type(items) is not list or plans[Clearance] is None:
             return None
         start = built["training"].start_date
         clearances = []
         for item in items:
-            got = _quick(Clearance, item, words)
+            got = _quick(Clearance, plans[Clearance], item)
             if got is BAD or start is not None and got.date > start:
                 return None
             clearances.append(got)
         built["clearance"] = tuple(clearances)
-    rep = Reporter(name, text, kind)  # the checks across sections: any problem, and the slow way reports it
-    _check_event_dates(rep, built)
-    _check_gestation(rep, built)
-    if rep.problems:
-        return None
+    person, history = built["person"], built.get("history")
+    if person.gestation_weeks is not None and not person.pregnant:
+        return None  # _check_gestation's problem
+    if history is not None and (history.surgeries or history.injections):
+        rep = Reporter(name, text, kind)  # any problem with the events' dates, and the slow way reports it
+        _check_event_dates(rep, built)
+        if rep.problems:
+            return None
     try:
         return Profile(**built)
     except (TypeError, ValueError):
         return None
 
 
-BAD = c.BAD
-_Plan = tuple[dict[str, tuple[Any, Any, Any]], frozenset[str]]
-
-
-@functools.cache
-def _plan(cls: type) -> _Plan | None:
-    """A section's keys -> (quiet check, vocabulary, class of its events) and its required keys; None if a field
-    has no quiet check (then sections of this class are always read the slow way)."""
-    plan = {}
-    for f in attrs.fields(cls):
-        if f.metadata.get("kind") == "events":
-            plan[f.name] = (None, None, f.metadata["items"])
-            continue
-        quiet = c.quiet_of(f.metadata.get("check", _any))
-        if quiet is None:
-            return None
-        plan[f.name] = (quiet, f.metadata.get("vocabulary"), None)
-    return plan, frozenset(f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING)
-
-
-_WORDS: list[tuple[RuleSet, dict[str, frozenset]]] = []
-
-
-def _words_of(ruleset: RuleSet) -> dict[str, frozenset]:
-    """The words each vocabulary allows, as in _checked (and ``rules``: the rule ids a clearance may name),
-    worked out once for the rule set last used (a batch reads every line with one)."""
-    if _WORDS and _WORDS[0][0] is ruleset:
-        return _WORDS[0][1]
-    vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
-    clearable = tuple(rule.id for rule in ruleset.rules if rule.action == "require_clearance")
-    switched_off = tuple(rule_id for rule_id, _, _ in ruleset.disabled)
-    words = {key: frozenset(value) for key, value in {**vocabularies, "rules": clearable + switched_off}.items()}
-    _WORDS[:] = [(ruleset, words)]
-    return words
-
-
-def _quick(cls: type, value: Any, words: dict[str, frozenset]) -> Any:
+def _quick(cls: type, plan: Plan | None, value: Any) -> Any:
     """The ``cls`` built from the table ``value`` when every key and value is plainly good, else BAD."""
-    if type(value) is not dict:
+    if type(value) is not dict or plan is None:
         return BAD
-    plan = _plan(cls)
-    if plan is None:
-        return BAD
-    fields, required = plan
+    readers, required = plan
     got = {}
     for key, item in value.items():
-        spec = fields.get(key)
-        if spec is None:
+        read = readers.get(key)
+        if read is None:
             return BAD
-        quiet, vocabulary, events = spec
-        if events is not None:
-            if type(item) is not list:
-                return BAD
-            out = []
-            for event in item:
-                built = _quick(events, event, words)
-                if built is BAD:
-                    return BAD
-                out.append(built)
-            got[key] = tuple(out)
-            continue
-        item = quiet(item)
+        item = read(item)
         if item is BAD:
             return BAD
-        if vocabulary is not None:
-            allowed = words.get(vocabulary, frozenset())
-            if not (allowed.issuperset(item) if type(item) is tuple else item in allowed):
-                return BAD
         got[key] = item
     if not required <= got.keys():
         return BAD
@@ -351,6 +304,68 @@ def _quick(cls: type, value: Any, words: dict[str, frozenset]) -> Any:
         return cls(**got)
     except (TypeError, ValueError):
         return BAD
+
+
+_PLANS: list[tuple[RuleSet, dict[type, Plan | None]]] = []
+
+
+def _plans_of(ruleset: RuleSet) -> dict[type, Plan | None]:
+    """Every section's plan with the rule set's words, worked out once for the rule set last used (a batch
+    reads every line with one)."""
+    if _PLANS and _PLANS[0][0] is ruleset:
+        return _PLANS[0][1]
+    vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}  # as in _checked
+    clearable = tuple(rule.id for rule in ruleset.rules if rule.action == "require_clearance")
+    switched_off = tuple(rule_id for rule_id, _, _ in ruleset.disabled)  # as in _clearances
+    words = {key: frozenset(value) for key, value in vocabularies.items()}
+    plans: dict[type, Plan | None] = {}
+    for cls in SECTIONS.values():
+        plans[cls] = _plan(cls, {**words, "rules": frozenset(clearable + switched_off)} if cls is Clearance else words,
+                           plans)
+    _PLANS[:] = [(ruleset, plans)]
+    return plans
+
+
+def _plan(cls: type, words: dict[str, frozenset], plans: dict[type, Plan | None]) -> Plan | None:
+    """None if a field has no quiet check: then tables of ``cls`` are always read the slow way."""
+    readers: dict[str, c.Quiet] = {}
+    for f in attrs.fields(cls):
+        if f.metadata.get("kind") == "events":
+            items = f.metadata["items"]
+            plans[items] = _plan(items, words, plans)
+            readers[f.name] = _events_reader(items, plans[items])
+            continue
+        quiet = c.quiet_of(f.metadata.get("check", _any))
+        if quiet is None:
+            return None
+        vocabulary = f.metadata.get("vocabulary")
+        readers[f.name] = quiet if not vocabulary else _words_reader(quiet, words.get(vocabulary, frozenset()))
+    return readers, frozenset(f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING)
+
+
+def _words_reader(quiet: c.Quiet, allowed: frozenset) -> c.Quiet:
+    """``quiet``, and every word (one, or each of a list) in the vocabulary ``allowed``."""
+    def read(value: Any) -> Any:
+        got = quiet(value)
+        if got is BAD or not (allowed.issuperset(got) if type(got) is tuple else got in allowed):
+            return BAD
+        return got
+    return read
+
+
+def _events_reader(cls: type, plan: Plan | None) -> c.Quiet:
+    """A list of tables of ``cls`` (surgeries, injections), as a tuple of them."""
+    def read(value: Any) -> Any:
+        if type(value) is not list:
+            return BAD
+        out = []
+        for item in value:
+            got = _quick(cls, plan, item)
+            if got is BAD:
+                return BAD
+            out.append(got)
+        return tuple(out)
+    return read
 
 
 def _kind_from_name(name: str) -> str | None:
