@@ -154,7 +154,7 @@ def _check_age(rep, value, path):
     return checks.integer(MIN_AGE, 110)(rep, value, path)
 
 
-checks.with_quiet(_check_age, checks.quiet_of(checks.integer(MIN_AGE, 110)))  # under 16 is refused, and told why
+checks.with_quiet(_check_age, checks.quiet_of(checks.integer(MIN_AGE, 110)) or (lambda value: checks.BAD))
 
 
 @attrs.frozen
