@@ -281,6 +281,19 @@ def test_every_profile_reads_as_before_and_every_bad_one_gives_the_same_errors()
     assert changed == []
 
 
+def test_each_rule_set_reads_with_its_own_words_whichever_was_used_before():
+    clinic = revhyper.parse_ruleset('extends = "default"\nid = "clinic"\nversion = "1"\ntitle = "Clinic"\n\n'
+                                    '[vocabulary]\nequipment = ["sled"]\n')
+    sled = copy.deepcopy(BASES[1])
+    sled["training"]["equipment"] = ["sled"]
+    text = as_json(sled)
+    for _ in range(2):
+        assert revhyper.parse_profile(text, ruleset=clinic, kind="json").training.equipment == ("sled",)
+        with pytest.raises(InputError) as info:
+            revhyper.parse_profile(text, kind="json")
+        assert [p.path for p in info.value.problems] == ["training.equipment[0]"]
+
+
 @pytest.mark.parametrize("cls,args", [(model.Person, {"age": "40"}), (model.Pain, {"current": 11, "duration_weeks": 1}),
                                       (model.Training, {"experience": "x", "goal": "general", "days_per_week": 3})])
 def test_building_a_section_directly_with_a_bad_value_still_raises(cls, args):

@@ -306,14 +306,16 @@ def _quick(cls: type, plan: Plan | None, value: Any) -> Any:
         return BAD
 
 
-_PLANS: list[tuple[RuleSet, dict[type, Plan | None]]] = []
+_PLANS: dict[int, tuple[RuleSet, dict[type, Plan | None]]] = {}
+"""id of a rule set -> the rule set (held, so that its id is not reused) and its plans; a few at most."""
 
 
 def _plans_of(ruleset: RuleSet) -> dict[type, Plan | None]:
-    """Every section's plan with the rule set's words, worked out once for the rule set last used (a batch
-    reads every line with one)."""
-    if _PLANS and _PLANS[0][0] is ruleset:
-        return _PLANS[0][1]
+    """Every section's plan with the rule set's words, worked out once for each rule set (a batch reads every
+    line with one; the service with one of a few)."""
+    known = _PLANS.get(id(ruleset))
+    if known is not None and known[0] is ruleset:
+        return known[1]
     vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}  # as in _checked
     clearable = tuple(rule.id for rule in ruleset.rules if rule.action == "require_clearance")
     switched_off = tuple(rule_id for rule_id, _, _ in ruleset.disabled)  # as in _clearances
@@ -322,7 +324,9 @@ def _plans_of(ruleset: RuleSet) -> dict[type, Plan | None]:
     for cls in SECTIONS.values():
         plans[cls] = _plan(cls, {**words, "rules": frozenset(clearable + switched_off)} if cls is Clearance else words,
                            plans)
-    _PLANS[:] = [(ruleset, plans)]
+    if len(_PLANS) >= 16:
+        _PLANS.clear()
+    _PLANS[id(ruleset)] = (ruleset, plans)
     return plans
 
 
