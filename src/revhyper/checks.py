@@ -1,7 +1,13 @@
-"""Small value checkers for reading data files: each reports through a Reporter and returns BAD on failure."""
+"""Small value checkers for reading data files: each reports through a Reporter and returns BAD on failure.
+
+Most checks also have a quiet twin, :func:`quiet_of`: the same value for a good value, and BAD, reporting
+nothing, for anything it is not sure of (it may refuse more than the check, never less). Readers use it to
+take a valid file quickly, and run the reporting checks only when the quiet ones refuse something.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -23,6 +29,20 @@ def shown(value: float) -> str:
     return f"{value:g}"
 
 
+Quiet = Callable[[Any], Any]
+
+
+def quiet_of(check: Check) -> Quiet | None:
+    """The quiet twin of ``check`` (value or BAD, no report), or None when it has none."""
+    return getattr(check, "quiet", None)
+
+
+def with_quiet(check: Check, quiet: Quiet) -> Check:
+    """``check`` with ``quiet`` as its quiet twin."""
+    check.quiet = quiet  # type: ignore[attr-defined]
+    return check
+
+
 def text(rep: Reporter, value: Any, path: Path) -> Any:
     if not isinstance(value, str) or not value.strip():
         rep.error(path, f"expected non-empty text, got {describe(value)}")
@@ -30,11 +50,17 @@ def text(rep: Reporter, value: Any, path: Path) -> Any:
     return value
 
 
+with_quiet(text, lambda value: value if type(value) is str and value.strip() else BAD)
+
+
 def boolean(rep: Reporter, value: Any, path: Path) -> Any:
     if not isinstance(value, bool):
         rep.error(path, f"expected true or false, got {describe(value)}")
         return BAD
     return value
+
+
+with_quiet(boolean, lambda value: value if type(value) is bool else BAD)
 
 
 NOT_FINITE = "NaN and infinities are not numbers revhyper accepts; write a finite number"
@@ -64,7 +90,10 @@ def integer(low: int, high: int) -> Check:
             rep.error(path, f"expected a whole number from {low} to {high}, got {shown(value)}")
             return BAD
         return value
-    return check
+
+    def quiet(value: Any) -> Any:
+        return value if type(value) is int and low <= value <= high else BAD
+    return with_quiet(check, quiet)
 
 
 def number(low: float, high: float) -> Check:
@@ -78,7 +107,10 @@ def number(low: float, high: float) -> Check:
             rep.error(path, f"expected a number from {low:g} to {high:g}, got {shown(value)}")
             return BAD
         return value
-    return check
+
+    def quiet(value: Any) -> Any:  # NaN fails every comparison, and infinities the finite limits
+        return value if (type(value) is int or type(value) is float) and low <= value <= high else BAD
+    return with_quiet(check, quiet) if math.isfinite(low) and math.isfinite(high) else check
 
 
 def one_of(choices: tuple[str, ...] | Callable[[], tuple[str, ...]], what: str = "one of") -> Check:
@@ -91,7 +123,14 @@ def one_of(choices: tuple[str, ...] | Callable[[], tuple[str, ...]], what: str =
             rep.error(path, f"'{value}' is not {what} {', '.join(options) or '(none defined)'}", did_you_mean(value, options))
             return BAD
         return value
-    return check
+
+    if callable(choices):
+        return check
+    allowed = frozenset(choices)
+
+    def quiet(value: Any) -> Any:
+        return value if type(value) is str and value in allowed else BAD
+    return with_quiet(check, quiet)
 
 
 def identifier(rep: Reporter, value: Any, path: Path) -> Any:
@@ -121,7 +160,26 @@ def list_of(item: Check, *, unique: bool = False) -> Check:
             seen.add(got)
             out.append(got)
         return tuple(out) if ok else BAD
-    return check
+
+    quiet_item = quiet_of(item)
+    if quiet_item is None:
+        return check
+
+    def quiet(value: Any) -> Any:
+        if type(value) is not list:
+            return BAD
+        out = tuple(map(quiet_item, value))
+        for got in out:
+            if got is BAD:
+                return BAD
+        if unique:
+            try:
+                if len(set(out)) != len(out):
+                    return BAD
+            except TypeError:
+                return BAD
+        return out
+    return with_quiet(check, quiet)
 
 
 def table(rep: Reporter, value: Any, path: Path, required: Mapping[str, Check],
@@ -170,8 +228,6 @@ def named_tables(rep: Reporter, value: Any, path: Path, build: Callable[[str, An
 
 def date(rep: Reporter, value: Any, path: Path) -> Any:
     """A calendar date: a TOML date, or text like 2026-12-01 (JSON)."""
-    import datetime as dt
-
     if isinstance(value, dt.datetime):
         rep.error(path, f"expected a date like 2026-12-01, got a date and time {value.isoformat()}")
         return BAD
@@ -188,3 +244,19 @@ def date(rep: Reporter, value: Any, path: Path) -> Any:
         return parsed
     rep.error(path, f"expected a date like 2026-12-01, got {describe(value)}")
     return BAD
+
+
+def _quiet_date(value: Any) -> Any:
+    if type(value) is str:
+        try:
+            parsed = dt.date.fromisoformat(value)
+        except ValueError:
+            return BAD
+    elif type(value) is dt.date:
+        parsed = value
+    else:
+        return BAD
+    return parsed if 1900 <= parsed.year <= 2200 else BAD
+
+
+with_quiet(date, _quiet_date)

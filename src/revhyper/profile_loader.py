@@ -58,6 +58,9 @@ def _checked(data: Any, *, name: str, text: str, kind: str, ruleset: RuleSet | N
         raise ProfileError([Problem(name, "format", "this is a block, not a profile: a block is what revhyper generate "
                                                     "writes from a profile (read it with revhyper.load_block)", 1, 1)])
     ruleset = ruleset or default_ruleset()
+    quick = _quick_profile(data, ruleset, name, text, kind)
+    if quick is not None:
+        return quick
     rep = Reporter(name, text, kind)
     vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
     sections = c.table(rep, data, (), {s: _any for s in REQUIRED_SECTIONS},
@@ -225,6 +228,148 @@ def _events(rep: Reporter, cls: type, value: Any, path: Path, vocabularies) -> t
         return None
     out = [_build(rep, cls, item, path + (index,), vocabularies) for index, item in enumerate(value)]
     return None if None in out else tuple(out)
+
+
+# The quick path: a valid profile read with the fields' quiet checks (checks.quiet_of), reporting nothing. At the
+# first thing it is not sure of it gives up (None or BAD), and _checked reads the profile again the slow way,
+# which finds and places every problem. So it may refuse more than the slow way, never less, and whatever it
+# builds is what the slow way builds.
+
+BAD = c.BAD
+Plan = tuple[dict[str, c.Quiet], frozenset[str]]
+"""A section's keys, each with a reader (value -> checked value or BAD), and its required keys."""
+
+
+def _quick_profile(data: Any, ruleset: RuleSet, name: str, text: str, kind: str) -> Profile | None:
+    if type(data) is not dict:
+        return None
+    plans = _plans_of(ruleset)
+    built: dict[str, Any] = {}
+    for section, value in data.items():
+        cls = SECTIONS.get(section)
+        if cls is None:
+            return None
+        if section in LIST_SECTIONS:
+            continue
+        got = _quick(cls, plans[cls], value)
+        if got is BAD:
+            return None
+        built[section] = got
+    for section in REQUIRED_SECTIONS:
+        if section not in built:
+            return None
+    if "clearance" in data:
+        items = data["clearance"]
+        if type(items) is not list or plans[Clearance] is None:
+            return None
+        start = built["training"].start_date
+        clearances = []
+        for item in items:
+            got = _quick(Clearance, plans[Clearance], item)
+            if got is BAD or start is not None and got.date > start:
+                return None
+            clearances.append(got)
+        built["clearance"] = tuple(clearances)
+    person, history = built["person"], built.get("history")
+    if person.gestation_weeks is not None and not person.pregnant:
+        return None  # _check_gestation's problem
+    if history is not None and (history.surgeries or history.injections):
+        rep = Reporter(name, text, kind)  # any problem with the events' dates, and the slow way reports it
+        _check_event_dates(rep, built)
+        if rep.problems:
+            return None
+    try:
+        return Profile(**built)
+    except (TypeError, ValueError):
+        return None
+
+
+def _quick(cls: type, plan: Plan | None, value: Any) -> Any:
+    """The ``cls`` built from the table ``value`` when every key and value is plainly good, else BAD."""
+    if type(value) is not dict or plan is None:
+        return BAD
+    readers, required = plan
+    got = {}
+    for key, item in value.items():
+        read = readers.get(key)
+        if read is None:
+            return BAD
+        item = read(item)
+        if item is BAD:
+            return BAD
+        got[key] = item
+    if not required <= got.keys():
+        return BAD
+    try:
+        return cls(**got)
+    except (TypeError, ValueError):
+        return BAD
+
+
+_PLANS: dict[int, tuple[RuleSet, dict[type, Plan | None]]] = {}
+"""id of a rule set -> the rule set (held, so that its id is not reused) and its plans; a few at most."""
+
+
+def _plans_of(ruleset: RuleSet) -> dict[type, Plan | None]:
+    """Every section's plan with the rule set's words, worked out once for each rule set (a batch reads every
+    line with one; the service with one of a few)."""
+    known = _PLANS.get(id(ruleset))
+    if known is not None and known[0] is ruleset:
+        return known[1]
+    vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}  # as in _checked
+    clearable = tuple(rule.id for rule in ruleset.rules if rule.action == "require_clearance")
+    switched_off = tuple(rule_id for rule_id, _, _ in ruleset.disabled)  # as in _clearances
+    words = {key: frozenset(value) for key, value in vocabularies.items()}
+    plans: dict[type, Plan | None] = {}
+    for cls in SECTIONS.values():
+        plans[cls] = _plan(cls, {**words, "rules": frozenset(clearable + switched_off)} if cls is Clearance else words,
+                           plans)
+    if len(_PLANS) >= 16:
+        _PLANS.clear()
+    _PLANS[id(ruleset)] = (ruleset, plans)
+    return plans
+
+
+def _plan(cls: type, words: dict[str, frozenset], plans: dict[type, Plan | None]) -> Plan | None:
+    """None if a field has no quiet check: then tables of ``cls`` are always read the slow way."""
+    readers: dict[str, c.Quiet] = {}
+    for f in attrs.fields(cls):
+        if f.metadata.get("kind") == "events":
+            items = f.metadata["items"]
+            plans[items] = _plan(items, words, plans)
+            readers[f.name] = _events_reader(items, plans[items])
+            continue
+        quiet = c.quiet_of(f.metadata.get("check", _any))
+        if quiet is None:
+            return None
+        vocabulary = f.metadata.get("vocabulary")
+        readers[f.name] = quiet if not vocabulary else _words_reader(quiet, words.get(vocabulary, frozenset()))
+    return readers, frozenset(f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING)
+
+
+def _words_reader(quiet: c.Quiet, allowed: frozenset) -> c.Quiet:
+    """``quiet``, and every word (one, or each of a list) in the vocabulary ``allowed``."""
+    def read(value: Any) -> Any:
+        got = quiet(value)
+        if got is BAD or not (allowed.issuperset(got) if type(got) is tuple else got in allowed):
+            return BAD
+        return got
+    return read
+
+
+def _events_reader(cls: type, plan: Plan | None) -> c.Quiet:
+    """A list of tables of ``cls`` (surgeries, injections), as a tuple of them."""
+    def read(value: Any) -> Any:
+        if type(value) is not list:
+            return BAD
+        out = []
+        for item in value:
+            got = _quick(cls, plan, item)
+            if got is BAD:
+                return BAD
+            out.append(got)
+        return tuple(out)
+    return read
 
 
 def _kind_from_name(name: str) -> str | None:
