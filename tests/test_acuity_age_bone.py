@@ -124,6 +124,29 @@ def test_a_clinic_rule_can_force_a_programme_and_the_strictest_wins_with_the_def
     assert cap.set_by == ("acute_irritable_pain",) and cap.also_asked == (("older_lifters_endurance", "endurance"),)
 
 
+def test_a_programme_cap_never_makes_the_block_more_demanding(tmp_path, make_block):
+    """A rule asking for the general programme holds a strength client back, and leaves a client in rehabilitation
+    on the rehabilitation programme (found by the property 'more pain never gives more' with a drawn rule set)."""
+    path = tmp_path / "c.toml"
+    path.write_text(CHILD_HEAD + textwrap.dedent('''
+        [rules.moderate_pain_general]
+        title = "Moderate pain: the general programme"
+        when = "pain.current >= 2"
+        action = "modify"
+        reason = "Clinic policy."
+        source = "acsm-2009"
+        caps = { program = "general" }
+        '''))
+    rules = revhyper.load_ruleset(path)
+    strength = make_block(rules=rules, pain={"current": 3})
+    assert strength.plan.goal == "general", strength.adjustments
+    assert any(a.startswith("Programme: ") and "because of moderate_pain_general" in a for a in strength.adjustments)
+    rehab = make_block(rules=rules, pain={"current": 3}, training={"goal": "rehabilitation"})
+    assert rehab.plan.goal == "rehabilitation" and not any(a.startswith("Programme:") for a in rehab.adjustments)
+    calm = make_block(rules=rules, pain={"current": 1}, training={"goal": "rehabilitation"})
+    assert [w.sessions[0].exercises[0] for w in rehab.weeks] == [w.sessions[0].exercises[0] for w in calm.weeks]
+
+
 def test_a_misspelt_programme_is_an_error_with_a_suggestion(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text(CHILD_HEAD + '[rules.hernia]\ncaps = { max_load_percent = 50, program = "rehabilitaton" }\n')

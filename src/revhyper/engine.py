@@ -285,8 +285,13 @@ def _value_text(value: Any) -> str:
 
 
 def program_goal(goal: str, caps: Caps) -> str:
-    """The goal whose program the block follows: the client's, unless a cap forces another."""
-    return caps.program or goal
+    """The goal whose program the block follows: the client's, unless a cap asks for a more conservative one.
+
+    A cap only ever holds a client back: a ``program`` cap less conservative than the client's own goal (a rule
+    asking for the general programme of a client in rehabilitation) leaves the client's programme as it is."""
+    if caps.program is None or PROGRAM_ORDER.index(caps.program) >= PROGRAM_ORDER.index(goal):
+        return goal
+    return caps.program
 
 
 def choose_variant(ruleset: RuleSet, equipment: tuple[str, ...], caps: Caps,

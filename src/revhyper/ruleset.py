@@ -54,7 +54,7 @@ CAP_SPECS: dict[str, CapSpec] = {
         CapSpec("min_rest_seconds", "int", 0, 600, "max", "rest at least this long between sets"),
         CapSpec("avoid_tags", "tags", wins="union", meaning="never use an exercise variant with these tags"),
         CapSpec("program", "program", wins="first",
-                meaning="use this programme (a goal's program) whatever the client's goal"),
+                meaning="use this programme (a goal's program) when it is more conservative than the client's goal"),
     )
 }
 
