@@ -4,10 +4,11 @@
 Takes bench_batch.py's profile mix (``--count`` profiles; the invalid ones are skipped), parses each once, and times
 ``revhyper.generate(profile, rules)`` over all of them, and ``screen(profile, rules)`` alone: microseconds a block
 (parsing and encoding are not counted). The same is timed for the code at ``--baseline`` (default: the merge-base
-with main), exported with ``git archive`` to a temporary folder. Each round runs one fresh process of each version,
-alternating which goes first (the machine is shared: interleaving spreads its noise over both); each process warms
-up once, then times ``--passes`` passes and keeps the fastest. Prints the median of the rounds and the ratio, and
-checks that both versions wrote the same bytes (sha256 over every block's canonical JSON).
+with main), exported with ``git archive`` to a temporary folder. One process of each version parses the profiles
+and warms up once; then the two take turns, pass by pass (the machine is shared: taking turns spreads its noise
+over both), and each pass is timed in CPU time (time.process_time: a pass waiting for the CPU does not count).
+Prints the median (and fastest) of the passes, the ratio, and checks that both versions wrote the same
+bytes (sha256 over every block's canonical JSON).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def worker(profiles_path: str, passes: int) -> None:
-    """In a process whose PYTHONPATH puts the version to time first: print its figures as one JSON line."""
+def worker(profiles_path: str) -> None:
+    """In a process whose PYTHONPATH puts the version to time first: parse the profiles, say how many and what the
+    blocks hash to, then time one pass over them for each command read ("generate" or "screen"), in us a block."""
     import gc
 
     import revhyper
@@ -45,31 +47,39 @@ def worker(profiles_path: str, passes: int) -> None:
     digest = hashlib.sha256()
     for profile in profiles:  # the warm-up pass, and the check that both versions write the same blocks
         digest.update(revhyper.block_to_json(revhyper.generate(profile, rules)))
-
-    def best(fn) -> float:
-        samples = []
-        for _ in range(passes):
-            gc.collect()
-            start = time.perf_counter()
-            for profile in profiles:
-                fn(profile, rules)
-            samples.append(time.perf_counter() - start)
-        return min(samples) / len(profiles) * 1e6
-
-    print(json.dumps({"generate_us": best(revhyper.generate), "screen_us": best(screen), "blocks": len(profiles),
-                      "digest": digest.hexdigest(), "module": revhyper.__file__}))
+    print(json.dumps({"blocks": len(profiles), "digest": digest.hexdigest(), "module": revhyper.__file__}), flush=True)
+    functions = {"generate": revhyper.generate, "screen": screen}
+    for command in sys.stdin:
+        fn = functions[command.strip()]
+        gc.collect()
+        start = time.process_time()
+        for profile in profiles:
+            fn(profile, rules)
+        print((time.process_time() - start) / len(profiles) * 1e6, flush=True)
 
 
-def run_worker(src: Path, profiles_path: Path, passes: int) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(src)
-    out = subprocess.run([sys.executable, __file__, "--worker", str(profiles_path), "--passes", str(passes)],
-                         env=env, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        sys.exit(f"the worker for {src} failed:\n{out.stderr}")
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
-    assert Path(figures["module"]).resolve().is_relative_to(src.resolve()), f"{figures['module']} is not from {src}"
-    return figures
+class Worker:
+    """A worker process for one version of the code."""
+
+    def __init__(self, src: Path, profiles_path: Path):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPATH"] = str(src)
+        self.process = subprocess.Popen([sys.executable, __file__, "--worker", str(profiles_path)], env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            sys.exit(f"the worker for {src} failed")
+        self.about = json.loads(line)
+        assert Path(self.about["module"]).resolve().is_relative_to(src.resolve()), f"{self.about['module']} is not from {src}"
+
+    def time(self, command: str) -> float:
+        self.process.stdin.write(command + "\n")  # type: ignore[union-attr]
+        self.process.stdin.flush()  # type: ignore[union-attr]
+        return float(self.process.stdout.readline())  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        self.process.stdin.close()  # type: ignore[union-attr]
+        self.process.wait()
 
 
 def export(ref: str, folder: Path) -> Path:
@@ -85,13 +95,12 @@ def export(ref: str, folder: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description="generate's time a block, against an older version")
     parser.add_argument("--count", type=int, default=3000, help="profiles from bench_batch's mix (default 3,000)")
-    parser.add_argument("--rounds", type=int, default=5, help="fresh processes of each version (default 5)")
-    parser.add_argument("--passes", type=int, default=3, help="timed passes in each process; the fastest counts")
+    parser.add_argument("--passes", type=int, default=15, help="timed passes of each version, alternating (default 15)")
     parser.add_argument("--baseline", metavar="GITREF", help="the version to compare with (default: merge-base with main)")
     parser.add_argument("--worker", metavar="PROFILES", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.passes)
+        worker(args.worker)
         return 0
 
     sys.path.insert(0, str(HERE))
@@ -107,28 +116,32 @@ def main() -> int:
         folder = Path(tmp)
         profiles_path = folder / "profiles.jsonl"
         profiles_path.write_text("".join(line + "\n" for line in profiles(args.count)), encoding="utf-8")
-        versions = {f"baseline {label}": export(ref, folder), "current": ROOT / "src"}
-        results: dict[str, list[dict]] = {name: [] for name in versions}
-        for r in range(args.rounds):
-            order = list(versions) if r % 2 == 0 else list(reversed(versions))
-            for name in order:
-                results[name].append(run_worker(versions[name], profiles_path, args.passes))
-    print(f"  {args.count:,} profiles of bench_batch's mix, {results['current'][0]['blocks']:,} valid; "
-          f"median of {args.rounds} rounds (a fresh process each, fastest of {args.passes} passes)")
-    medians = {}
-    for name, runs in results.items():
-        generate = statistics.median(x["generate_us"] for x in runs)
-        screening = statistics.median(x["screen_us"] for x in runs)
-        medians[name] = generate, screening
-        each = ", ".join(f"{x['generate_us']:.0f}" for x in runs)
-        print(f"  {name:<20} generate {generate:8.1f} us/block   screen {screening:7.1f}   the rest {generate - screening:7.1f}"
-              f"   [generate, each round: {each}]")
-    (old_g, old_s), (new_g, new_s) = medians.values()
-    print(f"  ratio (baseline / current): generate {old_g / new_g:.2f}x   screen {old_s / new_s:.2f}x   "
-          f"the rest {(old_g - old_s) / (new_g - new_s):.2f}x")
-    ratios = [a["generate_us"] / b["generate_us"] for a, b in zip(*results.values())]
-    print(f"  generate ratio in each round: {', '.join(f'{x:.2f}' for x in ratios)}")
-    same = len({x["digest"] for runs in results.values() for x in runs}) == 1
+        workers = {f"baseline {label}": Worker(export(ref, folder), profiles_path),
+                   "current": Worker(ROOT / "src", profiles_path)}
+        times: dict[str, dict[str, list[float]]] = {name: {"generate": [], "screen": []} for name in workers}
+        for n in range(args.passes):
+            for command in ("generate", "screen"):
+                for name in (list(workers) if n % 2 == 0 else list(reversed(workers))):
+                    times[name][command].append(workers[name].time(command))
+        for w in workers.values():
+            w.close()
+    blocks = {w.about["blocks"] for w in workers.values()}
+    print(f"  {args.count:,} profiles of bench_batch's mix, {', '.join(map(str, blocks))} valid; {args.passes} passes over "
+          "them of each version, alternating; us a block, median (fastest)")
+    figures = {}
+    for name, by in times.items():
+        g, s = statistics.median(by["generate"]), statistics.median(by["screen"])
+        figures[name] = g, s, min(by["generate"]), min(by["screen"])
+        print(f"  {name:<18} generate {g:7.1f} ({min(by['generate']):6.1f})   screen {s:6.1f} ({min(by['screen']):6.1f})"
+              f"   the rest {g - s:6.1f} ({min(by['generate']) - min(by['screen']):6.1f})")
+    (og, os_, ogm, osm), (ng, ns, ngm, nsm) = figures.values()
+    pair = [a / b for a, b in zip(*(by["generate"] for by in times.values()))]
+    print(f"  ratio baseline / current, medians (fastest): generate {og / ng:.2f}x ({ogm / ngm:.2f}x)   "
+          f"screen {os_ / ns:.2f}x ({osm / nsm:.2f}x)   the rest {(og - os_) / (ng - ns):.2f}x "
+          f"({(ogm - osm) / (ngm - nsm):.2f}x)")
+    print(f"  generate ratio of each pair of passes: median {statistics.median(pair):.2f}x, "
+          f"range {min(pair):.2f}-{max(pair):.2f}")
+    same = len({w.about["digest"] for w in workers.values()}) == 1
     print(f"  output: {'the same bytes from both versions' if same else 'DIFFERENT bytes from the two versions'}")
     print(f"  {load_average()}")
     return 0 if same else 1

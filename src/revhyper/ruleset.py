@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -59,7 +60,22 @@ CAP_SPECS: dict[str, CapSpec] = {
 }
 
 
-@attrs.frozen
+MEMO_LIMIT = 4096
+"""The most entries a programme's or a rule set's ``memo`` holds; it is emptied when full."""
+
+
+def memoized(memo: dict[Any, Any], key: Any, derive: Callable[..., Any], *args: Any) -> Any:
+    """``memo[key]``, set to ``derive(*args)`` first when absent. ``derive`` must be pure, so what the memo holds (or
+    forgot when it was emptied) never changes a result, only how soon it comes."""
+    value = memo.get(key)
+    if value is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        value = memo[key] = derive(*args)
+    return value
+
+
+@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
 class Caps:
     """Limits on the prescription. ``None`` (or empty) means no limit of that kind."""
 
@@ -146,7 +162,7 @@ class Restriction:
     caps: Caps
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
 class Variant:
     id: str
     name: str
@@ -159,7 +175,7 @@ class Variant:
     """The heaviest client the set-up is rated for (a ball, a bench); heavier clients get the next variant."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
 class Progression:
     """A number that starts at ``start`` and moves by ``step`` each training week, never past ``limit``."""
 
@@ -174,7 +190,7 @@ class Progression:
         return value
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
 class Phase:
     id: str
     name: str
@@ -216,8 +232,14 @@ class Program:
     phases: tuple[Phase, ...]
     deliberate: str = ""
 
+    @functools.cached_property
+    def memo(self) -> dict[Any, Any]:
+        """What periodization.py derives from this programme (schedules, exercises), memoized with the programme so
+        that an entry never serves an equal-looking programme of another rule set. Pure derivations only."""
+        return {}
 
-@attrs.frozen
+
+@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
 class ExperienceLevel:
     name: str
     min_days: int
@@ -266,6 +288,12 @@ class RuleSet:
     """The rule set's ``[clearance]`` defaults for rules that require clearance (None when it has none)."""
     adaptations: tuple[Adaptation, ...] = ()
     """The ``[adaptations.ID]`` rules over the training log that ``revhyper progress`` applies, in file order."""
+
+    @functools.cached_property
+    def memo(self) -> dict[Any, Any]:
+        """What screening.py derives from this rule set (which rules fire for which facts, merged caps), memoized with
+        the rule set so that an entry never serves another one. Pure derivations only."""
+        return {}
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
