@@ -102,19 +102,18 @@ def plan_weeks(
     week's step instead of the plan's."""
     steps = planned_schedule(program, weeks) if schedule is None else schedule
     days = SESSION_DAYS[days_per_week]
-    offsets = [(n, dt.timedelta(days=offset)) for n, offset in enumerate(days, start=1)]
+    offsets = [dt.timedelta(days=offset) for offset in days]
     out: list[Week] = []
-    session_index = 0
-    for number_, (phase, k, deload) in enumerate(steps[:len(caps)], start=1):
-        week_caps = caps[number_ - 1]
-        exercise = exercise_at(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
-                               load_increment_kg, cues_for(phase, deload, number_))
-        sessions = []
-        first_day = start_date + dt.timedelta(days=7 * (number_ - 1)) if start_date else None
-        for n, offset in offsets:
-            session_index += 1
-            sessions.append(Session(n, session_index, first_day + offset if first_day else None, (exercise,)))
-        out.append(Week(number_, phase.id, phase.name, deload, tuple(sessions), rules[number_ - 1], week_caps))
+    for number_, (phase, k, deload), week_caps, week_rules in zip(range(1, len(caps) + 1), steps, caps, rules):
+        exercises = (exercise_at(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
+                                 load_increment_kg, cues_for(phase, deload, number_)),)
+        first = len(days) * (number_ - 1)  # sessions before this week's
+        if start_date:
+            week_start = start_date + dt.timedelta(days=7 * (number_ - 1))
+            sessions = [Session(n, first + n, week_start + offset, exercises) for n, offset in enumerate(offsets, 1)]
+        else:
+            sessions = [Session(n, first + n, None, exercises) for n in range(1, len(days) + 1)]
+        out.append(Week(number_, phase.id, phase.name, deload, tuple(sessions), week_rules, week_caps))
     return tuple(out)
 
 
@@ -185,9 +184,14 @@ def _load_levels(phase: Phase) -> int:
 def exercise_at(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
                 variant: Variant, working_load_kg: float | None, increment: float,
                 cues: tuple[str, ...]) -> Exercise:
-    """The one derivation of a week's exercise from its step, within the experience level and the week's caps."""
+    """The one derivation of a week's exercise from its step, within the experience level and the week's caps.
+
+    Memoized on the programme: the working load and the load step are part of the key only in a week that
+    prescribes load (most weeks of most blocks do not), so blocks that differ in them share the other weeks."""
     loaded = working_load_kg is not None and variant.loadable and not caps.bodyweight_only
-    return _exercise(phase, k, deload, program, experience, caps, variant, loaded, working_load_kg, increment, cues)
+    load = (working_load_kg, increment) if loaded and phase_week(program, phase, k).load_percent is not None else None
+    return memoized(program.memo, ("exercise", phase, k, deload, experience, caps, variant, load, cues), _exercise,
+                    phase, k, deload, program, experience, caps, variant, loaded, working_load_kg, increment, cues)
 
 
 class PhaseWeek(NamedTuple):
