@@ -78,6 +78,23 @@ def test_the_golden_profiles_cover_every_outcome():
     assert changing >= 20  # blocks whose rules change during the block
 
 
+def test_a_block_changed_in_place_changes_no_later_block(default_rules):
+    """The engine's memos never hand out an object a block holds: a plugin that changes one block in place (which
+    the exporters catch for that block) leaves the blocks generated after it as they were."""
+    profile = revhyper.parse_profile((EXAMPLES / "profiles" / "post-microdiscectomy-graded.toml").read_text(),
+                                     name="p.toml", ruleset=default_rules)
+    before = revhyper.block_to_json(revhyper.generate(profile, default_rules))
+    block = revhyper.generate(profile, default_rules)
+    for week in block.weeks:
+        object.__setattr__(week.caps, "max_load_percent", 150)
+        for session in week.sessions:
+            object.__setattr__(session.exercises[0], "sets", 9)
+    for applied in block.screening.caps:
+        object.__setattr__(applied, "value", 150)
+    object.__setattr__(block.screening.merged_caps, "max_rom_percent", 130)
+    assert revhyper.block_to_json(revhyper.generate(profile, default_rules)) == before
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         sys.exit("usage: test_engine_golden.py --write   (rewrites tests/data/engine-golden.json)")

@@ -345,16 +345,17 @@ def _who(screening: Screening, cap: str) -> str:
 def exercise_cues(ruleset: RuleSet, variant: Variant, phase: Phase, deload: bool, screened: Screening) -> tuple[str, ...]:
     """The cues of a week's exercise: a deload's, the variant's, the phase's, those of the rules that fired and of
     the caps, and the pain rule. Memoized on the rule set: they depend on nothing else."""
-    key = ("cues", variant, phase, deload, tuple(f.id for f in screened.fired), screened.merged_caps)
-    return memoized(ruleset.memo, key, _exercise_cues, ruleset, variant, phase, deload, screened)
+    rules, cap_cues = tuple(f.id for f in screened.fired), _cap_cues(screened.merged_caps)
+    return memoized(ruleset.memo, ("cues", variant, phase, deload, rules, cap_cues), _exercise_cues, ruleset, variant,
+                    phase, deload, rules, cap_cues)
 
 
-def _exercise_cues(ruleset: RuleSet, variant: Variant, phase: Phase, deload: bool,
-                   screened: Screening) -> tuple[str, ...]:
-    rule_cues = tuple(dict.fromkeys(cue for f in screened.fired for cue in ruleset.rule(f.id).cues))
+def _exercise_cues(ruleset: RuleSet, variant: Variant, phase: Phase, deload: bool, rules: tuple[str, ...],
+                   cap_cues: tuple[str, ...]) -> tuple[str, ...]:
+    rule_cues = tuple(dict.fromkeys(cue for rule_id in rules for cue in ruleset.rule(rule_id).cues))
     lighter = ("Lighter week: fewer sets, same careful technique.",) if deload else ()
     pain = ruleset.pain_monitoring
-    return tuple(dict.fromkeys(lighter + variant.cues + phase.cues + rule_cues + _cap_cues(screened.merged_caps)
+    return tuple(dict.fromkeys(lighter + variant.cues + phase.cues + rule_cues + cap_cues
                                + (pain.during, pain.if_exceeded)))
 
 

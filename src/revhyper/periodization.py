@@ -184,14 +184,9 @@ def _load_levels(phase: Phase) -> int:
 def exercise_at(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
                 variant: Variant, working_load_kg: float | None, increment: float,
                 cues: tuple[str, ...]) -> Exercise:
-    """The one derivation of a week's exercise from its step, within the experience level and the week's caps.
-
-    Memoized on the programme: the working load and the load step are part of the key only in a week that
-    prescribes load (most weeks of most blocks do not), so blocks that differ in them share the other weeks."""
+    """The one derivation of a week's exercise from its step, within the experience level and the week's caps."""
     loaded = working_load_kg is not None and variant.loadable and not caps.bodyweight_only
-    load = (working_load_kg, increment) if loaded and _has_load(phase) else None
-    return memoized(program.memo, ("exercise", phase, k, deload, experience, caps, variant, load, cues), _exercise,
-                    phase, k, deload, program, experience, caps, variant, loaded, working_load_kg, increment, cues)
+    return _exercise(phase, k, deload, program, experience, caps, variant, loaded, working_load_kg, increment, cues)
 
 
 class PhaseWeek(NamedTuple):
@@ -208,13 +203,9 @@ def phase_week(program: Program, phase: Phase, k: int) -> PhaseWeek:
     return memoized(program.memo, ("phase week", phase, k), _phase_week, phase, k)
 
 
-def _has_load(phase: Phase) -> bool:
-    return phase.load == "percent" and phase.load_percent is not None
-
-
 def _phase_week(phase: Phase, k: int) -> PhaseWeek:
     reps, load_index = reps_and_load_index(phase, k)
-    percent = phase.load_percent.at(load_index) if _has_load(phase) and phase.load_percent is not None else None
+    percent = phase.load_percent.at(load_index) if phase.load == "percent" and phase.load_percent is not None else None
     return PhaseWeek(round(phase.sets.at(k)), reps, phase.rom_percent.at(k), percent)
 
 
@@ -222,8 +213,7 @@ def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: 
               variant: Variant, loaded: bool, working_load_kg: float | None, increment: float,
               cues: tuple[str, ...]) -> Exercise:
     week = phase_week(program, phase, k)
-    sets = week.sets
-    sets = min(sets, experience.max_sets, caps.max_sets or sets)
+    sets = min(week.sets, experience.max_sets, caps.max_sets or week.sets)
     if deload:
         sets = max(1, math.floor(sets * program.deload_volume_percent / 100 + 1e-9))
     reps = week.reps

@@ -75,7 +75,7 @@ def memoized(memo: dict[Any, Any], key: Any, derive: Callable[..., Any], *args: 
     return value
 
 
-@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
+@attrs.frozen
 class Caps:
     """Limits on the prescription. ``None`` (or empty) means no limit of that kind."""
 
@@ -162,7 +162,7 @@ class Restriction:
     caps: Caps
 
 
-@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
+@attrs.frozen(cache_hash=True)  # a key of the memos (see RuleSet.memo): hashed once
 class Variant:
     id: str
     name: str
@@ -175,7 +175,7 @@ class Variant:
     """The heaviest client the set-up is rated for (a ball, a bench); heavier clients get the next variant."""
 
 
-@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
+@attrs.frozen
 class Progression:
     """A number that starts at ``start`` and moves by ``step`` each training week, never past ``limit``."""
 
@@ -190,7 +190,7 @@ class Progression:
         return value
 
 
-@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
+@attrs.frozen(cache_hash=True)  # a key of the memos (see RuleSet.memo): hashed once
 class Phase:
     id: str
     name: str
@@ -234,12 +234,14 @@ class Program:
 
     @functools.cached_property
     def memo(self) -> dict[Any, Any]:
-        """What periodization.py derives from this programme (schedules, exercises), memoized with the programme so
-        that an entry never serves an equal-looking programme of another rule set. Pure derivations only."""
+        """What periodization.py derives from this programme (its schedules, its phases' training weeks), memoized
+        with the programme so that an entry never serves an equal-looking programme of another rule set. Pure
+        derivations only, and never an object a block holds: a plugin may change a block in place, and that must
+        not reach another block."""
         return {}
 
 
-@attrs.frozen(cache_hash=True)  # a key of the memos below, hashed once
+@attrs.frozen
 class ExperienceLevel:
     name: str
     min_days: int
@@ -291,8 +293,9 @@ class RuleSet:
 
     @functools.cached_property
     def memo(self) -> dict[Any, Any]:
-        """What screening.py derives from this rule set (which rules fire for which facts, merged caps), memoized with
-        the rule set so that an entry never serves another one. Pure derivations only."""
+        """What screening.py and engine.py derive from this rule set (the conditions' predicates, the merged caps of
+        each combination of rules and restrictions, cues), memoized with the rule set so that an entry never serves
+        another one. Pure derivations only, and never an object a block holds (see Program.memo)."""
         return {}
 
     def rule(self, rule_id: str) -> Rule:

@@ -100,7 +100,7 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
     restrictions = profile.restrictions  # every clearance's restrictions apply, whether or not it counts
     asked: list[tuple[str, Caps]] = [(f.id, f.caps) for f in fired if f.caps is not None]
     asked += [(f"restriction:{name}", ruleset.restrictions[name].caps) for name in restrictions]
-    applied, merged = memoized(ruleset.memo, ("merged caps", *(who for who, _ in asked)), merge_caps, asked)
+    applied, merged = merge_caps(asked, ruleset.memo)
 
     actions = {f.action for f in fired}
     clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
@@ -128,9 +128,20 @@ def _conditions(ruleset: RuleSet) -> tuple[tuple[Rule, Callable[[Any], bool]], .
     return memoized(ruleset.memo, "conditions", lambda: tuple((rule, rule.when.predicate) for rule in ruleset.rules))
 
 
-def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], Caps]:
-    """The strictest value of each kind of cap, with who set it and who asked for less."""
-    applied: list[AppliedCap] = []
+def merge_caps(asked: list[tuple[str, Caps]], memo: dict[Any, Any] | None = None) -> tuple[tuple[AppliedCap, ...], Caps]:
+    """The strictest value of each kind of cap, with who set it and who asked for less.
+
+    ``memo`` (the rule set's, whose rules and restrictions are who asked) remembers the merge for each combination
+    of them, as plain data: the caps are new objects each time, so that no two screenings share them."""
+    if memo is None:
+        rows, merged = _merge(asked)
+    else:
+        rows, merged = memoized(memo, ("merged caps", *(who for who, _ in asked)), _merge, asked)
+    return tuple(AppliedCap(*row) for row in rows), Caps(**merged)
+
+
+def _merge(asked: list[tuple[str, Caps]]) -> tuple[tuple[tuple[Any, ...], ...], dict[str, Any]]:
+    applied: list[tuple[Any, ...]] = []
     merged: dict[str, Any] = {}
     for name, spec in CAP_SPECS.items():
         values = [(who, getattr(caps, name)) for who, caps in asked
@@ -153,8 +164,8 @@ def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], C
             set_by = tuple(who for who, v in values if v == winner)
             weaker = tuple((who, v) for who, v in values if v != winner)
         merged[name] = winner
-        applied.append(AppliedCap(name, winner, spec.meaning, set_by, weaker))
-    return tuple(applied), Caps(**merged)
+        applied.append((name, winner, spec.meaning, set_by, weaker))
+    return tuple(applied), merged
 
 
 def _read(name: str, facts: dict[str, Any], parameters) -> Any:
