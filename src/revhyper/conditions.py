@@ -101,6 +101,7 @@ class Type:
     constant: bool = False
     value: Any = None
     label: str = ""  # how the person wrote it, for messages
+    fact: str | None = None  # the facts' key when the value is read straight from them (a field or a function)
 
 
 @attrs.frozen
@@ -324,11 +325,11 @@ class _Compiler:
             if len(fns) == 2:
                 a, b = fns
                 return (lambda f: a(f) and b(f)), Type("bool")
-            return (lambda f: all(fn(f) for fn in fns)), Type("bool")
+            return _all(fns), Type("bool")
         if len(fns) == 2:
             a, b = fns
             return (lambda f: a(f) or b(f)), Type("bool")
-        return (lambda f: any(fn(f) for fn in fns)), Type("bool")
+        return _any(fns), Type("bool")
 
     def unary(self, node: ast.UnaryOp, depth: int):
         if isinstance(node.op, ast.Not):
@@ -388,7 +389,7 @@ class _Compiler:
             vocabulary=info.get("vocabulary"),
             label=dotted,
         )
-        return (lambda f: f[dotted]), kind
+        return (lambda f: f[dotted]), attrs.evolve(kind, fact=dotted)
 
     def call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
@@ -402,7 +403,7 @@ class _Compiler:
                 return self.fail(node, f"{name} takes nothing between its brackets: {name}()")
             self.reads.append(f"{name}()")
             key = f"{name}:"
-            return (lambda f: f[key]), Type(result, optional=optional, label=f"{name}()")
+            return (lambda f: f[key]), Type(result, optional=optional, label=f"{name}()", fact=key)
         if node.keywords or len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
             return self.fail(node, f'{name} takes one quoted name, e.g. {name}("microdiscectomy")')
         word = node.args[0].value
@@ -410,7 +411,7 @@ class _Compiler:
             return None, None
         key = f"{name}:{word}"
         self.reads.append(f'{name}("{word}")')
-        return (lambda f: f[key]), Type(result, optional=optional, label=f'{name}("{word}")')
+        return (lambda f: f[key]), Type(result, optional=optional, label=f'{name}("{word}")', fact=key)
 
     def check_word(self, node: ast.AST, word: str, vocabulary: str) -> bool:
         words = self.vocabularies.get(vocabulary, ())
@@ -426,8 +427,7 @@ class _Compiler:
             return None, None
         if len(compiled) == 1:
             return compiled[0], Type("bool")
-        fns = tuple(compiled)
-        return (lambda f: all(fn(f) for fn in fns)), Type("bool")
+        return _all(tuple(compiled)), Type("bool")
 
     def pair(self, op: ast.cmpop, left_node: ast.AST, right_node: ast.AST, depth: int):
         symbol = _SYMBOL.get(type(op))
@@ -514,12 +514,40 @@ class _Compiler:
         word = left_node.value
         if not self.check_word(left_node, word, rt.vocabulary or ""):
             return None
+        key = rt.fact
+        if key is not None:  # read the list straight from the facts
+            if negate:
+                return lambda f: word not in f[key]
+            return lambda f: word in f[key]
         if negate:
             return lambda f: word not in right(f)
         return lambda f: word in right(f)
 
 
+def _all(fns: tuple[Predicate, ...]) -> Predicate:
+    def all_hold(f: Facts) -> bool:
+        for fn in fns:
+            if not fn(f):
+                return False
+        return True
+    return all_hold
+
+
+def _any(fns: tuple[Predicate, ...]) -> Predicate:
+    def any_holds(f: Facts) -> bool:
+        for fn in fns:
+            if fn(f):
+                return True
+        return False
+    return any_holds
+
+
 def _comparison(fn, left, right, lt: Type, rt: Type) -> Predicate:
+    if rt.constant and lt.fact is not None:  # the common case, a fact against a number: read the fact straight
+        c, key = rt.value, lt.fact
+        if lt.optional:
+            return lambda f: (x := f[key]) is not None and fn(x, c)
+        return lambda f: fn(f[key], c)
     if rt.constant:
         c = rt.value
         if lt.optional:

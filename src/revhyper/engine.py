@@ -10,7 +10,7 @@ from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import Step, number, plan_weeks
 from .profile import Profile
-from .ruleset import PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant
+from .ruleset import PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant, memoized
 from .screening import facts_for, profile_facts, screen
 from .timeline import week_date
 
@@ -125,23 +125,14 @@ def generate(profile: Profile, ruleset: RuleSet | None = None, *, schedule: Sche
                                    "on the machine and add training.working_load_kg to prescribe load.")
     adjustments.extend(changes)
 
-    pain = ruleset.pain_monitoring
-    cache: dict[tuple[str, bool, int], tuple[str, ...]] = {}
-    week_cues: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    cache: dict[tuple[str, bool, int], tuple[str, ...]] = {}  # by_week holds every screening keyed here by id
 
     def cues_for(phase: Phase, deload: bool, week: int) -> tuple[str, ...]:
         screened = by_week[week - 1]
         key = (phase.id, deload, id(screened))
         cues = cache.get(key)
         if cues is None:
-            if id(screened) not in week_cues:
-                week_cues[id(screened)] = (
-                    tuple(dict.fromkeys(cue for f in screened.fired for cue in ruleset.rule(f.id).cues)),
-                    _cap_cues(screened.merged_caps))
-            rule_cues, cap_cues = week_cues[id(screened)]
-            lighter = ("Lighter week: fewer sets, same careful technique.",) if deload else ()
-            cues = cache[key] = tuple(dict.fromkeys(
-                lighter + variant.cues + phase.cues + rule_cues + cap_cues + (pain.during, pain.if_exceeded)))
+            cues = cache[key] = exercise_cues(ruleset, variant, phase, deload, screened)
         return cues
 
     if changes:
@@ -354,6 +345,23 @@ def _who(screening: Screening, cap: str) -> str:
         if applied.name == cap:
             return ", ".join(applied.set_by)
     return "the rule set"
+
+
+def exercise_cues(ruleset: RuleSet, variant: Variant, phase: Phase, deload: bool, screened: Screening) -> tuple[str, ...]:
+    """The cues of a week's exercise: a deload's, the variant's, the phase's, those of the rules that fired and of
+    the caps, and the pain rule. Memoized on the rule set: they depend on nothing else."""
+    rules, cap_cues = tuple(f.id for f in screened.fired), _cap_cues(screened.merged_caps)
+    return memoized(ruleset.memo, ("cues", variant, phase, deload, rules, cap_cues), _exercise_cues, ruleset, variant,
+                    phase, deload, rules, cap_cues)
+
+
+def _exercise_cues(ruleset: RuleSet, variant: Variant, phase: Phase, deload: bool, rules: tuple[str, ...],
+                   cap_cues: tuple[str, ...]) -> tuple[str, ...]:
+    rule_cues = tuple(dict.fromkeys(cue for rule_id in rules for cue in ruleset.rule(rule_id).cues))
+    lighter = ("Lighter week: fewer sets, same careful technique.",) if deload else ()
+    pain = ruleset.pain_monitoring
+    return tuple(dict.fromkeys(lighter + variant.cues + phase.cues + rule_cues + cap_cues
+                               + (pain.during, pain.if_exceeded)))
 
 
 def _cap_cues(caps: Caps) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from .block import Exercise, Session, Week
-from .ruleset import Caps, ExperienceLevel, Phase, Program, Variant
+from .ruleset import Caps, ExperienceLevel, Phase, Program, Variant, memoized
 
 SESSION_DAYS = {
     1: (0,),
@@ -102,19 +102,18 @@ def plan_weeks(
     week's step instead of the plan's."""
     steps = planned_schedule(program, weeks) if schedule is None else schedule
     days = SESSION_DAYS[days_per_week]
-    offsets = [(n, dt.timedelta(days=offset)) for n, offset in enumerate(days, start=1)]
+    offsets = [dt.timedelta(days=offset) for offset in days]
     out: list[Week] = []
-    session_index = 0
-    for number_, (phase, k, deload) in enumerate(steps[:len(caps)], start=1):
-        week_caps = caps[number_ - 1]
-        exercise = exercise_at(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
-                               load_increment_kg, cues_for(phase, deload, number_))
-        sessions = []
-        first_day = start_date + dt.timedelta(days=7 * (number_ - 1)) if start_date else None
-        for n, offset in offsets:
-            session_index += 1
-            sessions.append(Session(n, session_index, first_day + offset if first_day else None, (exercise,)))
-        out.append(Week(number_, phase.id, phase.name, deload, tuple(sessions), rules[number_ - 1], week_caps))
+    for number_, (phase, k, deload), week_caps, week_rules in zip(range(1, len(caps) + 1), steps, caps, rules):
+        exercises = (exercise_at(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
+                                 load_increment_kg, cues_for(phase, deload, number_)),)
+        first = len(days) * (number_ - 1)  # sessions before this week's
+        if start_date:
+            week_start = start_date + dt.timedelta(days=7 * (number_ - 1))
+            sessions = [Session(n, first + n, week_start + offset, exercises) for n, offset in enumerate(offsets, 1)]
+        else:
+            sessions = [Session(n, first + n, None, exercises) for n in range(1, len(days) + 1)]
+        out.append(Week(number_, phase.id, phase.name, deload, tuple(sessions), week_rules, week_caps))
     return tuple(out)
 
 
@@ -126,9 +125,13 @@ class Step(NamedTuple):
     deload: bool
 
 
-def planned_schedule(program: Program, weeks: int) -> list[Step]:
+def planned_schedule(program: Program, weeks: int) -> tuple[Step, ...]:
     """Each week's step as the block plans it: phases share out the weeks; a deload week repeats the phase's
     previous training week with less volume and does not count as a training week."""
+    return memoized(program.memo, ("schedule", weeks), _planned_schedule, program, weeks)
+
+
+def _planned_schedule(program: Program, weeks: int) -> tuple[Step, ...]:
     allocation = allocate_weeks([p.weeks for p in program.phases], weeks)
     out: list[Step] = []
     trained: dict[str, int] = {}
@@ -138,7 +141,7 @@ def planned_schedule(program: Program, weeks: int) -> list[Step]:
         if not deload:
             trained[phase.id] = done + 1
         out.append(Step(phase, max(done - 1, 0) if deload else done, deload))
-    return out
+    return tuple(out)
 
 
 def rep_values(phase: Phase) -> tuple[int, ...]:
@@ -186,25 +189,45 @@ def exercise_at(phase: Phase, k: int, deload: bool, program: Program, experience
     return _exercise(phase, k, deload, program, experience, caps, variant, loaded, working_load_kg, increment, cues)
 
 
+class PhaseWeek(NamedTuple):
+    """What a phase prescribes in its training week ``k``, before the experience level, the caps and a deload."""
+
+    sets: int
+    reps: int
+    rom_percent: float
+    load_percent: float | None  # the load progression at the week's load index; None when the phase has no load
+
+
+def phase_week(program: Program, phase: Phase, k: int) -> PhaseWeek:
+    """``phase`` (one of ``program``'s) in training week ``k``; worked out once for each (phase, k)."""
+    return memoized(program.memo, ("phase week", phase, k), _phase_week, phase, k)
+
+
+def _phase_week(phase: Phase, k: int) -> PhaseWeek:
+    reps, load_index = reps_and_load_index(phase, k)
+    percent = phase.load_percent.at(load_index) if phase.load == "percent" and phase.load_percent is not None else None
+    return PhaseWeek(round(phase.sets.at(k)), reps, phase.rom_percent.at(k), percent)
+
+
 def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
               variant: Variant, loaded: bool, working_load_kg: float | None, increment: float,
               cues: tuple[str, ...]) -> Exercise:
-    sets = round(phase.sets.at(k))
-    sets = min(sets, experience.max_sets, caps.max_sets or sets)
+    week = phase_week(program, phase, k)
+    sets = min(week.sets, experience.max_sets, caps.max_sets or week.sets)
     if deload:
         sets = max(1, math.floor(sets * program.deload_volume_percent / 100 + 1e-9))
-    reps, load_index = reps_and_load_index(phase, k)
+    reps = week.reps
     if caps.max_reps is not None:
         reps = min(reps, caps.max_reps)
-    rom = phase.rom_percent.at(k)
+    rom = week.rom_percent
     if caps.max_rom_percent is not None:
         rom = min(rom, caps.max_rom_percent)
     rest = phase.rest_seconds
     if caps.min_rest_seconds is not None:
         rest = max(rest, caps.min_rest_seconds)
     load_kg = load_percent = None
-    if loaded and working_load_kg is not None and phase.load == "percent" and phase.load_percent is not None:
-        load = derive_load(phase.load_percent.at(load_index), experience, caps, working_load_kg, increment)
+    if loaded and working_load_kg is not None and week.load_percent is not None:
+        load = derive_load(week.load_percent, experience, caps, working_load_kg, increment)
         load_kg, load_percent = load.load_kg, load.load_percent
     if phase.reps_range is None:
         return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -57,6 +58,21 @@ CAP_SPECS: dict[str, CapSpec] = {
                 meaning="use this programme (a goal's program) when it is more conservative than the client's goal"),
     )
 }
+
+
+MEMO_LIMIT = 4096
+"""The most entries a programme's or a rule set's ``memo`` holds; it is emptied when full."""
+
+
+def memoized(memo: dict[Any, Any], key: Any, derive: Callable[..., Any], *args: Any) -> Any:
+    """``memo[key]``, set to ``derive(*args)`` first when absent. ``derive`` must be pure, so what the memo holds (or
+    forgot when it was emptied) never changes a result, only how soon it comes."""
+    value = memo.get(key)
+    if value is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        value = memo[key] = derive(*args)
+    return value
 
 
 @attrs.frozen
@@ -146,7 +162,7 @@ class Restriction:
     caps: Caps
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of the memos (see RuleSet.memo): hashed once
 class Variant:
     id: str
     name: str
@@ -174,7 +190,7 @@ class Progression:
         return value
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of the memos (see RuleSet.memo): hashed once
 class Phase:
     id: str
     name: str
@@ -215,6 +231,14 @@ class Program:
     deload_volume_percent: float
     phases: tuple[Phase, ...]
     deliberate: str = ""
+
+    @functools.cached_property
+    def memo(self) -> dict[Any, Any]:
+        """What periodization.py derives from this programme (its schedules, its phases' training weeks), memoized
+        with the programme so that an entry never serves an equal-looking programme of another rule set. Pure
+        derivations only, and never an object a block holds: a plugin may change a block in place, and that must
+        not reach another block."""
+        return {}
 
 
 @attrs.frozen
@@ -266,6 +290,13 @@ class RuleSet:
     """The rule set's ``[clearance]`` defaults for rules that require clearance (None when it has none)."""
     adaptations: tuple[Adaptation, ...] = ()
     """The ``[adaptations.ID]`` rules over the training log that ``revhyper progress`` applies, in file order."""
+
+    @functools.cached_property
+    def memo(self) -> dict[Any, Any]:
+        """What screening.py and engine.py derive from this rule set (the conditions' predicates, the merged caps of
+        each combination of rules and restrictions, cues), memoized with the rule set so that an entry never serves
+        another one. Pure derivations only, and never an object a block holds (see Program.memo)."""
+        return {}
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

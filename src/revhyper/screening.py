@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -11,27 +13,36 @@ import attrs
 from . import clearance
 from .block import AppliedCap, FiredRule, Screening
 from .profile import LIST_SECTIONS, SECTIONS, History, Profile
-from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, RuleSet
+from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, Rule, RuleSet, memoized
 from .timeline import weeks_since
 
 
 def profile_facts(profile: Profile) -> dict[str, Any]:
     """The flat view of a profile that conditions read: ``"pain.current" -> 4``, ``"had_surgery:x" -> True``."""
     facts: dict[str, Any] = {}
-    for section in SECTIONS:
-        if section in LIST_SECTIONS:
-            continue
-        obj = getattr(profile, section)
-        for name, key, is_list in _fact_fields(section):
-            value = getattr(obj, name)
-            facts[key] = frozenset(value) if is_list and isinstance(value, tuple) else value
+    for section, read, keys, lists in _fact_readers():
+        facts.update(zip(keys, read(getattr(profile, section))))
+        for key in lists:
+            value = facts[key]
+            if isinstance(value, tuple):
+                facts[key] = frozenset(value)
     return facts
 
 
 @functools.cache
-def _fact_fields(section: str) -> tuple[tuple[str, str, bool], ...]:
-    """(field name, fact key, is a list of words) for each field of a profile section's class; worked out once."""
-    return tuple((f.name, f"{section}.{f.name}", f.metadata.get("kind") == "list") for f in attrs.fields(SECTIONS[section]))
+def _fact_readers() -> tuple[tuple[str, Callable[[Any], tuple], tuple[str, ...], tuple[str, ...]], ...]:
+    """For each profile section conditions read: its name, a reader of all its fields' values, their fact keys and
+    the keys of its lists of words (read as sets); worked out once."""
+    out = []
+    for section in SECTIONS:
+        if section in LIST_SECTIONS:
+            continue
+        fields = attrs.fields(SECTIONS[section])
+        names = [f.name for f in fields]
+        read = operator.attrgetter(*names) if len(names) > 1 else (lambda obj, name=names[0]: (getattr(obj, name),))
+        out.append((section, read, tuple(f"{section}.{name}" for name in names),
+                    tuple(f"{section}.{f.name}" for f in fields if f.metadata.get("kind") == "list")))
+    return tuple(out)
 
 
 class _TimeFacts(dict):
@@ -77,8 +88,8 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
     facts = facts_for(profile, week)
     fired: list[FiredRule] = []
     to_clear = []
-    for rule in ruleset.rules:
-        if rule.when(facts):
+    for rule, holds in _conditions(ruleset):
+        if holds(facts):
             if rule.action == "require_clearance":
                 to_clear.append(rule)
             reference = ruleset.references[rule.source]
@@ -89,7 +100,7 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
     restrictions = profile.restrictions  # every clearance's restrictions apply, whether or not it counts
     asked: list[tuple[str, Caps]] = [(f.id, f.caps) for f in fired if f.caps is not None]
     asked += [(f"restriction:{name}", ruleset.restrictions[name].caps) for name in restrictions]
-    applied, merged = merge_caps(asked)
+    applied, merged = merge_caps(asked, ruleset.memo)
 
     actions = {f.action for f in fired}
     clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
@@ -112,9 +123,25 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
                      decisions, profile.clearance, warnings, offered)
 
 
-def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], Caps]:
-    """The strictest value of each kind of cap, with who set it and who asked for less."""
-    applied: list[AppliedCap] = []
+def _conditions(ruleset: RuleSet) -> tuple[tuple[Rule, Callable[[Any], bool]], ...]:
+    """Each rule with its condition's predicate, in the rule set's order."""
+    return memoized(ruleset.memo, "conditions", lambda: tuple((rule, rule.when.predicate) for rule in ruleset.rules))
+
+
+def merge_caps(asked: list[tuple[str, Caps]], memo: dict[Any, Any] | None = None) -> tuple[tuple[AppliedCap, ...], Caps]:
+    """The strictest value of each kind of cap, with who set it and who asked for less.
+
+    ``memo`` (the rule set's, whose rules and restrictions are who asked) remembers the merge for each combination
+    of them, as plain data: the caps are new objects each time, so that no two screenings share them."""
+    if memo is None:
+        rows, merged = _merge(asked)
+    else:
+        rows, merged = memoized(memo, ("merged caps", *(who for who, _ in asked)), _merge, asked)
+    return tuple(AppliedCap(*row) for row in rows), Caps(**merged)
+
+
+def _merge(asked: list[tuple[str, Caps]]) -> tuple[tuple[tuple[Any, ...], ...], dict[str, Any]]:
+    applied: list[tuple[Any, ...]] = []
     merged: dict[str, Any] = {}
     for name, spec in CAP_SPECS.items():
         values = [(who, getattr(caps, name)) for who, caps in asked
@@ -137,8 +164,8 @@ def merge_caps(asked: list[tuple[str, Caps]]) -> tuple[tuple[AppliedCap, ...], C
             set_by = tuple(who for who, v in values if v == winner)
             weaker = tuple((who, v) for who, v in values if v != winner)
         merged[name] = winner
-        applied.append(AppliedCap(name, winner, spec.meaning, set_by, weaker))
-    return tuple(applied), Caps(**merged)
+        applied.append((name, winner, spec.meaning, set_by, weaker))
+    return tuple(applied), merged
 
 
 def _read(name: str, facts: dict[str, Any], parameters) -> Any:
