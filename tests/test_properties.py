@@ -132,11 +132,17 @@ def assert_no_more(stricter, looser):
     if stricter.status != "generated" or looser.status != "generated":
         return
     assert len(stricter.weeks) == len(looser.weeks)
+    # A more conservative programme (rehabilitation, after a recent surgery or in acute pain) trades load and range
+    # for repetitions at bodyweight: 14 in its week 4 against 12 in the strength programme's. Volume is compared
+    # only within one programme; load and range always.
+    same_programme = stricter.plan.goal == looser.plan.goal
+    assert PROGRAM_ORDER.index(stricter.plan.goal) <= PROGRAM_ORDER.index(looser.plan.goal)
     for a, b in zip(stricter.weeks, looser.weeks):
         ea, eb = a.sessions[0].exercises[0], b.sessions[0].exercises[0]
         assert (ea.load_kg or 0) <= (eb.load_kg or 0), (a.number, ea, eb)
         assert ea.rom_percent <= eb.rom_percent, (a.number, ea, eb)
-        assert ea.sets * ea.reps * len(a.sessions) <= eb.sets * eb.reps * len(b.sessions), (a.number, ea, eb)
+        if same_programme:
+            assert ea.sets * ea.reps * len(a.sessions) <= eb.sets * eb.reps * len(b.sessions), (a.number, ea, eb)
 
 
 @SETTINGS
