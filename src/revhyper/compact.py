@@ -42,34 +42,37 @@ def block_to_compact(block: Block) -> dict[str, Any]:
     phases: dict[tuple[str, str], int] = {}
     cues: dict[str, int] = {}
     exercises: dict[Exercise, int] = {}
-    by_id: dict[int, int] = {}  # the sessions of a week share one exercise object: look it up by equality once
+    cue_lists: dict[tuple[str, ...], list[int]] = {}
     rows: list[list[Any]] = []
     start_caps = block.screening.merged_caps
     progressed = block.progress is not None
     weeks = []
     index = 0
     dates = _DATES
+    positions: list[int] = []
+
+    def position(exercise: Exercise) -> int:
+        at = exercises.get(exercise)
+        if at is None:
+            at = exercises[exercise] = len(rows)
+            rows.append(_exercise_row(exercise, variants, cues, cue_lists))
+        return at
+
     for week in block.weeks:
         sessions = []
         number = 0
+        shown = None  # the sessions of a week share one tuple of exercises: their positions are found once
         for session in week.sessions:
             index += 1
             number += 1
             if session.number != number or session.index != index:
                 raise ValueError(f"week {week.number}: session {session.number} (index {session.index}) is not numbered "
                                  f"in order ({number}, {index}); the compact form numbers sessions by their place")
+            if session.exercises is not shown:
+                shown = session.exercises
+                positions = [position(exercise) for exercise in shown]
             date = session.date
-            row: list[Any] = [None if date is None else dates.get(date) or _date(date)]
-            for exercise in session.exercises:
-                at = by_id.get(id(exercise))
-                if at is None:
-                    at = exercises.get(exercise)
-                    if at is None:
-                        at = exercises[exercise] = len(rows)
-                        rows.append(_exercise_row(exercise, variants, cues))
-                    by_id[id(exercise)] = at
-                row.append(at)
-            sessions.append(row)
+            sessions.append([None if date is None else dates.get(date) or _date(date), *positions])
         out = {
             "number": week.number,
             "phase": phases.setdefault((week.phase, week.phase_name), len(phases)),
@@ -110,12 +113,16 @@ def _date(date: Any) -> str:
     return text
 
 
-def _exercise_row(e: Exercise, variants: dict[tuple[str, str], int], cues: dict[str, int]) -> list[Any]:
+def _exercise_row(e: Exercise, variants: dict[tuple[str, str], int], cues: dict[str, int],
+                  cue_lists: dict[tuple[str, ...], list[int]]) -> list[Any]:
     double = e.reps_range is not None
+    at = cue_lists.get(e.cues)
+    if at is None:
+        at = cue_lists[e.cues] = [cues.setdefault(cue, len(cues)) for cue in e.cues]
     return [
         variants.setdefault((e.variant, e.name), len(variants)),
         e.sets, e.reps, e.load_kg, e.load_percent, e.tempo, e.rom_percent, e.rest_seconds,
-        [cues.setdefault(cue, len(cues)) for cue in e.cues],
+        list(at),
         list(e.reps_range) if double else None,  # type: ignore[arg-type]
         e.target_rpe if double else None,
         e.target_rir if double and e.target_rpe is None else None,
