@@ -33,10 +33,24 @@ EXIT_TERMINATED = 143
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
-COMMANDS = ("generate", "batch", "formats", "check", "explain", "diff", "new-ruleset", "schema", "log", "log-formats",
-            "push", "serve", "progress")
-"""Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
-and each command imports what it needs only when it runs."""
+COMMANDS = {
+    "generate": "screen a profile and write its block",
+    "batch": "screen and generate many profiles (JSON lines) on every core",
+    "formats": "list every installed output format and who provides it",
+    "check": "validate a rule set and warn about rules that can never matter",
+    "explain": "show why a profile gets its block: every rule, cap and number",
+    "diff": "what rule set B changes against rule set A, rule by rule",
+    "new-ruleset": "write a commented starting file for a clinic's rule set",
+    "schema": "print the JSON Schema of the profile or the block",
+    "log": "read a training log (revhyper's CSV or an app's export) and check it",
+    "log-formats": "list every installed training-log reader",
+    "push": "put a block into a platform over its API (wger, Hevy, ...)",
+    "serve": "serve the library over HTTP (needs the serve extra)",
+    "progress": "adapt a block to the training log: weeks done keep what was logged, the rest is planned again",
+}
+"""Each command, in the order `revhyper --help` lists them, with the line it shows. Each name is a module in
+revhyper.commands with ``register(subparsers)``, which adds the command with this help. A run imports only the
+module of the command it runs; each command imports what it needs only when it runs."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +68,12 @@ class _Parser(argparse.ArgumentParser):
             _say(message, end="")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of the command line: every command with its options, or, given ``command``, that one only.
+
+    For a run, :func:`main` passes the command it is about to run: the others are added by name and help line
+    alone, so that `revhyper --help` and a misspelt command read the same, without importing their modules.
+    """
     import importlib
 
     from ._version import __version__
@@ -66,9 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"revhyper {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    for name in COMMANDS:
-        importlib.import_module(f".commands.{name.replace('-', '_')}", __package__).register(commands)
+    for name, summary in COMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(f".commands.{name.replace('-', '_')}", __package__).register(commands)
+        else:
+            commands.add_parser(name, help=summary)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command a command line runs: its first word that is not an option (revhyper's own options take no value)."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,7 +141,10 @@ def _stdout_failed(exc: OSError) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    command = _command_in(argv)
+    parser = build_parser(command if command in COMMANDS else None)
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # as parse_args would, but `push` never echoes a value: it may be a token typed by mistake
         shown = [word.split("=", 1)[0] for word in unknown if word.startswith("-")] if args.command == "push" else unknown

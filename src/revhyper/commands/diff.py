@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..cli import EXIT_GENERATED, emit
+from ..cli import COMMANDS, EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
-    diff = commands.add_parser("diff", help="what rule set B changes against rule set A, rule by rule",
+    diff = commands.add_parser("diff", help=COMMANDS["diff"],
                                description='Compare two rule sets (files, "default" or "plugin:NAME"), after resolving '
                                            "extends: rules added, disabled, removed or changed field by field, "
                                            "parameters, vocabulary, variants, programs and phases.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-from ..cli import EXIT_GENERATED, emit
+from ..cli import COMMANDS, EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
-    new = commands.add_parser("new-ruleset", help="write a commented starting file for a clinic's rule set",
+    new = commands.add_parser("new-ruleset", help=COMMANDS["new-ruleset"],
                               description="Write a rule set that extends BASE, with commented examples of every kind of "
                                           "change (a parameter, a rule's caps, a disabled rule, a new rule) to fill in.")
     new.add_argument("--extends", default="default", metavar="BASE", help='the rule set to extend (default: "default")')
