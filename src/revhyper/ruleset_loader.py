@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import errno
 import functools
-import hashlib
 import json
 import os
 import re
 import stat
 import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -51,7 +49,13 @@ def default_ruleset() -> RuleSet:
 
 
 def default_ruleset_text() -> str:
-    return resources.files("revhyper").joinpath("rulesets/default.toml").read_text(encoding="utf-8")
+    try:  # the package's own file, read directly: importlib.resources costs a few ms at every start
+        with open(os.path.join(os.path.dirname(__file__), "rulesets", "default.toml"), encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:  # not installed as files (a zip): ask the import system
+        from importlib import resources
+
+        return resources.files("revhyper").joinpath("rulesets/default.toml").read_text(encoding="utf-8")
 
 
 def load_ruleset(path: str | FilePath) -> RuleSet:
@@ -242,7 +246,20 @@ def _toml_error_position(message: str) -> tuple[int | None, int | None]:
 def content_hash(data: Mapping[str, Any]) -> str:
     """sha256 of the rule set's resolved content, independent of layout and comments."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _sha256(data: bytes):
+    """hashlib.sha256, without importing hashlib where Python has its own sha256: hashlib loads OpenSSL, about 2.5 ms
+    of every start for one digest of a few kB. The digest is the same."""
+    try:
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # CPython 3.12 and later
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
 
 
 # -- building ----------------------------------------------------------------------------------
