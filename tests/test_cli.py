@@ -336,3 +336,15 @@ def test_a_misspelt_command_lists_every_command(capsys):
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "invalid choice: 'gnerate'" in err and all(repr(name) in err for name in cli.COMMANDS)
+
+
+@pytest.mark.parametrize("columns", [None, "", "37", "200", "junk", "-5"])
+def test_help_is_as_wide_as_argparse_would_make_it(columns, monkeypatch):
+    """The parser works out the terminal's width itself (argparse would import shutil for it): the same width."""
+    import argparse
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli._Formatter("revhyper")._width == argparse.HelpFormatter("revhyper")._width
