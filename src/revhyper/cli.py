@@ -64,7 +64,7 @@ def _columns() -> int:
         columns = 0
     if columns <= 0:
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ is not None else 0
         except (AttributeError, ValueError, OSError):
             columns = 0
     return columns or 80
@@ -275,9 +275,13 @@ def discard_stdout() -> None:
 
 def load_ruleset_arg(path: str | None):
     """The rule set named by --rules (a file, "default" or "plugin:NAME"), or the embedded default."""
-    from .ruleset_loader import default_ruleset, load_ruleset_named
+    if path:
+        from .ruleset_files import load_ruleset_named
 
-    return load_ruleset_named(path) if path else default_ruleset()
+        return load_ruleset_named(path)
+    from .ruleset_loader import default_ruleset
+
+    return default_ruleset()
 
 
 def load_profile_arg(path: str, ruleset):

@@ -22,7 +22,8 @@ def register(commands) -> None:
 def run(args) -> int:
     from ..errors import RulesetError
     from ..lint import lint
-    from ..ruleset_loader import parse_ruleset_reporting, read_ruleset_source
+    from ..ruleset_files import read_ruleset_source
+    from ..ruleset_loader import parse_ruleset_reporting
 
     name, text = read_ruleset_source(args.ruleset)
     try:

@@ -21,7 +21,8 @@ def register(commands) -> None:
 def run(args) -> int:
     from ..atomic import write_atomic
     from ..errors import InputError, OutputError, Problem
-    from ..ruleset_loader import load_ruleset_named, parse_ruleset
+    from ..ruleset_files import load_ruleset_named
+    from ..ruleset_loader import parse_ruleset
 
     if os.path.exists(args.output) and not args.force:
         raise InputError([Problem(args.output, "", "the file exists; choose another name or add --force to overwrite it")])
