@@ -21,6 +21,7 @@ import gc
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -163,6 +164,15 @@ def processes(command: list[str], runs: int, env: dict[str, str]) -> list[float]
     return samples
 
 
+def interleaved(commands: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> dict[str, list[float]]:
+    """Fresh processes of every command in turn, `runs` rounds, so that a change of load hits them all alike."""
+    samples: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(runs):
+        for label, (command, env) in commands.items():
+            samples[label] += processes(command, 1, env)
+    return samples
+
+
 def importtime(python: str, env: dict[str, str], runs: int) -> float:
     """Median cumulative time of `import revhyper` as `python -X importtime` reports it."""
     samples = []
@@ -176,9 +186,98 @@ def importtime(python: str, env: dict[str, str], runs: int) -> float:
     return statistics.median(samples) if samples else float("nan")
 
 
+def self_times(command: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
+    """Median self time of each module that `command` imports, from `python -X importtime` (seconds).
+
+    Modules imported with importlib.import_module are not reported by -X importtime: their time shows as
+    their importer's own.
+    """
+    seen: dict[str, list[float]] = {}
+    for _ in range(runs):
+        result = subprocess.run(command, capture_output=True, text=True, env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
+                                check=False)
+        for line in result.stderr.splitlines():
+            match = re.match(r"import time:\s+(\d+) \|\s+\d+ \| ( *)(\S+)$", line)
+            if match:
+                seen.setdefault(match.group(3), []).append(int(match.group(1)) / 1e6)
+    return {name: statistics.median(times + [0.0] * (runs - len(times))) for name, times in seen.items()}
+
+
+def source_copy(work: Path) -> Path:
+    """A copy of revhyper's source without any __pycache__, as an editable install with no bytecode cache has it."""
+    import shutil
+
+    target = work / "uncached" / "src"
+    shutil.copytree(ROOT / "src" / "revhyper", target / "revhyper", ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def no_bytecode_left(src: Path) -> None:
+    left = [str(p) for p in src.rglob("__pycache__")]
+    assert not left, f"a bytecode cache appeared in the uncached copy: {left[:3]}"
+
+
+def whole_processes(work: Path, profile_path: Path, runs: int) -> bool:
+    """Fresh interpreters, with and without a bytecode cache, interleaved; True when the judged targets are met."""
+    print(f"\nWhole processes: median of {runs} fresh interpreters, each kind in turn (interleaved)")
+    python = sys.executable
+    base_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    cached_env = dict(base_env, PYTHONPYCACHEPREFIX=str(work / "pycache"))  # a bytecode cache outside the source tree
+    # Without one: a copy of the source with no __pycache__, first on the path, and nothing written. The standard
+    # library and site-packages keep their own .pyc files, as they do in such an environment.
+    uncached_src = source_copy(work)
+    uncached_env = dict(base_env, PYTHONDONTWRITEBYTECODE="1",
+                        PYTHONPATH=os.pathsep.join(filter(None, [str(uncached_src), base_env.get("PYTHONPATH")])))
+    entry = Path(python).with_name("revhyper")
+    command = [str(entry)] if entry.exists() else [python, "-m", "revhyper"]
+    command += ["generate", str(profile_path)]
+    check = subprocess.run(command, capture_output=True, env=uncached_env, check=False)
+    assert check.returncode == 0 and check.stdout, f"generate failed: {check.stderr.decode(errors='replace')[-400:]}"
+    where = subprocess.run([python, "-c", "import revhyper.cli; print(revhyper.cli.__file__)"], capture_output=True,
+                           text=True, env=uncached_env, check=True).stdout.strip()
+    assert where.startswith(str(uncached_src)), f"the uncached run imports {where}, not the copy"
+    modes = {"with a bytecode cache, as installed": cached_env,
+             "without one (PYTHONDONTWRITEBYTECODE=1, no __pycache__ for revhyper)": uncached_env}
+    for env in modes.values():  # warm the caches (and the disk) once
+        processes([python, "-c", "import revhyper"], 2, env)
+        processes(command, 2, env)
+    jobs = {}
+    for label, env in modes.items():
+        jobs[(label, "pass")] = ([python, "-c", "pass"], env)
+        jobs[(label, "import")] = ([python, "-c", "import revhyper"], env)
+        jobs[(label, "generate")] = (command, env)
+    samples = interleaved(jobs, runs)
+    no_bytecode_left(uncached_src)
+    ok = True
+    for label, env in modes.items():
+        judged = env is cached_env
+        print(f"  {label}:")
+        bare = statistics.median(samples[(label, "pass")])
+        report("  python -c pass (interpreter start, for reference)", bare, None,
+               extra=f"[p95 {p95(samples[(label, 'pass')]) * 1e3:.1f} ms]")
+        imported = statistics.median(samples[(label, "import")])
+        good = report("  import revhyper (process time minus interpreter start)", imported - bare, 0.050)
+        good &= report("  import revhyper (python -X importtime, cumulative)", importtime(python, env, max(3, runs // 4)),
+                       0.050)
+        generated = samples[(label, "generate")]
+        good &= report(f"  revhyper generate {profile_path.name}", statistics.median(generated), 0.150,
+                       extra=f"[p95 {p95(generated) * 1e3:.1f} ms] [{statistics.median(generated) / bare:.1f} x python -c pass]")
+        if judged:
+            ok &= good
+    top = 15
+    times = self_times(command, uncached_env, max(3, runs // 4))
+    total = sum(times.values())
+    print(f"  where an uncached `revhyper generate` start-up goes: -X importtime, self time of the {top} slowest modules "
+          f"(median; {len(times)} modules, {total * 1e3:.1f} ms in all)")
+    for name, seconds in sorted(times.items(), key=lambda item: -item[1])[:top]:
+        print(f"    {seconds * 1e3:7.2f} ms  {name}")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="revhyper speed figures")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (for a smoke run)")
+    parser.add_argument("--startup", action="store_true", help="only the whole-process figures")
     args = parser.parse_args()
     repeat = 50 if args.quick else 400
     runs = 5 if args.quick else 21
@@ -194,6 +293,12 @@ def main() -> int:
     profile = revhyper.load_profile(profile_path, rules)
     block = revhyper.generate(profile, rules)
     assert block.status == "generated" and len(block.weeks) == 12 and len(block.sessions()) == 36, "not a 12 x 3 block"
+    if args.startup:
+        ok &= whole_processes(work, profile_path, runs)
+        shutil.rmtree(work, ignore_errors=True)
+        print(f"\n{load_average()}")
+        print("all targets met" if ok else "some targets MISSED")
+        return 0
 
     print(f"\nIn process: {profile_path.name}, 12 weeks x 3 sessions, rule set already loaded (median; p95 in brackets)")
     samples = timed(lambda: revhyper.generate(profile, rules), repeat)
@@ -251,33 +356,7 @@ def main() -> int:
     print(f"  time per extra rule varies by a factor of {spread:.2f} from 250 to 2,000 rules "
           f"({'linear' if spread < 1.3 else 'NOT linear'}: a quadratic cost would grow it 8-fold)")
 
-    print(f"\nWhole processes: median of {runs} fresh interpreters")
-    python = sys.executable
-    cached_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    cached_env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")  # a bytecode cache outside the source tree
-    plain_env = dict(os.environ)
-    entry = Path(python).with_name("revhyper")
-    command = [str(entry)] if entry.exists() else [python, "-m", "revhyper"]
-    command += ["generate", str(profile_path)]
-    for env in (cached_env, plain_env):  # warm the caches (and the disk) once
-        processes([python, "-c", "import revhyper"], 2, env)
-        processes(command, 2, env)
-    for label, env, judged in (("with a bytecode cache, as installed", cached_env, True),
-                               (f"without one (PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})",
-                                plain_env, False)):
-        print(f"  {label}:")
-        bare = statistics.median(processes([python, "-c", "pass"], runs, env))
-        report("  python -c pass (interpreter start, for reference)", bare, None)
-        imported = statistics.median(processes([python, "-c", "import revhyper"], runs, env))
-        good = report("  import revhyper (process time minus interpreter start)", imported - bare, 0.050)
-        good &= report("  import revhyper (python -X importtime, cumulative)", importtime(python, env, runs), 0.050)
-        samples = processes(command, runs, env)
-        good &= report(f"  revhyper generate {profile_path.name}", statistics.median(samples), 0.150,
-                       extra=f"[p95 {p95(samples) * 1e3:.1f} ms]")
-        if judged:
-            ok &= good
-
-    import shutil
+    ok &= whole_processes(work, profile_path, runs)
 
     shutil.rmtree(work, ignore_errors=True)
     print(f"\n{load_average()}")

@@ -285,3 +285,66 @@ def test_a_closed_pipe_on_standard_output_exits_141_quietly(tmp_path, command):
         os.close(writer)
     assert (result.returncode, result.stderr) == (141, "")
     assert not [p.name for p in tmp_path.iterdir() if ".revhyper-" in p.name]
+
+
+def _subcommand(parser, name):
+    commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    return commands.choices[name]
+
+
+@pytest.mark.parametrize("name", list(cli.COMMANDS))
+def test_each_commands_help_lists_all_its_options(name, capsys, monkeypatch):
+    """A run builds only its own command's options (the others by name): its --help reads as the whole parser's."""
+    monkeypatch.setenv("COLUMNS", "100")
+    full = _subcommand(cli.build_parser(), name)
+    options = [option for action in full._actions for option in action.option_strings]
+    assert "--help" in options and len(options) > 1 or name in ("formats", "log-formats")
+    with pytest.raises(SystemExit) as stopped:
+        cli.main([name, "--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: revhyper {name} ")
+    for option in options:
+        assert option in out, f"revhyper {name} --help does not list {option}"
+    for action in full._actions:
+        if not action.option_strings and action.help:
+            assert (action.metavar or action.dest) in out
+    assert out == full.format_help()
+
+
+def test_top_level_help_lists_every_command_with_its_line(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert out == cli.build_parser().format_help()
+    for name, summary in cli.COMMANDS.items():
+        assert name in out and summary.split()[0] in out
+
+
+def test_a_run_imports_only_its_own_command():
+    code = ("import sys; from revhyper import cli; cli.build_parser('generate'); "
+            "print(sorted(m for m in sys.modules if m.startswith('revhyper.commands.')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "['revhyper.commands.generate']", result.stderr
+
+
+def test_a_misspelt_command_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["gnerate", "x.toml"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'gnerate'" in err and all(repr(name) in err for name in cli.COMMANDS)
+
+
+@pytest.mark.parametrize("columns", [None, "", "37", "200", "junk", "-5"])
+def test_help_is_as_wide_as_argparse_would_make_it(columns, monkeypatch):
+    """The parser works out the terminal's width itself (argparse would import shutil for it): the same width."""
+    import argparse
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli._Formatter("revhyper")._width == argparse.HelpFormatter("revhyper")._width

@@ -334,3 +334,27 @@ def test_every_default_rule_can_fire(default_rules):
     rules, _ = parse_ruleset_reporting((ROOT / "rulesets" / "default.toml").read_text(),
                                        name="default.toml")  # the full load, proof included
     assert rules.sha256 == default_rules.sha256
+
+
+def test_the_parsed_copy_of_the_embedded_rule_set_is_up_to_date():
+    """revhyper reads rulesets/default.parsed.json at start-up instead of parsing the TOML: it must be the same data,
+    in the same order. After changing the default rule set, run scripts/parse_default_ruleset.py."""
+    import json
+    import tomllib
+
+    from revhyper.ruleset_loader import PARSED_DEFAULT, _parsed_default, default_ruleset_text
+
+    text = default_ruleset_text()
+    data = _parsed_default(text)
+    assert data is not None, f"{PARSED_DEFAULT} is missing or stale: run scripts/parse_default_ruleset.py"
+    assert json.dumps(data) == json.dumps(tomllib.loads(text))
+
+
+def test_a_stale_parsed_copy_is_not_used():
+    from revhyper.ruleset_loader import _parsed_default, default_ruleset_text
+
+    changed = default_ruleset_text().replace("high_pain = 7 ", "high_pain = 8 ")
+    assert _parsed_default(changed) is None
+    rules, _ = parse_ruleset_reporting(changed, name="<default>", prove=False, parsed=_parsed_default)
+    assert rules.sha256 != revhyper.default_ruleset().sha256
+    assert rules.parameters["high_pain"] == 8

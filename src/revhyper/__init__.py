@@ -32,7 +32,7 @@ _EXPORTS = {
     "load_profile": "profile_loader",
     "parse_profile": "profile_loader",
     "profile_from_data": "profile_loader",
-    "load_ruleset": "ruleset_loader",
+    "load_ruleset": "ruleset_files",
     "parse_ruleset": "ruleset_loader",
     "default_ruleset": "ruleset_loader",
     "generate": "engine",
@@ -81,11 +81,8 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
         profile_from_data as profile_from_data,
     )
     from .ruleset import RuleSet as RuleSet
-    from .ruleset_loader import (
-        default_ruleset as default_ruleset,
-        load_ruleset as load_ruleset,
-        parse_ruleset as parse_ruleset,
-    )
+    from .ruleset_files import load_ruleset as load_ruleset
+    from .ruleset_loader import default_ruleset as default_ruleset, parse_ruleset as parse_ruleset
     from .screening import screen as screen
     from .text_view import block_to_text as block_to_text
 

@@ -33,13 +33,53 @@ EXIT_TERMINATED = 143
 
 STATUS_EXIT = {"generated": EXIT_GENERATED, "needs_clearance": EXIT_NEEDS_CLEARANCE, "refused": EXIT_REFUSED}
 
-COMMANDS = ("generate", "batch", "formats", "check", "explain", "diff", "new-ruleset", "schema", "log", "log-formats",
-            "push", "serve", "progress")
-"""Each name is a module in revhyper.commands with ``register(subparsers)``; imported only to build the parser,
-and each command imports what it needs only when it runs."""
+COMMANDS = {
+    "generate": "screen a profile and write its block",
+    "batch": "screen and generate many profiles (JSON lines) on every core",
+    "formats": "list every installed output format and who provides it",
+    "check": "validate a rule set and warn about rules that can never matter",
+    "explain": "show why a profile gets its block: every rule, cap and number",
+    "diff": "what rule set B changes against rule set A, rule by rule",
+    "new-ruleset": "write a commented starting file for a clinic's rule set",
+    "schema": "print the JSON Schema of the profile or the block",
+    "log": "read a training log (revhyper's CSV or an app's export) and check it",
+    "log-formats": "list every installed training-log reader",
+    "push": "put a block into a platform over its API (wger, Hevy, ...)",
+    "serve": "serve the library over HTTP (needs the serve extra)",
+    "progress": "adapt a block to the training log: weeks done keep what was logged, the rest is planned again",
+}
+"""Each command, in the order `revhyper --help` lists them, with the line it shows. Each name is a module in
+revhyper.commands with ``register(subparsers)``, which adds the command with this help. A run imports only the
+module of the command it runs; each command imports what it needs only when it runs."""
+
+
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``, worked out the same way without importing shutil, which argparse
+    imports for it (and shutil bz2, lzma and zlib: about 3 ms of every start)."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ is not None else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # usage errors are bad input: exit 2 with the usage line
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
@@ -54,7 +94,12 @@ class _Parser(argparse.ArgumentParser):
             _say(message, end="")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of the command line: every command with its options, or, given ``command``, that one only.
+
+    For a run, :func:`main` passes the command it is about to run: the others are added by name and help line
+    alone, so that `revhyper --help` and a misspelt command read the same, without importing their modules.
+    """
     import importlib
 
     from ._version import __version__
@@ -66,9 +111,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"revhyper {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    for name in COMMANDS:
-        importlib.import_module(f".commands.{name.replace('-', '_')}", __package__).register(commands)
+    for name, summary in COMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(f".commands.{name.replace('-', '_')}", __package__).register(commands)
+        else:
+            commands.add_parser(name, help=summary)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command a command line runs: its first word that is not an option (revhyper's own options take no value)."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,7 +167,10 @@ def _stdout_failed(exc: OSError) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    command = _command_in(argv)
+    parser = build_parser(command if command in COMMANDS else None)
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # as parse_args would, but `push` never echoes a value: it may be a token typed by mistake
         shown = [word.split("=", 1)[0] for word in unknown if word.startswith("-")] if args.command == "push" else unknown
@@ -214,9 +275,13 @@ def discard_stdout() -> None:
 
 def load_ruleset_arg(path: str | None):
     """The rule set named by --rules (a file, "default" or "plugin:NAME"), or the embedded default."""
-    from .ruleset_loader import default_ruleset, load_ruleset_named
+    if path:
+        from .ruleset_files import load_ruleset_named
 
-    return load_ruleset_named(path) if path else default_ruleset()
+        return load_ruleset_named(path)
+    from .ruleset_loader import default_ruleset
+
+    return default_ruleset()
 
 
 def load_profile_arg(path: str, ruleset):

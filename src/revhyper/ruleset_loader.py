@@ -7,18 +7,12 @@ vocabulary, so a misspelt name is an error now, not a rule that silently never f
 
 from __future__ import annotations
 
-import errno
 import functools
-import hashlib
 import json
 import os
 import re
-import stat
-import tomllib
-from collections.abc import Mapping
-from importlib import resources
-from pathlib import Path as FilePath
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from . import checks as c
 from .conditions import ConditionError, compile_condition
@@ -41,65 +35,66 @@ MAX_BYTES = 1_000_000
 keeps every input, however hostile, to about a second of parsing."""
 
 
+FROM_FILES = ("load_ruleset", "load_ruleset_named", "read_ruleset_source", "plugin_rulesets", "ruleset_folder",
+              "read_file")
+"""Rule sets named by a file, ``default`` or ``plugin:NAME``: in ruleset_files.py, imported from here on first use
+(the embedded default needs none of it, so `revhyper generate` does not compile it at start-up)."""
+
+
+if TYPE_CHECKING:
+    from .ruleset_files import (
+        load_ruleset as load_ruleset,
+        load_ruleset_named as load_ruleset_named,
+        plugin_rulesets as plugin_rulesets,
+        read_file as read_file,
+        read_ruleset_source as read_ruleset_source,
+        ruleset_folder as ruleset_folder,
+    )
+
+
+def __getattr__(name: str):
+    if name in FROM_FILES:
+        from . import ruleset_files
+
+        return getattr(ruleset_files, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @functools.cache
 def default_ruleset() -> RuleSet:
     """The rule set embedded in the package (also shipped as ``rulesets/default.toml``).
 
     Its rules are not proven able to fire again on every start (that imports the analysis): the test suite
     proves it for the shipped file (tests/test_default_rules.py), and ``revhyper check default`` does too."""
-    return parse_ruleset_reporting(default_ruleset_text(), name=DEFAULT_NAME, prove=False)[0]
+    return parse_ruleset_reporting(default_ruleset_text(), name=DEFAULT_NAME, prove=False, parsed=_parsed_default)[0]
+
+
+PARSED_DEFAULT = "default.parsed.json"
+"""The embedded rule set as tomllib parses it, as JSON, with the sha256 of the TOML text it was parsed from; written
+by scripts/parse_default_ruleset.py (tests/test_default_rules.py checks that it is up to date)."""
+
+
+def _parsed_default(text: str) -> dict[str, Any] | None:
+    """The embedded rule set's data from its parsed copy, if that copy is of this very text: json.loads takes 0.1 ms
+    where tomllib takes 9 ms, at every `revhyper generate`. None (parse the TOML) when it is missing or stale."""
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "rulesets", PARSED_DEFAULT), encoding="utf-8") as handle:
+            parsed = json.load(handle)
+        if parsed["toml_sha256"] == _sha256(text.encode("utf-8")).hexdigest() and isinstance(parsed["data"], dict):
+            return parsed["data"]
+    except (OSError, ValueError, LookupError, TypeError):
+        pass
+    return None
 
 
 def default_ruleset_text() -> str:
-    return resources.files("revhyper").joinpath("rulesets/default.toml").read_text(encoding="utf-8")
+    try:  # the package's own file, read directly: importlib.resources costs a few ms at every start
+        with open(os.path.join(os.path.dirname(__file__), "rulesets", "default.toml"), encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:  # not installed as files (a zip): ask the import system
+        from importlib import resources
 
-
-def load_ruleset(path: str | FilePath) -> RuleSet:
-    """Read and check a rule-set file; raises :class:`RulesetError` with every problem found."""
-    return parse_ruleset(_read_ruleset_file(str(path)), name=str(path))
-
-
-def _read_ruleset_file(name: str) -> bytes:
-    try:
-        return read_file(name, MAX_BYTES, "a rule set")
-    except OSError as exc:
-        raise RulesetError([Problem(name, "", f"cannot read the rule set: {exc.strerror or exc}")]) from None
-
-
-def _read_base(path: str) -> bytes:
-    return read_file(path, MAX_BYTES, "a rule set")
-
-
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
-          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
-
-
-def read_file(path: str | FilePath, limit: int, what: str) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; anything else raises OSError with a reason a person
-    reads. Never blocks and never reads more than ``limit`` + 1 bytes: a URL, a folder, a FIFO or a device
-    (``/dev/zero``) is refused before it is read (the type is checked before opening and again on what was opened)."""
-    text = str(path)
-    if _URL.match(text):
-        raise OSError(errno.EINVAL, f"{what} is read from a file; a URL is not fetched (download it and name the file)")
-    kind = _kind(os.stat(text).st_mode)
-    if kind:
-        raise OSError(errno.EINVAL, f"this is {kind}, not a file")
-    descriptor = os.open(text, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(descriptor, "rb") as handle:
-        kind = _kind(os.fstat(descriptor).st_mode)  # it may have been swapped for a FIFO since
-        if kind:
-            raise OSError(errno.EINVAL, f"this is {kind}, not a file")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(errno.EFBIG, f"the file is larger than {limit:,} bytes, the most {what} may have")
-    return data
-
-
-def _kind(mode: int) -> str | None:
-    return None if stat.S_ISREG(mode) else next((word for test, word in _KINDS if test(mode)), "not a regular file")
-
-
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+        return resources.files("revhyper").joinpath("rulesets/default.toml").read_text(encoding="utf-8")
 
 
 def parse_ruleset(source: str | bytes, *, name: str = "<string>") -> RuleSet:
@@ -107,17 +102,22 @@ def parse_ruleset(source: str | bytes, *, name: str = "<string>") -> RuleSet:
     return parse_ruleset_reporting(source, name=name)[0]
 
 
-def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>",
-                            prove: bool = True) -> tuple[RuleSet, Reporter]:
+def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>", prove: bool = True,
+                            parsed: Callable[[str], dict[str, Any] | None] | None = None) -> tuple[RuleSet, Reporter]:
     """Like parse_ruleset, and also the reporter that places problems in the files (for `revhyper check`).
-    ``prove=False`` (the embedded default only) skips proving that every rule can fire; see build_ruleset."""
+    ``prove=False`` (the embedded default only) skips proving that every rule can fire; see build_ruleset.
+    ``parsed`` (the embedded default only) may give the text's data already parsed."""
     if len(source) > MAX_BYTES:
         raise RulesetError([Problem(name, "", f"the rule set is larger than {MAX_BYTES:,} bytes, the most a rule set may have")])
     text = decode(source, name, RulesetError)
-    data = parse_toml(text, name, RulesetError)
+    data = parsed(text) if parsed is not None else None
+    if data is None:
+        data = parse_toml(text, name, RulesetError)
     try:
         if "extends" in data:
-            return _parse_extending(data, text, name)
+            from .ruleset_files import parse_extending
+
+            return parse_extending(data, text, name)
         rep = Reporter(name, text, "toml")
         ruleset = build_ruleset(data, rep, prove=prove)
     except (RecursionError, MemoryError) as exc:  # a backstop: the limits in parse_toml keep these from happening
@@ -126,79 +126,6 @@ def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>",
     if rep.errors or ruleset is None:
         raise RulesetError(rep.errors)
     return ruleset, rep
-
-
-def load_ruleset_named(name: str) -> RuleSet:
-    """``default``, ``plugin:NAME`` (a rule set a plugin ships) or a file path."""
-    if name == "default":
-        return default_ruleset()
-    if name.startswith("plugin:"):
-        shipped = plugin_rulesets()
-        key = name[len("plugin:"):]
-        if key not in shipped:
-            raise RulesetError([Problem(name, "", "no installed plugin ships a rule set of that name"
-                                        + (f"; installed: {', '.join(sorted(shipped))}" if shipped else ""),
-                                        suggestion=did_you_mean(key, shipped))])
-        return parse_ruleset(shipped[key], name=name)
-    return load_ruleset(name)
-
-
-def read_ruleset_source(name: str) -> tuple[str, str]:
-    """(display name, text) of ``default``, ``plugin:NAME`` or a file; for commands that read rule sets as text."""
-    if name == "default":
-        return DEFAULT_NAME, default_ruleset_text()
-    if name.startswith("plugin:"):
-        shipped = plugin_rulesets()
-        if name[len("plugin:"):] in shipped:
-            return name, shipped[name[len("plugin:"):]]
-        load_ruleset_named(name)  # raises the error that names the installed ones
-    return name, decode(_read_ruleset_file(name), name, RulesetError)
-
-
-def plugin_rulesets() -> dict[str, str]:
-    """Rule sets shipped by installed plugins (name -> TOML text); empty when no plugin system is available."""
-    try:
-        from .plugins import get_rulesets
-    except ImportError:
-        return {}
-    return dict(get_rulesets())
-
-
-def ruleset_folder(name: str) -> FilePath:
-    """Where a rule set's relative ``extends`` is resolved: a file's own folder, the folder of the plugin that ships
-    ``plugin:NAME`` (never the current folder, which changes with wherever the command runs), or else the current
-    folder (a rule set given as a string)."""
-    if name.startswith("plugin:"):
-        from .plugins import get_plugins
-
-        folder = get_plugins().ruleset_folders().get(name[len("plugin:"):])
-        return FilePath(folder) if folder else FilePath(".")
-    return FilePath(".") if name.startswith("<") else FilePath(name).parent
-
-
-def _parse_extending(data: dict[str, Any], text: str, name: str) -> tuple[RuleSet, Reporter]:
-    import attrs
-
-    from .ruleset_extends import _CHAIN, ChainReporter, Source, base_loader, resolve
-
-    child = Source(name, text, ruleset_folder(name))
-    token = _CHAIN.set((name if name.startswith(("<", "plugin:")) else str(FilePath(name).resolve()),))
-    try:
-        merged, sources, origin, disabled = resolve(data, child, base_loader(default_ruleset_text, plugin_rulesets,
-                                                                               parse_toml, decode, _read_base,
-                                                                               ruleset_folder))
-    finally:
-        _CHAIN.reset(token)
-    merge_problems = [p for s in sources for p in s.reporter.problems]
-    for s in sources:
-        s.reporter.problems.clear()
-    rep = ChainReporter(sources, origin)
-    ruleset = build_ruleset(merged, rep)
-    problems = merge_problems + rep.errors
-    if any(p.severity == "error" for p in problems) or ruleset is None:
-        raise RulesetError([p for p in problems if p.severity == "error"])
-    rep.problems[:0] = [p for p in problems if p.severity == "warning"]  # for `revhyper check`
-    return attrs.evolve(ruleset, extends=tuple(s.name for s in sources[:-1]), disabled=tuple(disabled)), rep
 
 
 def decode(source: str | bytes, name: str, error: type) -> str:
@@ -220,6 +147,8 @@ def parse_toml(text: str, name: str, error: type) -> dict[str, Any]:
     limit = limit_problem(text)
     if limit is not None:
         raise error([Problem(name, "", f"not read: {limit[0]}", limit[1], limit[2])])
+    import tomllib  # here: the embedded rule set and a JSON profile need no TOML parser
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -242,7 +171,20 @@ def _toml_error_position(message: str) -> tuple[int | None, int | None]:
 def content_hash(data: Mapping[str, Any]) -> str:
     """sha256 of the rule set's resolved content, independent of layout and comments."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _sha256(data: bytes):
+    """hashlib.sha256, without importing hashlib where Python has its own sha256: hashlib loads OpenSSL, about 2.5 ms
+    of every start for one digest of a few kB. The digest is the same."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]  # CPython 3.12 and later
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
 
 
 # -- building ----------------------------------------------------------------------------------

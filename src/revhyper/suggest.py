@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable
 
@@ -45,6 +44,8 @@ def _closest(word: str, candidates: frozenset[str]) -> str | None:
             return fits[0]
         if len(fits) > 1:
             return None
+    import difflib  # only when a name is misspelt: not at every start
+
     match = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return match[0] if match else None
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from ..cli import EXIT_GENERATED, EXIT_INTERNAL, EXIT_PARTIAL
+from ..cli import COMMANDS, EXIT_GENERATED, EXIT_INTERNAL, EXIT_PARTIAL
 
 
 def _jobs(text: str) -> int:
@@ -28,7 +28,7 @@ def _jobs(text: str) -> int:
 
 def register(commands) -> None:
     batch = commands.add_parser(
-        "batch", help="screen and generate many profiles (JSON lines) on every core",
+        "batch", help=COMMANDS["batch"],
         description="Read one JSON profile per line; write one compact JSON line per input line, in the same order: "
                     '{"line": N, "status": ..., "block": {...}} or, for a line that is not a valid profile, '
                     '{"line": N, "error": [...]}. Bad lines are reported (also on standard error as FILE:LINE:COLUMN) '

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from ..cli import EXIT_BAD_INPUT, EXIT_GENERATED, emit
+from ..cli import COMMANDS, EXIT_BAD_INPUT, EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
     check = commands.add_parser(
-        "check", help="validate a rule set and warn about rules that can never matter",
+        "check", help=COMMANDS["check"],
         description="Validate a rule set (every problem at once, with file, line and column; a rule that can never "
                     "fire is one) and warn about rules shadowed by a stricter rule, overrides that loosen a cap, and "
                     "phases outside the sources' ranges.")
@@ -22,7 +22,8 @@ def register(commands) -> None:
 def run(args) -> int:
     from ..errors import RulesetError
     from ..lint import lint
-    from ..ruleset_loader import parse_ruleset_reporting, read_ruleset_source
+    from ..ruleset_files import read_ruleset_source
+    from ..ruleset_loader import parse_ruleset_reporting
 
     name, text = read_ruleset_source(args.ruleset)
     try:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..cli import EXIT_GENERATED, emit
+from ..cli import COMMANDS, EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
-    diff = commands.add_parser("diff", help="what rule set B changes against rule set A, rule by rule",
+    diff = commands.add_parser("diff", help=COMMANDS["diff"],
                                description='Compare two rule sets (files, "default" or "plugin:NAME"), after resolving '
                                            "extends: rules added, disabled, removed or changed field by field, "
                                            "parameters, vocabulary, variants, programs and phases.")
@@ -19,7 +19,7 @@ def register(commands) -> None:
 def run(args) -> int:
     from ..canonical import dump_json
     from ..ruleset_diff import diff_rulesets, diff_to_text
-    from ..ruleset_loader import load_ruleset_named
+    from ..ruleset_files import load_ruleset_named
 
     result = diff_rulesets(load_ruleset_named(args.a), load_ruleset_named(args.b))
     emit(dump_json(result) if args.format == "json" else diff_to_text(result).encode("utf-8"), None)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..cli import STATUS_EXIT, emit, load_profile_arg, load_ruleset_arg
+from ..cli import COMMANDS, STATUS_EXIT, emit, load_profile_arg, load_ruleset_arg
 
 
 def register(commands) -> None:
     explain = commands.add_parser(
-        "explain", help="show why a profile gets its block: every rule, cap and number",
+        "explain", help=COMMANDS["explain"],
         description="The trace of a generation in plain language: each rule with its condition, the profile values it "
                     "read, whether it fired and its source; which cap won; and how each week's numbers were derived.")
     explain.add_argument("profile", metavar="PROFILE", help="the client's profile file (.toml or .json), or - for standard input")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cli import EXIT_GENERATED, emit
+from ..cli import COMMANDS, EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
-    formats = commands.add_parser("formats", help="list every installed output format and who provides it",
+    formats = commands.add_parser("formats", help=COMMANDS["formats"],
                                   description="List every output format: built-in and from installed adapter plugins, "
                                               "with conflicts between plugins, plugins that failed to load, and the "
                                               "platforms `revhyper push` can put a block into.")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..cli import STATUS_EXIT, emit, load_profile_arg, load_ruleset_arg
+from ..cli import COMMANDS, STATUS_EXIT, emit, load_profile_arg, load_ruleset_arg
 
 
 def register(commands) -> None:
-    gen = commands.add_parser("generate", help="screen a profile and write its block",
+    gen = commands.add_parser("generate", help=COMMANDS["generate"],
                               description="Screen a client profile with a rule set and write the periodized block.")
     gen.add_argument("profile", metavar="PROFILE", help="the client's profile file (.toml or .json), or - for standard input")
     gen.add_argument("--rules", metavar="FILE", help="rule set to use (default: the embedded default rule set)")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import EXIT_GENERATED, emit, load_ruleset_arg
+from ..cli import COMMANDS, EXIT_GENERATED, emit, load_ruleset_arg
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("log", help="read a training log (revhyper's CSV or an app's export) and check it",
+    parser = commands.add_parser("log", help=COMMANDS["log"],
                                  description="Read a training log, check every row (every problem at once, exit 2), and "
                                              "write it as revhyper's CSV (one row per set) or as a summary per session.")
     parser.add_argument("log", metavar="LOG", help="the log: revhyper's CSV or JSON lines, or an app's export")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cli import EXIT_GENERATED
+from ..cli import COMMANDS, EXIT_GENERATED
 from .formats import _escaped
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("log-formats", help="list every installed training-log reader",
+    parser = commands.add_parser("log-formats", help=COMMANDS["log-formats"],
                                  description="List every training-log format revhyper reads: its own CSV and JSON lines, "
                                              "apps' exports, and those of installed plugins.")
     parser.add_argument("--format", "-f", choices=("text", "json"), default="text")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-from ..cli import EXIT_GENERATED, emit
+from ..cli import COMMANDS, EXIT_GENERATED, emit
 
 
 def register(commands) -> None:
-    new = commands.add_parser("new-ruleset", help="write a commented starting file for a clinic's rule set",
+    new = commands.add_parser("new-ruleset", help=COMMANDS["new-ruleset"],
                               description="Write a rule set that extends BASE, with commented examples of every kind of "
                                           "change (a parameter, a rule's caps, a disabled rule, a new rule) to fill in.")
     new.add_argument("--extends", default="default", metavar="BASE", help='the rule set to extend (default: "default")')
@@ -21,7 +21,8 @@ def register(commands) -> None:
 def run(args) -> int:
     from ..atomic import write_atomic
     from ..errors import InputError, OutputError, Problem
-    from ..ruleset_loader import load_ruleset_named, parse_ruleset
+    from ..ruleset_files import load_ruleset_named
+    from ..ruleset_loader import parse_ruleset
 
     if os.path.exists(args.output) and not args.force:
         raise InputError([Problem(args.output, "", "the file exists; choose another name or add --force to overwrite it")])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import STATUS_EXIT, emit, load_profile_arg, load_ruleset_arg
+from ..cli import COMMANDS, STATUS_EXIT, emit, load_profile_arg, load_ruleset_arg
 
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "progress", help="adapt a block to the training log: weeks done keep what was logged, the rest is planned again",
+        "progress", help=COMMANDS["progress"],
         description="Read a block revhyper wrote, the client's profile (screened again) and the training log, and write "
                     "the block adapted to the log: the weeks done keep what was logged, the rest is planned again by the "
                     "rule set's adaptation rules, and `adaptations` lists each change with its log entries and rule.")

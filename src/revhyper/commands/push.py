@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..cli import EXIT_BAD_INPUT, EXIT_GENERATED, STATUS_EXIT
+from ..cli import COMMANDS, EXIT_BAD_INPUT, EXIT_GENERATED, STATUS_EXIT
 
 
 class _RefuseToken(argparse.Action):
@@ -32,7 +32,7 @@ def _escaped(text: str) -> str:
 
 def register(commands) -> None:
     cmd = commands.add_parser(
-        "push", help="put a block into a platform over its API (wger, Hevy, ...)", allow_abbrev=False,
+        "push", help=COMMANDS["push"], allow_abbrev=False,
         description="Create a block's routine in a training platform through its API. The token is read from the "
                     "environment variable named by --token-env, never from an argument. Pushing the same block to "
                     "the same server again creates nothing new. Exit codes: 0 pushed (or already there), 2 bad "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli import EXIT_GENERATED, emit
+from ..cli import COMMANDS, EXIT_GENERATED, emit
 
 SCHEMAS = {
     "profile": "the client profile a coach writes (TOML or JSON)",
@@ -11,7 +11,7 @@ SCHEMAS = {
 
 
 def register(commands) -> None:
-    cmd = commands.add_parser("schema", help="print the JSON Schema of the profile or the block",
+    cmd = commands.add_parser("schema", help=COMMANDS["schema"],
                               description="Print a JSON Schema (draft 2020-12) shipped with revhyper: "
                                           + "; ".join(f"{name}: {what}" for name, what in SCHEMAS.items()) + ".")
     cmd.add_argument("name", metavar="NAME", help="which schema: " + " or ".join(SCHEMAS))

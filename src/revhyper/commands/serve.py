@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import EXIT_GENERATED
+from ..cli import COMMANDS, EXIT_GENERATED
 
 
 def register(commands) -> None:
     serve = commands.add_parser(
-        "serve", help="serve the library over HTTP (needs the serve extra)",
+        "serve", help=COMMANDS["serve"],
         description="Run the HTTP service (docs/service.md): POST /v1/blocks, POST /v1/explain, GET /v1/formats, "
                     "GET /v1/rulesets, GET /healthz, GET /openapi.json. Needs `pip install 'revhyper[serve]'`.")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")

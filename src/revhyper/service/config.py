@@ -50,7 +50,8 @@ def build_config(rules: Sequence[str] = (), *, api_keys_env: str | None = None,
 
     ``rules`` are the ``--rules`` values (files, ``default`` or ``plugin:NAME``), the first being the default;
     with none, the embedded default rule set is. Every rule set that an installed plugin ships is offered too."""
-    from ..ruleset_loader import default_ruleset, load_ruleset_named, plugin_rulesets
+    from ..ruleset_files import load_ruleset_named, plugin_rulesets
+    from ..ruleset_loader import default_ruleset
 
     environ = os.environ if environ is None else environ
     problems: list[Problem] = []
