@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from revhyper.atomic import write_atomic
+from revhyper.io.atomic import write_atomic
 
 
 def test_writes_new_and_replaces_existing(tmp_path):
@@ -51,7 +51,7 @@ def test_a_process_killed_mid_write_leaves_the_old_file(tmp_path):
     target.write_bytes(b"previous block\n")
     child = textwrap.dedent(f"""
         import os, sys, time
-        from revhyper import atomic
+        from revhyper.io import atomic
         def slow_fsync(fd):
             print("writing", flush=True)
             time.sleep(60)
@@ -120,7 +120,7 @@ def _char_device(path):
 def test_a_fifo_is_refused_before_anything_is_written(tmp_path):
     import stat
 
-    from revhyper.atomic import NotAFileError
+    from revhyper.io.atomic import NotAFileError
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -134,7 +134,7 @@ def test_a_device_and_a_link_to_one_are_refused_and_stay_devices(tmp_path):
     """As root `-o /dev/null` replaced the system's /dev/null with a regular file; a device node in tmp_path stands for it."""
     import stat
 
-    from revhyper.atomic import NotAFileError
+    from revhyper.io.atomic import NotAFileError
 
     device = _char_device(tmp_path / "null")
     link = tmp_path / "link"
@@ -147,7 +147,7 @@ def test_a_device_and_a_link_to_one_are_refused_and_stay_devices(tmp_path):
 
 
 def test_a_folder_is_refused(tmp_path):
-    from revhyper.atomic import NotAFileError
+    from revhyper.io.atomic import NotAFileError
 
     (tmp_path / "blocks").mkdir()
     with pytest.raises(NotAFileError, match="it is a folder, not a regular file"):
@@ -179,7 +179,7 @@ def test_temporary_names_carry_the_process_and_only_a_dead_process_s_are_removed
     import subprocess
     import sys
 
-    from revhyper.atomic import AtomicFile, remove_stale, temp_tag
+    from revhyper.io.atomic import AtomicFile, remove_stale, temp_tag
 
     out = AtomicFile(tmp_path / "blocks.jsonl")
     mine = os.path.basename(out.temp)
@@ -212,7 +212,7 @@ def test_temporary_names_carry_the_process_and_only_a_dead_process_s_are_removed
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="another user's file needs root to make")
 def test_another_user_s_stale_temporary_file_is_left_alone(tmp_path):
-    from revhyper.atomic import remove_stale, temp_tag
+    from revhyper.io.atomic import remove_stale, temp_tag
 
     theirs = tmp_path / f".blocks.jsonl.{temp_tag(_dead_pid())}abcd1234.tmp"
     theirs.write_bytes(b"x")

@@ -213,7 +213,7 @@ def test_placing_any_number_of_problems_scans_the_file_once(monkeypatch):
     """The count that made locating quadratic: the text was split once more for every problem placed (1,000 /
     2,000 / 4,000 condition typos took 8.5 / 22 / 58 s). Counted, not timed: a count does not depend on the
     machine's load."""
-    from revhyper import locate
+    from revhyper.io import locate
 
     scans, indexes = [], []
     scan, finditer = locate._TomlScanner.scan, locate.re.finditer
@@ -272,7 +272,7 @@ def test_merging_a_large_child_vocabulary_takes_linear_time():
 
 
 def test_the_count_of_omitted_problems_survives_callers_editing_the_list():
-    from revhyper.report import Reporter
+    from revhyper.io.report import Reporter
 
     rep = Reporter("f.toml", "", "toml")
     for i in range(150):
@@ -300,7 +300,7 @@ def test_more_than_100_mistakes_in_an_extending_file_are_counted_too():
 
 
 def test_did_you_mean_remembers_small_sets_of_names_and_still_answers_for_large_ones():
-    from revhyper.suggest import _remembered, did_you_mean
+    from revhyper.io.suggest import _remembered, did_you_mean
 
     _remembered.cache_clear()
     for _ in range(1_000):  # the same typo in 1,000 copied rules is worked out once

@@ -154,7 +154,7 @@ def test_an_abbreviation_of_exactly_one_name_is_suggested(profile_data, section,
 
 
 def test_an_abbreviation_of_several_names_suggests_none():
-    from revhyper.suggest import did_you_mean
+    from revhyper.io.suggest import did_you_mean
 
     assert did_you_mean("spondyl", ["spondylolisthesis", "spondylolysis", "spinal_stenosis"]) is None
 

@@ -283,7 +283,7 @@ def _watch_process(pid: int) -> None:
     """End this process when process ``pid``, not its parent, ends (or at once, if it has)."""
     import threading
 
-    from .atomic import process_running
+    from .io.atomic import process_running
 
     try:
         handle: int | None = os.pidfd_open(pid)  # readable once the process has ended, even before it is reaped
@@ -404,7 +404,7 @@ def process_stream(
     import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
-    from .atomic import temp_tag
+    from .io.atomic import temp_tag
 
     try:
         spill = tempfile.mkdtemp(prefix=f".batch.{temp_tag()}", suffix=".tmp", dir=spill_dir)
@@ -500,7 +500,7 @@ class AtomicOutput(Output):
     """
 
     def __init__(self, path: str | os.PathLike):
-        from .atomic import AtomicFile
+        from .io.atomic import AtomicFile
 
         self.atomic = AtomicFile(path, buffering=1 << 20)
         self.target = self.atomic.target

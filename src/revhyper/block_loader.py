@@ -19,7 +19,7 @@ from typing import Any
 from .block import BLOCK_FORMAT, Block
 from .compact import COMPACT_FORMAT, expand_compact
 from .errors import BlockError, Problem
-from .locate import Locations, Path
+from .io.locate import Locations, Path
 
 MAX_BYTES = 20_000_000
 PROFILE_SECTIONS = ("person", "pain", "training")
@@ -31,7 +31,7 @@ PROGRESSED = ("progress", "adaptations")
 
 def load_block(path: str | FilePath) -> Block:
     """Read a block file revhyper wrote (canonical JSON) back into a :class:`Block`; :class:`BlockError` if it is not one."""
-    from .reading import read_file_bytes
+    from .io.reading import read_file_bytes
 
     name = str(path)
     data = read_file_bytes(path, MAX_BYTES, "the block", BlockError)
@@ -303,7 +303,7 @@ def _parse_path(text: str) -> tuple[Any, ...]:
 
 
 def _format(path: Path) -> str:
-    from .locate import format_path
+    from .io.locate import format_path
 
     return format_path(path)
 

@@ -312,7 +312,7 @@ def emit(data: bytes, output: str | None) -> None:
             discard_stdout()  # what the failed write left buffered must not fail a second time at exit
             raise OutputError(f"cannot write standard output: {exc.strerror or exc}") from exc
         return
-    from .atomic import write_atomic
+    from .io.atomic import write_atomic
 
     try:
         write_atomic(output, data)

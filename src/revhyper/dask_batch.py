@@ -356,7 +356,7 @@ def write_manifest(out_dir: str, parts: list[dict], complete: bool) -> None:
                       ensure_ascii=False).encode("utf-8") + b"\n"
     target = _join(out_dir, MANIFEST)
     if _is_local(target):
-        from .atomic import write_atomic
+        from .io.atomic import write_atomic
 
         write_atomic(_local(target), data)
     else:

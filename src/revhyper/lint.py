@@ -25,7 +25,7 @@ import attrs
 
 from .conditions import FUNCTIONS, Condition, ConditionError, dotted_name, parse_condition
 from .profile import condition_fields
-from .report import Reporter
+from .io.report import Reporter
 from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, Rule, RuleSet
 
 MAX_TERMS = 64

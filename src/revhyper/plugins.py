@@ -24,7 +24,7 @@ from . import hookspecs
 from .block import Block
 from .errors import InputError, OutputError, Problem
 from .exporters import PASS_THROUGH, Exporter, TimeLimitExceeded, describe_failure, time_limited
-from .suggest import did_you_mean
+from .io.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from .push import Pusher

@@ -12,15 +12,15 @@ from typing import Any
 
 import attrs
 
-from . import checks as c
+from .io import checks as c
 from .errors import Problem, ProfileError
-from .locate import Path
+from .io.locate import Path
 from .profile import LIST_SECTIONS, SECTIONS, Clearance, Profile, Surgery
-from .reading import check_strings, read_file_bytes, read_json
-from .report import Reporter
+from .io.reading import check_strings, read_file_bytes, read_json
+from .io.report import Reporter
 from .ruleset import RuleSet
 from .ruleset_loader import decode, default_ruleset, parse_toml
-from .suggest import did_you_mean
+from .io.suggest import did_you_mean
 
 REQUIRED_SECTIONS = ("person", "pain", "training")
 MAX_BYTES = 1_000_000

@@ -11,12 +11,12 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from .errors import Problem, RulesetError
-from .report import Reporter
+from .io.report import Reporter
 from .ruleset import RuleSet
 from .ruleset_loader import (
     DEFAULT_NAME, MAX_BYTES, build_ruleset, decode, default_ruleset, default_ruleset_text, parse_ruleset, parse_toml,
 )
-from .suggest import did_you_mean
+from .io.suggest import did_you_mean
 
 
 def load_ruleset(path: str | FilePath) -> RuleSet:

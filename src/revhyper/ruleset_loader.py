@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import checks as c
+from .io import checks as c
 from .conditions import ConditionError, compile_condition
 from .errors import Problem, RulesetError
-from .locate import Path
+from .io.locate import Path
 from .profile import GOALS, EXPERIENCES, condition_fields
-from .report import Reporter
-from .suggest import did_you_mean
+from .io.report import Reporter
+from .io.suggest import did_you_mean
 from .toml_text import limit_problem, string_places
 from .ruleset import (
     ACTIONS, ADAPTATION_ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Adaptation, Caps, ClearancePolicy, ExperienceLevel, PainMonitoring, Phase,
@@ -130,7 +130,7 @@ def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>", prov
 
 def decode(source: str | bytes, name: str, error: type) -> str:
     if isinstance(source, str):  # from a plugin or a caller: may hold a lone surrogate, which UTF-8 bytes cannot
-        from .reading import check_text
+        from .io.reading import check_text
 
         check_text(source, name, error)
         return source

@@ -82,7 +82,7 @@ def run(args) -> int:
             args.batch_parser.error(f"{option} needs --engine dask")
     import tempfile
 
-    from ..atomic import remove_stale, resolve_target
+    from ..io.atomic import remove_stale, resolve_target
     from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, WorkerLost, available_cores, process_stream
     from ..cli import discard_stdout, load_ruleset_arg, raise_if_stopped, stop_on_signals
     from ..errors import InputError, OutputError, Problem

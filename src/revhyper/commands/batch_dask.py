@@ -104,7 +104,7 @@ def _prepare(out_dir: str) -> None:
 
 
 def _remove_stale(out_dir: str) -> None:
-    from ..atomic import remove_stale
+    from ..io.atomic import remove_stale
     from ..dask_batch import _is_local, _local
 
     if not _is_local(out_dir):

@@ -19,7 +19,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..atomic import write_atomic
+    from ..io.atomic import write_atomic
     from ..errors import InputError, OutputError, Problem
     from ..ruleset_files import load_ruleset_named
     from ..ruleset_loader import parse_ruleset

@@ -31,7 +31,7 @@ def schema_bytes(name: str) -> bytes:
 def run(args) -> int:
     if args.name not in SCHEMAS:
         from ..errors import InputError, Problem
-        from ..suggest import did_you_mean
+        from ..io.suggest import did_you_mean
 
         raise InputError([Problem("revhyper schema", "", f"unknown schema '{args.name}'; expected {' or '.join(SCHEMAS)}",
                                   suggestion=did_you_mean(args.name, SCHEMAS))])

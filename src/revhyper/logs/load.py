@@ -25,7 +25,7 @@ def load_log(path: str | FilePath, ruleset: RuleSet | None = None, format: str |
     ``exercise_map`` (a file, or an :class:`ExerciseMap`) adds exercise names. Raises :class:`LogError` with
     every problem at once.
     """
-    from ..reading import read_file_bytes
+    from ..io.reading import read_file_bytes
 
     name = str(path)
     data = read_file_bytes(path, MAX_BYTES, "the log", LogError)

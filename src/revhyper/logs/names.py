@@ -24,8 +24,8 @@ from typing import Any
 import attrs
 
 from ..errors import LogError, Problem
-from ..report import Reporter
-from ..suggest import did_you_mean
+from ..io.report import Reporter
+from ..io.suggest import did_you_mean
 from .rows import unsafe_character
 
 MAX_BYTES = 1_000_000
@@ -64,7 +64,7 @@ def load_exercise_map(path: str | FilePath, variants: Mapping[str, Any]) -> Exer
     """Read and check an exercise map file (TOML, or JSON by its suffix) against the rule set's variants."""
     from ..ruleset_loader import decode, parse_toml
 
-    from ..reading import read_file_bytes
+    from ..io.reading import read_file_bytes
 
     name = str(path)
     data = read_file_bytes(path, MAX_BYTES, "the exercise map", LogError)

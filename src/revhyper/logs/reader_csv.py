@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from ..errors import LogError, Problem
-from ..locate import Locations
-from ..suggest import did_you_mean
+from ..io.locate import Locations
+from ..io.suggest import did_you_mean
 from .csvtext import Columns, columns_of, delimiter_of, first_line, records
 from .model import FIELDS, REQUIRED
 from .rows import LogReader, LogRow, ReadOptions, ReadResult, shown

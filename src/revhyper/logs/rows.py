@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from ..errors import LogError, Problem
-from ..suggest import did_you_mean
+from ..io.suggest import did_you_mean
 from .model import SESSION_FIELDS, LogEntry, TrainingLog
 
 MAX_BYTES = 16_000_000

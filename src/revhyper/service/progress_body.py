@@ -24,8 +24,8 @@ from typing import Any
 import attrs
 
 from ..errors import InputError, Problem
-from ..locate import Locations, format_path
-from ..suggest import did_you_mean
+from ..io.locate import Locations, format_path
+from ..io.suggest import did_you_mean
 
 BODY_NAME = "<body>"
 DEFAULT_LOG_NAME = "<log>"
@@ -75,7 +75,7 @@ class ProgressBody:
 def read_request(body: bytes) -> ProgressBody:
     """The parts of a progress request; InputError with every problem of its shape at once (a part's own content is
     checked later, by its loader)."""
-    from ..reading import read_json
+    from ..io.reading import read_json
     from ..ruleset_loader import decode
 
     text = decode(body, BODY_NAME, InputError)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import InputError, Problem, printable
+from ..errors import InputError, Problem, printable
 from .locate import Locations, Path, format_path
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .errors import MAX_PROBLEMS, Omitted, Problem, omitted
+from ..errors import MAX_PROBLEMS, Omitted, Problem, omitted
 from .locate import Locations, Path, format_path
 
 
