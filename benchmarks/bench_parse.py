@@ -28,7 +28,7 @@ def worker(lines_path: str, inner: int) -> None:
     """Runs in a subprocess whose PYTHONPATH picks the code: prints the best of ``inner`` passes, us per profile."""
     import revhyper
     from revhyper.errors import ProfileError
-    from revhyper.ruleset_loader import default_ruleset
+    from revhyper.rules.ruleset_loader import default_ruleset
 
     rules = default_ruleset()
     lines = Path(lines_path).read_text(encoding="utf-8").splitlines()

@@ -30,7 +30,7 @@ import attrs  # noqa: E402
 
 import revhyper  # noqa: E402
 from revhyper.errors import InputError  # noqa: E402
-from revhyper.toml_text import MAX_KEY_PARTS as MAX_PARTS, MAX_LINE_CHARS as MAX_LINE  # noqa: E402
+from revhyper.rules.toml_text import MAX_KEY_PARTS as MAX_PARTS, MAX_LINE_CHARS as MAX_LINE  # noqa: E402
 
 SEED_PROFILE_TOML = b"""[person]
 id = "fuzz"
@@ -240,7 +240,7 @@ def _accepted_what_it_must_refuse(ruleset) -> str | None:
     """A rule set that loaded may hold no comment in a condition and no NaN or infinity anywhere."""
     import math
 
-    from revhyper.conditions import _tokens
+    from revhyper.rules.conditions import _tokens
 
     for rule in ruleset.rules:
         if any(kind == "COMMENT" for kind, *_ in _tokens(rule.when.text)):

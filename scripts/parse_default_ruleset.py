@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from revhyper.ruleset_loader import PARSED_DEFAULT, _sha256, default_ruleset_text  # noqa: E402
+from revhyper.rules.ruleset_loader import PARSED_DEFAULT, _sha256, default_ruleset_text  # noqa: E402
 
 
 def parsed_default() -> str:

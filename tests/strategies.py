@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import revhyper
 from revhyper.profile import EXPERIENCES, GOALS, SEXES, RedFlags
 from revhyper.io.report import Reporter
-from revhyper.ruleset import CAP_SPECS
-from revhyper.ruleset_loader import build_ruleset, default_ruleset_text
+from revhyper.rules.ruleset import CAP_SPECS
+from revhyper.rules.ruleset_loader import build_ruleset, default_ruleset_text
 
 import attrs
 

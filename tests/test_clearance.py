@@ -265,7 +265,7 @@ def test_clearance_goes_only_with_require_clearance_rules(tmp_path):
 
 
 def test_a_rule_set_without_a_clearance_policy_for_a_rule_is_an_error():
-    data = tomllib.loads(revhyper.ruleset_loader.default_ruleset_text())
+    data = tomllib.loads(revhyper.rules.ruleset_loader.default_ruleset_text())
     del data["clearance"]
     with pytest.raises(revhyper.RulesetError) as caught:
         revhyper.parse_ruleset(tomli_w.dumps(data), name="bare.toml")

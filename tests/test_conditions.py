@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from revhyper.conditions import ConditionError, compile_condition
+from revhyper.rules.conditions import ConditionError, compile_condition
 from revhyper.profile import condition_fields
 
 FIELDS = condition_fields()
@@ -205,7 +205,7 @@ def test_a_stray_closing_bracket_is_named_where_it_stands(text, column):
 def test_a_comment_the_tokenizer_missed_is_still_refused_by_the_parser_s_own_view(monkeypatch):
     """Two independent checks: the tokenizer finds comments; the parsed tree then confirms every '#' lies in a
     quoted word. With the first switched off, the second still refuses the comment, at the same place."""
-    from revhyper import conditions
+    from revhyper.rules import conditions
 
     monkeypatch.setattr(conditions, "_tokens", lambda text: iter(()))
     found = problems("red_flags.history_of_cancer # note\nor red_flags.fever")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 import revhyper
-from revhyper.lint import never_fires
+from revhyper.rules.lint import never_fires
 from revhyper.profile import condition_fields
-from revhyper.ruleset_loader import parse_ruleset_reporting
+from revhyper.rules.ruleset_loader import parse_ruleset_reporting
 
 from helpers import ROOT, cleared
 
@@ -342,7 +342,7 @@ def test_the_parsed_copy_of_the_embedded_rule_set_is_up_to_date():
     import json
     import tomllib
 
-    from revhyper.ruleset_loader import PARSED_DEFAULT, _parsed_default, default_ruleset_text
+    from revhyper.rules.ruleset_loader import PARSED_DEFAULT, _parsed_default, default_ruleset_text
 
     text = default_ruleset_text()
     data = _parsed_default(text)
@@ -351,7 +351,7 @@ def test_the_parsed_copy_of_the_embedded_rule_set_is_up_to_date():
 
 
 def test_a_stale_parsed_copy_is_not_used():
-    from revhyper.ruleset_loader import _parsed_default, default_ruleset_text
+    from revhyper.rules.ruleset_loader import _parsed_default, default_ruleset_text
 
     changed = default_ruleset_text().replace("high_pain = 7 ", "high_pain = 8 ")
     assert _parsed_default(changed) is None

@@ -26,10 +26,10 @@ import tomli_w
 
 import revhyper
 from revhyper.cli import build_parser, main
-from revhyper.conditions import FUNCTIONS
+from revhyper.rules.conditions import FUNCTIONS
 from revhyper.profile import condition_fields
-from revhyper.ruleset import CAP_SPECS
-from revhyper.ruleset_loader import default_ruleset_text
+from revhyper.rules.ruleset import CAP_SPECS
+from revhyper.rules.ruleset_loader import default_ruleset_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -456,7 +456,7 @@ def test_rulesets_md_examples_are_taken_from_the_default_rule_set():
 
 
 def test_rulesets_md_documents_every_default_rule_action_and_urgency():
-    from revhyper.ruleset import ACTIONS, ADAPTATION_ACTIONS, URGENCIES
+    from revhyper.rules.ruleset import ACTIONS, ADAPTATION_ACTIONS, URGENCIES
 
     text = doc("rulesets.md")
     for word in (*ACTIONS, *URGENCIES, *ADAPTATION_ACTIONS, *(a.id for a in revhyper.default_ruleset().adaptations)):

@@ -18,7 +18,7 @@ import pytest
 
 import revhyper
 from revhyper.periodization import allocate_weeks
-from revhyper.ruleset_loader import content_hash
+from revhyper.rules.ruleset_loader import content_hash
 
 from helpers import HEALTHY, ROOT, merge, cleared
 

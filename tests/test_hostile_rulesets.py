@@ -14,8 +14,8 @@ import pytest
 
 import revhyper
 from revhyper.errors import ProfileError, RulesetError
-from revhyper.ruleset_loader import MAX_BYTES
-from revhyper.toml_text import MAX_KEY_PARTS, MAX_LINE_CHARS
+from revhyper.rules.ruleset_loader import MAX_BYTES
+from revhyper.rules.toml_text import MAX_KEY_PARTS, MAX_LINE_CHARS
 
 from helpers import EXAMPLES, ROOT
 
@@ -318,7 +318,7 @@ def test_a_plugin_s_rule_set_resolves_a_relative_extends_from_the_plugin_s_folde
     plugins.reset()
     try:
         plugins.get_plugins().register(module, "clinic-rules")
-        from revhyper.ruleset_loader import load_ruleset_named
+        from revhyper.rules.ruleset_loader import load_ruleset_named
 
         strict = load_ruleset_named("plugin:strict")
         assert strict.parameters["high_pain"] == 6 and strict.parameters["moderate_pain"] == 4

@@ -285,7 +285,7 @@ def test_every_field_of_a_block_is_read_back():
     load_block (or is listed in NOT_WRITTEN): a field added to the block and not read back fails here by name."""
     import attrs
 
-    from revhyper.ruleset import Caps
+    from revhyper.rules.ruleset import Caps
 
     classes = _block_classes(revhyper.Block, {})
     assert {"Screening", "Week", "RuleClearance", "Clearance", "Caps", "Plan", "FiredRule"} <= set(classes)

@@ -19,7 +19,7 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient  # noqa: E402
 
 from revhyper import cli  # noqa: E402
-from revhyper.ruleset_loader import default_ruleset  # noqa: E402
+from revhyper.rules.ruleset_loader import default_ruleset  # noqa: E402
 from revhyper.service.app import create_app  # noqa: E402
 from revhyper.service.config import build_config  # noqa: E402
 from revhyper.service.page_form import build_form, fields_of, form_values, load_schema  # noqa: E402

@@ -115,7 +115,7 @@ def test_unknown_format_lists_what_is_installed_with_a_suggestion(make_block):
 
 def test_rule_sets_shipped_by_plugins_can_be_used_and_extended(tmp_path, make_profile):
     plugins.get_plugins().register(ShipsRules(), "rules-plugin")
-    from revhyper.ruleset_loader import load_ruleset_named
+    from revhyper.rules.ruleset_loader import load_ruleset_named
     import revhyper
 
     strict = load_ruleset_named("plugin:strict")

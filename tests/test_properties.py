@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 import revhyper
 from revhyper.canonical import block_to_json
-from revhyper.conditions import TIME_DEPENDENT
-from revhyper.ruleset import CAP_SPECS, PROGRAM_ORDER
+from revhyper.rules.conditions import TIME_DEPENDENT
+from revhyper.rules.ruleset import CAP_SPECS, PROGRAM_ORDER
 
 from helpers import merge
 from strategies import build, profile_dicts, ruleset_data
@@ -239,7 +239,7 @@ def test_same_inputs_give_the_same_bytes(rules_data, draw):
 
 
 def _fresh_default():
-    from revhyper.ruleset_loader import default_ruleset_text
+    from revhyper.rules.ruleset_loader import default_ruleset_text
 
     return revhyper.parse_ruleset(default_ruleset_text(), name="<default>")
 

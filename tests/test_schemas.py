@@ -22,7 +22,7 @@ import revhyper
 from revhyper.cli import main
 from revhyper.commands.schema import SCHEMAS, schema_bytes
 from revhyper.profile import GOALS, LIST_SECTIONS, SECTIONS, Surgery
-from revhyper.ruleset import CAP_SPECS
+from revhyper.rules.ruleset import CAP_SPECS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "src" / "revhyper" / "schemas"
@@ -169,7 +169,7 @@ def test_schema_command_suggests_the_name_meant(capsys):
 
 def _ruleset_without_floor_exercises():
     """The default rules with only prone variants, so a pregnant client (no prone lying) has no variant left."""
-    from revhyper.ruleset_loader import default_ruleset_text
+    from revhyper.rules.ruleset_loader import default_ruleset_text
 
     data = tomllib.loads(default_ruleset_text())
     data["variant_preference"] = [v for v in data["variant_preference"] if "prone" in data["variants"][v]["tags"]]

@@ -22,7 +22,7 @@ from ._version import __version__
 _EXPORTS = {
     "Block": "block",
     "Profile": "profile",
-    "RuleSet": "ruleset",
+    "RuleSet": "rules.ruleset",
     "Problem": "errors",
     "RevhyperError": "errors",
     "InputError": "errors",
@@ -32,9 +32,9 @@ _EXPORTS = {
     "load_profile": "profile_loader",
     "parse_profile": "profile_loader",
     "profile_from_data": "profile_loader",
-    "load_ruleset": "ruleset_files",
-    "parse_ruleset": "ruleset_loader",
-    "default_ruleset": "ruleset_loader",
+    "load_ruleset": "rules.ruleset_files",
+    "parse_ruleset": "rules.ruleset_loader",
+    "default_ruleset": "rules.ruleset_loader",
     "generate": "engine",
     "screen": "screening",
     "block_to_dict": "canonical",
@@ -80,9 +80,9 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
         parse_profile as parse_profile,
         profile_from_data as profile_from_data,
     )
-    from .ruleset import RuleSet as RuleSet
-    from .ruleset_files import load_ruleset as load_ruleset
-    from .ruleset_loader import default_ruleset as default_ruleset, parse_ruleset as parse_ruleset
+    from .rules.ruleset import RuleSet as RuleSet
+    from .rules.ruleset_files import load_ruleset as load_ruleset
+    from .rules.ruleset_loader import default_ruleset as default_ruleset, parse_ruleset as parse_ruleset
     from .screening import screen as screen
     from .text_view import block_to_text as block_to_text
 

@@ -38,7 +38,7 @@ from .engine import generate
 from .errors import OutputError, Problem, ProfileError
 from .json_bytes import dumps
 from .profile_loader import MAX_BYTES, parse_profile
-from .ruleset import RuleSet
+from .rules.ruleset import RuleSet
 
 CHUNK_LINES = 64
 """Lines per chunk sent to a worker: large enough to make the hand-over cheap, small enough to keep memory flat."""

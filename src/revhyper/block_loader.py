@@ -318,7 +318,7 @@ def _converter():
     extra keys refused, frozensets from lists."""
     import cattrs
 
-    from .ruleset import Caps
+    from .rules.ruleset import Caps
 
     converter = cattrs.Converter(forbid_extra_keys=True)
 

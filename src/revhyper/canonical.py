@@ -13,7 +13,7 @@ from .block import (
 )
 from .json_bytes import dumps_indented
 from .profile import Clearance
-from .ruleset import Caps, Referral
+from .rules.ruleset import Caps, Referral
 
 
 def block_to_dict(block: Block) -> dict[str, Any]:

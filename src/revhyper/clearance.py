@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from .block import ClearanceRejection, RuleClearance
 from .profile import Clearance, Profile
-from .ruleset import ClearancePolicy, Rule
+from .rules.ruleset import ClearancePolicy, Rule
 from .timeline import event_date, week_date
 
 _SURGERY_READ = re.compile(r'^(?:weeks_since_surgery|had_surgery)\("(.+)"\)$')

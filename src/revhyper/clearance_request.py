@@ -19,7 +19,7 @@ from .block import Block, FiredRule, RuleClearance
 from .clearance import _first_upper, label
 from .clearance_form import toml_list, toml_string
 from .markup import md_escape
-from .ruleset import CAP_SPECS
+from .rules.ruleset import CAP_SPECS
 
 TITLE = "Request for clearance: reverse hyperextension exercise"
 

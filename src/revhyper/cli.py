@@ -276,10 +276,10 @@ def discard_stdout() -> None:
 def load_ruleset_arg(path: str | None):
     """The rule set named by --rules (a file, "default" or "plugin:NAME"), or the embedded default."""
     if path:
-        from .ruleset_files import load_ruleset_named
+        from .rules.ruleset_files import load_ruleset_named
 
         return load_ruleset_named(path)
-    from .ruleset_loader import default_ruleset
+    from .rules.ruleset_loader import default_ruleset
 
     return default_ruleset()
 

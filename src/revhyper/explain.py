@@ -16,7 +16,7 @@ from .engine import choose_variant, excluded_because, generate, mass_reason, pro
 from .errors import printable
 from .periodization import allocate_weeks, derive_load, number, rep_values, reps_and_load_index
 from .profile import Profile
-from .ruleset import Progression, RuleSet
+from .rules.ruleset import Progression, RuleSet
 from .screening import facts_for
 
 

@@ -18,8 +18,8 @@ from .io.locate import Path
 from .profile import LIST_SECTIONS, SECTIONS, Clearance, Profile, Surgery
 from .io.reading import check_strings, read_file_bytes, read_json
 from .io.report import Reporter
-from .ruleset import RuleSet
-from .ruleset_loader import decode, default_ruleset, parse_toml
+from .rules.ruleset import RuleSet
+from .rules.ruleset_loader import decode, default_ruleset, parse_toml
 from .io.suggest import did_you_mean
 
 REQUIRED_SECTIONS = ("person", "pain", "training")

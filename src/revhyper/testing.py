@@ -72,7 +72,7 @@ def contract_blocks() -> dict[str, Block]:
     """The kit's blocks, by name: generated, generated_bodyweight, generated_undated, needs_clearance, refused."""
     from .engine import generate
     from .profile_loader import profile_from_data
-    from .ruleset_loader import default_ruleset
+    from .rules.ruleset_loader import default_ruleset
 
     rules = default_ruleset()
     return {name: generate(profile_from_data(data, ruleset=rules), rules) for name, data in PROFILES.items()}
@@ -231,7 +231,7 @@ def check_log_reader(reader, sample: bytes, *, sets: int | None = None) -> None:
         assert not reader.sniff(LOG_SAMPLE), "sniff() claims revhyper's own CSV log"
     from .logs.names import resolve
     from .logs.rows import build_log
-    from .ruleset_loader import default_ruleset
+    from .rules.ruleset_loader import default_ruleset
 
     variants = default_ruleset().variants
     log = build_log(first, variants=variants, names=resolve(variants, reader.exercise_names, None), file="sample",

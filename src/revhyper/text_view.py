@@ -10,7 +10,7 @@ from __future__ import annotations
 from .block import Block, Exercise
 from .clearance import label
 from .errors import printable
-from .ruleset import Caps
+from .rules.ruleset import Caps
 
 STATUS_WORDS = {
     "generated": "GENERATED",

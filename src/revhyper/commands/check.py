@@ -21,9 +21,9 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from ..errors import RulesetError
-    from ..lint import lint
-    from ..ruleset_files import read_ruleset_source
-    from ..ruleset_loader import parse_ruleset_reporting
+    from ..rules.lint import lint
+    from ..rules.ruleset_files import read_ruleset_source
+    from ..rules.ruleset_loader import parse_ruleset_reporting
 
     name, text = read_ruleset_source(args.ruleset)
     try:

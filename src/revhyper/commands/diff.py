@@ -18,8 +18,8 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from ..canonical import dump_json
-    from ..ruleset_diff import diff_rulesets, diff_to_text
-    from ..ruleset_files import load_ruleset_named
+    from ..rules.ruleset_diff import diff_rulesets, diff_to_text
+    from ..rules.ruleset_files import load_ruleset_named
 
     result = diff_rulesets(load_ruleset_named(args.a), load_ruleset_named(args.b))
     emit(dump_json(result) if args.format == "json" else diff_to_text(result).encode("utf-8"), None)

@@ -21,8 +21,8 @@ def register(commands) -> None:
 def run(args) -> int:
     from ..io.atomic import write_atomic
     from ..errors import InputError, OutputError, Problem
-    from ..ruleset_files import load_ruleset_named
-    from ..ruleset_loader import parse_ruleset
+    from ..rules.ruleset_files import load_ruleset_named
+    from ..rules.ruleset_loader import parse_ruleset
 
     if os.path.exists(args.output) and not args.force:
         raise InputError([Problem(args.output, "", "the file exists; choose another name or add --force to overwrite it")])

@@ -11,7 +11,7 @@ from .names import ExerciseMap, load_exercise_map, resolve
 from .rows import MAX_BYTES, LogReader, ReadOptions, build_log
 
 if TYPE_CHECKING:
-    from ..ruleset import RuleSet
+    from ..rules.ruleset import RuleSet
 
 HEAD = 4096
 
@@ -35,7 +35,7 @@ def load_log(path: str | FilePath, ruleset: RuleSet | None = None, format: str |
 def parse_log(data: bytes, *, name: str = "<log>", ruleset: RuleSet | None = None, format: str | None = None,
               exercise_map: ExerciseMap | str | FilePath | None = None) -> TrainingLog:
     """Read a training log given as bytes (see :func:`load_log`)."""
-    from ..ruleset_loader import default_ruleset
+    from ..rules.ruleset_loader import default_ruleset
 
     if len(data) > MAX_BYTES:
         raise LogError([Problem(name, "", f"the log is larger than {MAX_BYTES:,} bytes; split it (a year of training "

@@ -62,7 +62,7 @@ def resolve(variants: Mapping[str, Any], defaults: Mapping[str, str], user: Exer
 
 def load_exercise_map(path: str | FilePath, variants: Mapping[str, Any]) -> ExerciseMap:
     """Read and check an exercise map file (TOML, or JSON by its suffix) against the rule set's variants."""
-    from ..ruleset_loader import decode, parse_toml
+    from ..rules.ruleset_loader import decode, parse_toml
 
     from ..io.reading import read_file_bytes
 

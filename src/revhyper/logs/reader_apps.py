@@ -44,7 +44,7 @@ REVERSE_HYPER_NAMES = {
 
 
 def _table(data: bytes, file: str, required: tuple[str, ...]):
-    from ..ruleset_loader import decode
+    from ..rules.ruleset_loader import decode
 
     text = decode(data, file, LogError)
     rows = list(records(text, delimiter_of(text.split("\n", 1)[0])))

@@ -15,7 +15,7 @@ from .rows import LogReader, LogRow, ReadOptions, ReadResult, shown
 
 
 def read_csv(data: bytes, file: str, options: ReadOptions) -> ReadResult:
-    from ..ruleset_loader import decode
+    from ..rules.ruleset_loader import decode
 
     text = decode(data, file, LogError)
     rows = list(records(text, ","))
@@ -53,7 +53,7 @@ def read_csv(data: bytes, file: str, options: ReadOptions) -> ReadResult:
 
 
 def read_jsonl(data: bytes, file: str, options: ReadOptions) -> ReadResult:
-    from ..ruleset_loader import decode
+    from ..rules.ruleset_loader import decode
 
     text = decode(data, file, LogError)
     out, problems = [], []

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from ..errors import InputError, Problem
-from ..ruleset import RuleSet
+from ..rules.ruleset import RuleSet
 
 MAX_BODY_BYTES = 1_000_000
 """The largest request body read (413 past it): the profile loader's own limit."""
@@ -50,8 +50,8 @@ def build_config(rules: Sequence[str] = (), *, api_keys_env: str | None = None,
 
     ``rules`` are the ``--rules`` values (files, ``default`` or ``plugin:NAME``), the first being the default;
     with none, the embedded default rule set is. Every rule set that an installed plugin ships is offered too."""
-    from ..ruleset_files import load_ruleset_named, plugin_rulesets
-    from ..ruleset_loader import default_ruleset
+    from ..rules.ruleset_files import load_ruleset_named, plugin_rulesets
+    from ..rules.ruleset_loader import default_ruleset
 
     environ = os.environ if environ is None else environ
     problems: list[Problem] = []

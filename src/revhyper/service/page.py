@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import InputError, Problem
-from ..ruleset import RuleSet
+from ..rules.ruleset import RuleSet
 from .config import ServiceConfig
 from .page_assets import HEADERS, SCRIPT, STYLE
 from .page_form import Field, Group, build_form, field_for, form_values, load_schema, paths_of, profile_from_form

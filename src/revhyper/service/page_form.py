@@ -19,7 +19,7 @@ import attrs
 
 from ..errors import Problem
 from ..profile import SECTIONS
-from ..ruleset import RuleSet
+from ..rules.ruleset import RuleSet
 
 ROWS_FREE = 1
 """Empty rows a list of tables (surgeries, injections, clearances) offers beyond the ones filled in."""

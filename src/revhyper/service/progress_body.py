@@ -76,7 +76,7 @@ def read_request(body: bytes) -> ProgressBody:
     """The parts of a progress request; InputError with every problem of its shape at once (a part's own content is
     checked later, by its loader)."""
     from ..io.reading import read_json
-    from ..ruleset_loader import decode
+    from ..rules.ruleset_loader import decode
 
     text = decode(body, BODY_NAME, InputError)
     data = read_json(text, BODY_NAME, InputError)

@@ -13,7 +13,7 @@ from .. import exporters
 from .._version import __version__
 from ..canonical import dump_json
 from ..errors import InputError, OutputError, Problem
-from ..ruleset import RuleSet
+from ..rules.ruleset import RuleSet
 from ..io.suggest import did_you_mean
 from .config import ServiceConfig
 from .web import HttpProblem, accepted, body_kind, json_kind, json_response, media_type_of, read_body

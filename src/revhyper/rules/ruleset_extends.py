@@ -27,11 +27,11 @@ from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import Any
 
-from .io import checks as c
-from .errors import Problem, RulesetError
-from .io.locate import Path, format_path
-from .io.report import Reporter
-from .io.suggest import did_you_mean
+from ..io import checks as c
+from ..errors import Problem, RulesetError
+from ..io.locate import Path, format_path
+from ..io.report import Reporter
+from ..io.suggest import did_you_mean
 
 MAX_DEPTH = 8
 TABLES_BY_KEY = ("references", "variants", "restrictions")

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from .canonical import caps_to_dict
+from ..canonical import caps_to_dict
 from .ruleset import RuleSet
 
 
@@ -199,6 +199,6 @@ def diff_to_text(diff: dict[str, Any]) -> str:
             add(f"  ~ phase order: {shown(program['order']['from'])} -> {shown(program['order']['to'])}")
     if count == 0 and len(lines) == 2 and not any(diff["adaptations"].values()):
         add("No differences.")
-    from .errors import printable
+    from ..errors import printable
 
     return "\n".join(printable(line) for part in lines for line in part.split("\n")) + "\n"

@@ -24,8 +24,8 @@ from typing import Any
 import attrs
 
 from .conditions import FUNCTIONS, Condition, ConditionError, dotted_name, parse_condition
-from .profile import condition_fields
-from .io.report import Reporter
+from ..profile import condition_fields
+from ..io.report import Reporter
 from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, Rule, RuleSet
 
 MAX_TERMS = 64

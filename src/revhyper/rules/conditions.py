@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from .io.suggest import did_you_mean
+from ..io.suggest import did_you_mean
 
 Facts = Mapping[str, Any]
 Predicate = Callable[[Facts], bool]

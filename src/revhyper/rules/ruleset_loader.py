@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .io import checks as c
+from ..io import checks as c
 from .conditions import ConditionError, compile_condition
-from .errors import Problem, RulesetError
-from .io.locate import Path
-from .profile import GOALS, EXPERIENCES, condition_fields
-from .io.report import Reporter
-from .io.suggest import did_you_mean
+from ..errors import Problem, RulesetError
+from ..io.locate import Path
+from ..profile import GOALS, EXPERIENCES, condition_fields
+from ..io.report import Reporter
+from ..io.suggest import did_you_mean
 from .toml_text import limit_problem, string_places
 from .ruleset import (
     ACTIONS, ADAPTATION_ACTIONS, CAP_SPECS, FORMAT, LOAD_KINDS, URGENCIES, Adaptation, Caps, ClearancePolicy, ExperienceLevel, PainMonitoring, Phase,
@@ -78,7 +78,7 @@ def _parsed_default(text: str) -> dict[str, Any] | None:
     """The embedded rule set's data from its parsed copy, if that copy is of this very text: json.loads takes 0.1 ms
     where tomllib takes 9 ms, at every `revhyper generate`. None (parse the TOML) when it is missing or stale."""
     try:
-        with open(os.path.join(os.path.dirname(__file__), "rulesets", PARSED_DEFAULT), encoding="utf-8") as handle:
+        with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "rulesets", PARSED_DEFAULT), encoding="utf-8") as handle:
             parsed = json.load(handle)
         if parsed["toml_sha256"] == _sha256(text.encode("utf-8")).hexdigest() and isinstance(parsed["data"], dict):
             return parsed["data"]
@@ -89,7 +89,7 @@ def _parsed_default(text: str) -> dict[str, Any] | None:
 
 def default_ruleset_text() -> str:
     try:  # the package's own file, read directly: importlib.resources costs a few ms at every start
-        with open(os.path.join(os.path.dirname(__file__), "rulesets", "default.toml"), encoding="utf-8") as handle:
+        with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "rulesets", "default.toml"), encoding="utf-8") as handle:
             return handle.read()
     except OSError:  # not installed as files (a zip): ask the import system
         from importlib import resources
@@ -130,7 +130,7 @@ def parse_ruleset_reporting(source: str | bytes, *, name: str = "<string>", prov
 
 def decode(source: str | bytes, name: str, error: type) -> str:
     if isinstance(source, str):  # from a plugin or a caller: may hold a lone surrogate, which UTF-8 bytes cannot
-        from .io.reading import check_text
+        from ..io.reading import check_text
 
         check_text(source, name, error)
         return source
@@ -249,7 +249,7 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter, *, prove: bool = True)
                                                  defaults))
     adaptations: dict[str, Adaptation] = {}
     if "adaptations" in data:
-        from .log_facts import log_condition_fields
+        from ..log_facts import log_condition_fields
 
         log_fields = log_condition_fields()
         adaptations = c.named_tables(rep, data["adaptations"], ("adaptations",),

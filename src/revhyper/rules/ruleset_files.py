@@ -10,13 +10,13 @@ import stat
 from pathlib import Path as FilePath
 from typing import Any
 
-from .errors import Problem, RulesetError
-from .io.report import Reporter
+from ..errors import Problem, RulesetError
+from ..io.report import Reporter
 from .ruleset import RuleSet
 from .ruleset_loader import (
     DEFAULT_NAME, MAX_BYTES, build_ruleset, decode, default_ruleset, default_ruleset_text, parse_ruleset, parse_toml,
 )
-from .io.suggest import did_you_mean
+from ..io.suggest import did_you_mean
 
 
 def load_ruleset(path: str | FilePath) -> RuleSet:
@@ -97,7 +97,7 @@ def read_ruleset_source(name: str) -> tuple[str, str]:
 def plugin_rulesets() -> dict[str, str]:
     """Rule sets shipped by installed plugins (name -> TOML text); empty when no plugin system is available."""
     try:
-        from .plugins import get_rulesets
+        from ..plugins import get_rulesets
     except ImportError:
         return {}
     return dict(get_rulesets())
@@ -108,7 +108,7 @@ def ruleset_folder(name: str) -> FilePath:
     ``plugin:NAME`` (never the current folder, which changes with wherever the command runs), or else the current
     folder (a rule set given as a string)."""
     if name.startswith("plugin:"):
-        from .plugins import get_plugins
+        from ..plugins import get_plugins
 
         folder = get_plugins().ruleset_folders().get(name[len("plugin:"):])
         return FilePath(folder) if folder else FilePath(".")
