@@ -159,7 +159,7 @@ def percentile(samples: list[float], q: float) -> float:
 def in_process_rate(body: bytes, seconds: float = 2.0) -> tuple[float, float, bytes]:
     """Requests a second one core does without HTTP: parse the profile, generate, canonical JSON."""
     import revhyper
-    from revhyper.profile_loader import parse_profile
+    from revhyper.profile.profile_loader import parse_profile
 
     rules = revhyper.default_ruleset()
 

@@ -10,7 +10,7 @@ import tomllib
 from hypothesis import strategies as st
 
 import revhyper
-from revhyper.profile import EXPERIENCES, GOALS, SEXES, RedFlags
+from revhyper.profile.profile import EXPERIENCES, GOALS, SEXES, RedFlags
 from revhyper.io.report import Reporter
 from revhyper.rules.ruleset import CAP_SPECS
 from revhyper.rules.ruleset_loader import build_ruleset, default_ruleset_text

@@ -14,7 +14,7 @@ import pytest
 import revhyper
 from revhyper.errors import ProfileError, RulesetError
 from revhyper.explain import explain, explain_to_text
-from revhyper.profile import GOALS
+from revhyper.profile.profile import GOALS
 from revhyper.rules.ruleset import PROGRAM_ORDER, Caps
 from revhyper.rules.ruleset_loader import parse_ruleset_reporting
 from revhyper.screening import merge_caps

@@ -156,7 +156,7 @@ def test_bad_lines_get_an_error_entry_and_the_rest_still_generate(tmp_path):
 
 
 def test_lines_that_are_not_utf8_or_too_long_are_reported_and_skipped(tmp_path):
-    from revhyper.profile_loader import MAX_BYTES
+    from revhyper.profile.profile_loader import MAX_BYTES
 
     good = profile_line().encode()
     huge = b'{"person": "' + b"x" * (MAX_BYTES + 10) + b'"}'

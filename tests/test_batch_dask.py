@@ -142,7 +142,7 @@ def test_a_glob_gives_each_file_its_own_parts_numbered_from_line_1(cluster, tmp_
 def test_awkward_lines_across_partition_cuts_are_the_local_engine_s_too(cluster, tmp_path, capsys):
     """A byte-order mark, CRLF, bytes that are not UTF-8, a line over 1,000,000 bytes that spans many
     partitions, and no final newline: the same lines, numbers and errors as the local engine."""
-    from revhyper.profile_loader import MAX_BYTES
+    from revhyper.profile.profile_loader import MAX_BYTES
 
     local, _ = cluster
     good = [line.encode() for line in varied(150)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from revhyper.rules.conditions import ConditionError, compile_condition
-from revhyper.profile import condition_fields
+from revhyper.profile.profile import condition_fields
 
 FIELDS = condition_fields()
 VOCAB = {

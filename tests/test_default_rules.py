@@ -7,7 +7,7 @@ import pytest
 
 import revhyper
 from revhyper.rules.lint import never_fires
-from revhyper.profile import condition_fields
+from revhyper.profile.profile import condition_fields
 from revhyper.rules.ruleset_loader import parse_ruleset_reporting
 
 from helpers import ROOT, cleared

@@ -27,7 +27,7 @@ import tomli_w
 import revhyper
 from revhyper.cli import build_parser, main
 from revhyper.rules.conditions import FUNCTIONS
-from revhyper.profile import condition_fields
+from revhyper.profile.profile import condition_fields
 from revhyper.rules.ruleset import CAP_SPECS
 from revhyper.rules.ruleset_loader import default_ruleset_text
 
@@ -123,11 +123,11 @@ def test_profile_md_toml_and_json_examples_are_the_same_profile():
 
 
 def test_profile_md_example_shows_every_profile_field():
-    from revhyper.profile import SECTIONS, Surgery
+    from revhyper.profile.profile import SECTIONS, Surgery
 
     import attrs
 
-    from revhyper.profile import LIST_SECTIONS
+    from revhyper.profile.profile import LIST_SECTIONS
 
     full = tomllib.loads(next(body for kind, body in EXAMPLES if kind == "toml"))
     assert set(full) == set(SECTIONS)
@@ -146,12 +146,12 @@ def test_profile_md_example_shows_every_profile_field():
 
 
 def test_profile_md_documents_every_profile_field():
-    from revhyper.profile import SECTIONS
+    from revhyper.profile.profile import SECTIONS
 
     import attrs
 
     text = doc("profile.md")
-    from revhyper.profile import LIST_SECTIONS
+    from revhyper.profile.profile import LIST_SECTIONS
 
     for section, cls in SECTIONS.items():
         heading = f"### `[[{section}]]`" if section in LIST_SECTIONS else f"### `[{section}]`"

@@ -30,7 +30,7 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "src"))
 
 import revhyper  # noqa: E402
-from revhyper import profile as model  # noqa: E402
+from revhyper.profile import profile as model  # noqa: E402
 from revhyper.errors import InputError  # noqa: E402
 
 

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 import revhyper
 from revhyper.cli import main
 from revhyper.commands.schema import SCHEMAS, schema_bytes
-from revhyper.profile import GOALS, LIST_SECTIONS, SECTIONS, Surgery
+from revhyper.profile.profile import GOALS, LIST_SECTIONS, SECTIONS, Surgery
 from revhyper.rules.ruleset import CAP_SPECS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -462,7 +462,7 @@ def _check_table(schema: dict, node: dict, cls, where: str):
 
 def test_profile_schema_matches_the_profile_model():
     schema = load_schema("profile")
-    from revhyper.profile_loader import REQUIRED_SECTIONS
+    from revhyper.profile.profile_loader import REQUIRED_SECTIONS
 
     assert set(schema["properties"]) == set(SECTIONS)
     assert set(schema["required"]) == set(REQUIRED_SECTIONS)

@@ -21,7 +21,7 @@ from ._version import __version__
 
 _EXPORTS = {
     "Block": "block",
-    "Profile": "profile",
+    "Profile": "profile.profile",
     "RuleSet": "rules.ruleset",
     "Problem": "errors",
     "RevhyperError": "errors",
@@ -29,9 +29,9 @@ _EXPORTS = {
     "ProfileError": "errors",
     "RulesetError": "errors",
     "OutputError": "errors",
-    "load_profile": "profile_loader",
-    "parse_profile": "profile_loader",
-    "profile_from_data": "profile_loader",
+    "load_profile": "profile.profile_loader",
+    "parse_profile": "profile.profile_loader",
+    "profile_from_data": "profile.profile_loader",
     "load_ruleset": "rules.ruleset_files",
     "parse_ruleset": "rules.ruleset_loader",
     "default_ruleset": "rules.ruleset_loader",
@@ -74,8 +74,8 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
     from .adapt import progress as progress
     from .logs.load import load_log as load_log, parse_log as parse_log
     from .logs.model import LogEntry as LogEntry, TrainingLog as TrainingLog
-    from .profile import Profile as Profile
-    from .profile_loader import (
+    from .profile.profile import Profile as Profile
+    from .profile.profile_loader import (
         load_profile as load_profile,
         parse_profile as parse_profile,
         profile_from_data as profile_from_data,

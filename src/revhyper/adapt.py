@@ -30,7 +30,7 @@ from .errors import BlockError, Problem
 from .log_facts import rises, week_facts
 from .logs.model import SessionLog, TrainingLog
 from .periodization import Step, exercise_at, planned_schedule
-from .profile import Profile
+from .profile.profile import Profile
 from .rules.ruleset import ADAPTATION_ACTIONS, RuleSet
 from .screening import facts_for, profile_facts
 

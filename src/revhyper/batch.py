@@ -37,7 +37,7 @@ from .compact import block_to_compact
 from .engine import generate
 from .errors import OutputError, Problem, ProfileError
 from .json_bytes import dumps
-from .profile_loader import MAX_BYTES, parse_profile
+from .profile.profile_loader import MAX_BYTES, parse_profile
 from .rules.ruleset import RuleSet
 
 CHUNK_LINES = 64

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .profile import Clearance
+from .profile.profile import Clearance
 from .rules.ruleset import Caps, PainMonitoring, Referral
 
 if TYPE_CHECKING:  # generating a block imports no log code; block_loader structures LoggedSession itself

@@ -12,7 +12,7 @@ from .block import (
     RuleClearance, Session, Week,
 )
 from .json_bytes import dumps_indented
-from .profile import Clearance
+from .profile.profile import Clearance
 from .rules.ruleset import Caps, Referral
 
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 
 from .block import ClearanceRejection, RuleClearance
-from .profile import Clearance, Profile
+from .profile.profile import Clearance, Profile
 from .rules.ruleset import ClearancePolicy, Rule
 from .timeline import event_date, week_date
 

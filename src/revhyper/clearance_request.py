@@ -17,7 +17,7 @@ from typing import Any
 
 from .block import Block, FiredRule, RuleClearance
 from .clearance import _first_upper, label
-from .clearance_form import toml_list, toml_string
+from .profile.clearance_form import toml_list, toml_string
 from .markup import md_escape
 from .rules.ruleset import CAP_SPECS
 

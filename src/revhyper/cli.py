@@ -286,7 +286,7 @@ def load_ruleset_arg(path: str | None):
 
 def load_profile_arg(path: str, ruleset):
     """The profile named on the command line: a file, or ``-`` for standard input (TOML or JSON, sniffed)."""
-    from .profile_loader import MAX_BYTES, load_profile, parse_profile
+    from .profile.profile_loader import MAX_BYTES, load_profile, parse_profile
 
     if path != "-":
         return load_profile(path, ruleset)

@@ -9,7 +9,7 @@ from . import clearance
 from ._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import Step, number, plan_weeks
-from .profile import Profile
+from .profile.profile import Profile
 from .rules.ruleset import PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant, memoized
 from .screening import facts_for, profile_facts, screen
 from .timeline import week_date

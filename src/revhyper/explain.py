@@ -15,7 +15,7 @@ from .clearance import label
 from .engine import choose_variant, excluded_because, generate, mass_reason, program_goal
 from .errors import printable
 from .periodization import allocate_weeks, derive_load, number, rep_values, reps_and_load_index
-from .profile import Profile
+from .profile.profile import Profile
 from .rules.ruleset import Progression, RuleSet
 from .screening import facts_for
 

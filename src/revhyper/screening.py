@@ -12,7 +12,7 @@ import attrs
 
 from . import clearance
 from .block import AppliedCap, FiredRule, Screening
-from .profile import LIST_SECTIONS, SECTIONS, History, Profile
+from .profile.profile import LIST_SECTIONS, SECTIONS, History, Profile
 from .rules.ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, Rule, RuleSet, memoized
 from .timeline import weeks_since
 

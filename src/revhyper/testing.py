@@ -71,7 +71,7 @@ PROFILES = {
 def contract_blocks() -> dict[str, Block]:
     """The kit's blocks, by name: generated, generated_bodyweight, generated_undated, needs_clearance, refused."""
     from .engine import generate
-    from .profile_loader import profile_from_data
+    from .profile.profile_loader import profile_from_data
     from .rules.ruleset_loader import default_ruleset
 
     rules = default_ruleset()

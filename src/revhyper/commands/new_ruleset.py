@@ -51,7 +51,7 @@ def starter_text(base, extends: str, ruleset_id: str) -> str:
     modify = next((r for r in base.rules if r.caps is not None), None)
     clearable = next((r.id for r in base.rules if r.action == "require_clearance"), "some_rule")
     policy = base.clearance
-    from ..clearance_form import toml_list
+    from ..profile.clearance_form import toml_list
 
     clearance = ("# roles = " + toml_list(policy.roles)
                  + f"\n# valid_weeks = {policy.valid_weeks}") if policy else '# roles = ["physician"]\n# valid_weeks = 26'

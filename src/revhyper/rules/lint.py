@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from .conditions import FUNCTIONS, Condition, ConditionError, dotted_name, parse_condition
-from ..profile import condition_fields
+from ..profile.profile import condition_fields
 from ..io.report import Reporter
 from .ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, Rule, RuleSet
 

@@ -18,7 +18,7 @@ from ..io import checks as c
 from .conditions import ConditionError, compile_condition
 from ..errors import Problem, RulesetError
 from ..io.locate import Path
-from ..profile import GOALS, EXPERIENCES, condition_fields
+from ..profile.profile import GOALS, EXPERIENCES, condition_fields
 from ..io.report import Reporter
 from ..io.suggest import did_you_mean
 from .toml_text import limit_problem, string_places

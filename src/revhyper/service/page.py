@@ -45,7 +45,7 @@ def _compute(body: bytes, kind: str, name: str, ruleset: RuleSet) -> Outcome:
     """Parse, generate and explain (CPU work, run in a worker thread)."""
     from ..engine import generate
     from ..explain import explain
-    from ..profile_loader import parse_profile
+    from ..profile.profile_loader import parse_profile
 
     try:
         profile = parse_profile(body, name=name, ruleset=ruleset, kind=kind)

@@ -4,7 +4,7 @@ submitted form means, and which field a problem belongs to. No HTML here (page.p
 Every field is named by its key path exactly as a problem names it (``person.age``, ``history.surgeries[0].date``,
 ``clearance[1].rules``), so a problem finds its field by its path. Types, ranges, choices and help texts come
 from the schema (``revhyper schema profile``); the words a list or a word field offers come from the rule set, the
-field's ``vocabulary`` in the profile model (revhyper.profile) saying which vocabulary it reads.
+field's ``vocabulary`` in the profile model (revhyper.profile.profile) saying which vocabulary it reads.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from ..errors import Problem
-from ..profile import SECTIONS
+from ..profile.profile import SECTIONS
 from ..rules.ruleset import RuleSet
 
 ROWS_FREE = 1

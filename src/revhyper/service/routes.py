@@ -92,7 +92,7 @@ def pick_ruleset(config: ServiceConfig, request: Request) -> RuleSet:
 
 
 def _profile(body: bytes, kind: str, ruleset: RuleSet):
-    from ..profile_loader import parse_profile
+    from ..profile.profile_loader import parse_profile
 
     try:
         return parse_profile(body, name=BODY_NAME, ruleset=ruleset, kind=kind)
@@ -131,7 +131,7 @@ def make_progress(body: bytes, ruleset: RuleSet, format_name: str) -> tuple[byte
     from ..errors import BlockError
     from ..logs.load import parse_log
     from ..logs.names import exercise_map_from_data
-    from ..profile_loader import parse_profile
+    from ..profile.profile_loader import parse_profile
     from .progress_body import placed, read_request
 
     try:

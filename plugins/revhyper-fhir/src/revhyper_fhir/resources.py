@@ -36,7 +36,7 @@ import attrs
 from revhyper.block import Block, Exercise, FiredRule, Session, Week
 
 if TYPE_CHECKING:
-    from revhyper.profile import Profile
+    from revhyper.profile.profile import Profile
 
 SNOMED = "http://snomed.info/sct"
 EXERCISE_THERAPY = {"system": SNOMED, "code": "229065009", "display": "Exercise therapy"}

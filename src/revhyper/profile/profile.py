@@ -14,7 +14,7 @@ import attrs
 from attrs import field
 from attrs import validators as v
 
-from .io import checks
+from ..io import checks
 
 EXPERIENCES = ("novice", "intermediate", "advanced")
 GOALS = ("rehabilitation", "endurance", "strength", "general")

@@ -12,15 +12,15 @@ from typing import Any
 
 import attrs
 
-from .io import checks as c
-from .errors import Problem, ProfileError
-from .io.locate import Path
+from ..io import checks as c
+from ..errors import Problem, ProfileError
+from ..io.locate import Path
 from .profile import LIST_SECTIONS, SECTIONS, Clearance, Profile, Surgery
-from .io.reading import check_strings, read_file_bytes, read_json
-from .io.report import Reporter
-from .rules.ruleset import RuleSet
-from .rules.ruleset_loader import decode, default_ruleset, parse_toml
-from .io.suggest import did_you_mean
+from ..io.reading import check_strings, read_file_bytes, read_json
+from ..io.report import Reporter
+from ..rules.ruleset import RuleSet
+from ..rules.ruleset_loader import decode, default_ruleset, parse_toml
+from ..io.suggest import did_you_mean
 
 REQUIRED_SECTIONS = ("person", "pain", "training")
 MAX_BYTES = 1_000_000
