@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 _MODEL = ("Profile", "Person", "Pain", "RedFlags", "Surgery", "Injection", "History", "Clearance", "Training",
-          "EXPERIENCES", "GOALS", "SEXES", "MIN_AGE", "LIST_SECTIONS", "condition_fields")
+          "EXPERIENCES", "GOALS", "SEXES", "MIN_AGE", "LIST_SECTIONS", "SECTIONS", "condition_fields")
 
 if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
     from .profile import (
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
         GOALS as GOALS,
         LIST_SECTIONS as LIST_SECTIONS,
         MIN_AGE as MIN_AGE,
+        SECTIONS as SECTIONS,
         SEXES as SEXES,
         Clearance as Clearance,
         History as History,
