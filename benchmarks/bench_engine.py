@@ -35,7 +35,7 @@ def worker(profiles_path: str) -> None:
     import gc
 
     import revhyper
-    from revhyper.screening import screen
+    from revhyper.engine.screening import screen
 
     rules = revhyper.default_ruleset()
     profiles = []

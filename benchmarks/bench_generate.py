@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import revhyper  # noqa: E402
 from revhyper.rules.ruleset_loader import default_ruleset_text  # noqa: E402
-from revhyper.screening import facts_for, screen  # noqa: E402
+from revhyper.engine.screening import facts_for, screen  # noqa: E402
 
 REHAB = ROOT / "examples" / "profiles" / "chronic-rehab.toml"
 FALLBACK_PROFILE = """\

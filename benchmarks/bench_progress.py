@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import revhyper  # noqa: E402
 from bench_logs import PROFILE, as_csv, four_weeks, p95, timed  # noqa: E402
-from revhyper.adapt import progress  # noqa: E402
+from revhyper.engine.adapt import progress  # noqa: E402
 from revhyper.logs.load import parse_log  # noqa: E402
 
 

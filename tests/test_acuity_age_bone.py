@@ -13,11 +13,11 @@ import pytest
 
 import revhyper
 from revhyper.errors import ProfileError, RulesetError
-from revhyper.explain import explain, explain_to_text
+from revhyper.engine.explain import explain, explain_to_text
 from revhyper.profile.profile import GOALS
 from revhyper.rules.ruleset import PROGRAM_ORDER, Caps
 from revhyper.rules.ruleset_loader import parse_ruleset_reporting
-from revhyper.screening import merge_caps
+from revhyper.engine.screening import merge_caps
 
 from helpers import EXAMPLES, HEALTHY, ROOT, cleared, merge
 

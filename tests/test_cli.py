@@ -129,7 +129,7 @@ def test_a_failing_output_leaves_the_previous_file_intact(tmp_path, monkeypatch,
 def test_an_unexpected_bug_is_reported_without_a_traceback(tmp_path, monkeypatch, capsys):
     import importlib
 
-    generate_module = importlib.import_module("revhyper.engine")
+    generate_module = importlib.import_module("revhyper.engine.engine")
 
     def broken(profile, ruleset=None):
         raise RuntimeError("boom")

@@ -432,7 +432,7 @@ def test_rulesets_md_condition_fields_match_the_profile():
 
 
 def test_rulesets_md_log_facts_match_the_language():
-    from revhyper.log_facts import LOG_FIELDS
+    from revhyper.engine.log_facts import LOG_FIELDS
 
     table = next(body for m, _, body in RULESETS_MD if m == "log facts")
     documented = {row[0].strip("`"): row for row in rows(table)}

@@ -17,7 +17,7 @@ from importlib import resources
 import pytest
 
 import revhyper
-from revhyper.periodization import allocate_weeks
+from revhyper.engine.periodization import allocate_weeks
 from revhyper.rules.ruleset_loader import content_hash
 
 from helpers import HEALTHY, ROOT, merge, cleared

@@ -395,7 +395,7 @@ def test_a_profile_is_not_a_block_and_a_block_is_not_a_profile(tmp_path, capsys)
 
 
 def test_import_stays_lazy():
-    code = ("import sys, revhyper; import revhyper.engine; "
+    code = ("import sys, revhyper; import revhyper.engine.engine; "
             "print(sorted(m for m in sys.modules if m.startswith(('cattrs', 'revhyper.logs', 'revhyper.block_loader', 'csv')))); "
             "revhyper.load_block; print('cattrs' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()

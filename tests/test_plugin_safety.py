@@ -18,7 +18,7 @@ import pytest
 
 from helpers import HEALTHY, cleared, merge
 from revhyper import cli, plugins
-from revhyper.adjustment import _NODE, MAPPABLE, _walk, problems
+from revhyper.engine.adjustment import _NODE, MAPPABLE, _walk, problems
 from revhyper.errors import InputError, OutputError
 from revhyper.exporters import TIME_LIMIT_ENV, Exporter, render, time_limit_from_env
 from revhyper.hookspecs import hookimpl

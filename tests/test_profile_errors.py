@@ -222,7 +222,7 @@ def test_a_surgery_or_injection_gives_exactly_one_of_date_and_weeks_ago(surgery,
 
 
 def test_a_surgery_date_counts_weeks_to_each_week_of_the_block():
-    from revhyper.timeline import event_date, weeks_since
+    from revhyper.engine.timeline import event_date, weeks_since
 
     profile = revhyper.parse_profile(SURGERY_TOML.format(surgery="date = 2026-08-31", injection="weeks_ago = 1.5",
                                                          start="start_date = 2026-12-07"))

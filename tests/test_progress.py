@@ -1,4 +1,4 @@
-"""revhyper progress: the block adapted to the training log (src/revhyper/adapt.py, docs/logs.md)."""
+"""revhyper progress: the block adapted to the training log (src/revhyper/engine/adapt.py, docs/logs.md)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import attrs
 import pytest
 
 import revhyper
-from revhyper.adapt import progress_trace
+from revhyper.engine.adapt import progress_trace
 from revhyper.canonical import block_to_json
 from revhyper.errors import BlockError, RulesetError
-from revhyper.periodization import SESSION_DAYS
+from revhyper.engine.periodization import SESSION_DAYS
 
 HEADER = "date,variant,set,reps,load_kg,rpe,pain_during,pain_next_morning,note\n"
 START = dt.date(2026, 12, 7)
@@ -231,7 +231,7 @@ def test_diff_and_check_show_the_adaptations(tmp_path, capsys):
 
 
 def test_explain_traces_the_progression_from_progress_s_own_decisions(tom, block, rules):
-    from revhyper.explain import explain, explain_to_text
+    from revhyper.engine.explain import explain, explain_to_text
 
     log = log_of(week_rows(block, 1) + week_rows(block, 2, during=[2, 6, 2, 2]), rules)
     trace = explain(tom, rules, block=block, log=log)
@@ -245,7 +245,7 @@ def test_explain_traces_the_progression_from_progress_s_own_decisions(tom, block
 
 
 def test_explain_derives_double_progression_reps_as_the_engine_does(tom, block, rules):
-    from revhyper.explain import explain
+    from revhyper.engine.explain import explain
 
     trace = explain(tom, rules)
     assert [w["reps"] for w in trace["week_by_week"]] == [ex(block, n).reps for n in range(1, 13)]

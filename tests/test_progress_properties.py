@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import revhyper
-from revhyper.periodization import SESSION_DAYS
+from revhyper.engine.periodization import SESSION_DAYS
 
 HEADER = "date,variant,set,reps,load_kg,rpe,pain_during,pain_next_morning,note\n"
 RULES = revhyper.default_ruleset()

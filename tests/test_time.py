@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import revhyper
-from revhyper import engine
+from revhyper.engine import engine
 from revhyper.exporters import render
 
 from helpers import EXAMPLES, HEALTHY, merge

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 _EXPORTS = {
-    "Block": "block",
+    "Block": "engine.block",
     "Profile": "profile.profile",
     "RuleSet": "rules.ruleset",
     "Problem": "errors",
@@ -35,8 +35,8 @@ _EXPORTS = {
     "load_ruleset": "rules.ruleset_files",
     "parse_ruleset": "rules.ruleset_loader",
     "default_ruleset": "rules.ruleset_loader",
-    "generate": "engine",
-    "screen": "screening",
+    "generate": "engine.engine",
+    "screen": "engine.screening",
     "block_to_dict": "canonical",
     "block_to_json": "canonical",
     "block_to_compact": "compact",
@@ -50,13 +50,13 @@ _EXPORTS = {
     "LogEntry": "logs.model",
     "load_block": "block_loader",
     "block_from_dict": "block_loader",
-    "progress": "adapt",
+    "progress": "engine.adapt",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
-    from .block import Block as Block
+    from .engine.block import Block as Block
     from .canonical import block_to_dict as block_to_dict, block_to_json as block_to_json
     from .compact import block_to_compact as block_to_compact, expand_compact as expand_compact
     from .block_loader import block_from_dict as block_from_dict, load_block as load_block
@@ -70,8 +70,8 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
         RevhyperError as RevhyperError,
         RulesetError as RulesetError,
     )
-    from .engine import generate as generate
-    from .adapt import progress as progress
+    from .engine.engine import generate as generate
+    from .engine.adapt import progress as progress
     from .logs.load import load_log as load_log, parse_log as parse_log
     from .logs.model import LogEntry as LogEntry, TrainingLog as TrainingLog
     from .profile.profile import Profile as Profile
@@ -83,7 +83,7 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
     from .rules.ruleset import RuleSet as RuleSet
     from .rules.ruleset_files import load_ruleset as load_ruleset
     from .rules.ruleset_loader import default_ruleset as default_ruleset, parse_ruleset as parse_ruleset
-    from .screening import screen as screen
+    from .engine.screening import screen as screen
     from .text_view import block_to_text as block_to_text
 
 

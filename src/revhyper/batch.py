@@ -31,10 +31,10 @@ from typing import IO, Any, Protocol
 
 import attrs
 
-from .block import Block
+from .engine.block import Block
 from .canonical import block_to_dict
 from .compact import block_to_compact
-from .engine import generate
+from .engine.engine import generate
 from .errors import OutputError, Problem, ProfileError
 from .json_bytes import dumps
 from .profile.profile_loader import MAX_BYTES, parse_profile

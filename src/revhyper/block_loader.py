@@ -16,7 +16,7 @@ import typing
 from pathlib import Path as FilePath
 from typing import Any
 
-from .block import BLOCK_FORMAT, Block
+from .engine.block import BLOCK_FORMAT, Block
 from .compact import COMPACT_FORMAT, expand_compact
 from .errors import BlockError, Problem
 from .io.locate import Locations, Path
@@ -379,7 +379,7 @@ def _converter():
 
     converter.register_structure_hook(Caps, caps)
 
-    from .block import LoggedSession
+    from .engine.block import LoggedSession
     from .logs.model import LogEntry
 
     def logged(value: Any, _: Any) -> LoggedSession:

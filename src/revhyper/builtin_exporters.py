@@ -7,7 +7,7 @@ import html
 import io
 from typing import Any
 
-from .block import Block
+from .engine.block import Block
 from .canonical import block_to_dict, block_to_json
 from .exporters import Exporter
 from .hookspecs import hookimpl

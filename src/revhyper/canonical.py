@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .block import (
+from .engine.block import (
     AdaptationFired, AppliedAdaptation, AppliedCap, Block, Exercise, FiredRule, LoggedSession, Plan, ProgressInfo,
     RuleClearance, Session, Week,
 )

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import attrs
 
-from .block import STATUSES, Block
+from .engine.block import STATUSES, Block
 
 FAST = ("json", "text")
 TIME_LIMIT_ENV = "REVHYPER_EXPORT_TIMEOUT"

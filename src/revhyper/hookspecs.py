@@ -48,7 +48,7 @@ def revhyper_adjust_block(block, format_name):
     Return a new :class:`~revhyper.block.Block` (e.g. with exercise ids mapped to the platform's own, with
     ``attrs.evolve``) or ``None`` to leave it alone. Adjusters run in a fixed order (by distribution name,
     then plugin name), each on the previous one's result. An adjuster may change only the fields in
-    :data:`revhyper.adjustment.MAPPABLE` (an exercise's id and display name, mapped consistently), and every
+    :data:`revhyper.engine.adjustment.MAPPABLE` (an exercise's id and display name, mapped consistently), and every
     number must stay finite: revhyper compares every other field and otherwise refuses the export (exit 5),
     naming the plugin and the field.
     """

@@ -21,7 +21,7 @@ import attrs
 import pluggy
 
 from . import hookspecs
-from .block import Block
+from .engine.block import Block
 from .errors import InputError, OutputError, Problem
 from .exporters import PASS_THROUGH, Exporter, TimeLimitExceeded, describe_failure, time_limited
 from .io.suggest import did_you_mean
@@ -394,8 +394,8 @@ def _lookup(plugins: Plugins, name: str) -> Exporter | None:
 
 def adjust(block: Block, format_name: str) -> Block:
     """Run every plugin's adjust hook in order; refuse an adjustment that changes more than a platform may map
-    (revhyper.adjustment.MAPPABLE) or writes a number that is not finite."""
-    from .adjustment import problems_since, snapshot
+    (revhyper.engine.adjustment.MAPPABLE) or writes a number that is not finite."""
+    from .engine.adjustment import problems_since, snapshot
 
     plugins = get_plugins()
     adjusters = plugins.adjusters()

@@ -16,7 +16,7 @@ or, for one pytest test per check::
         run_check(check, MY_EXPORTER)
 
 For a plugin that adjusts blocks for a platform, ``check_adjuster(my_plugin.revhyper_adjust_block, "myformat")``
-checks that it changes nothing but what a platform may map (revhyper.adjustment.MAPPABLE) and writes only
+checks that it changes nothing but what a platform may map (revhyper.engine.adjustment.MAPPABLE) and writes only
 finite numbers, as revhyper checks at export time.
 
 For a log reader (hook ``revhyper_register_log_readers``), ``check_log_reader(reader, sample_bytes, sets=N)``
@@ -32,7 +32,7 @@ import os
 import re
 from collections.abc import Callable
 
-from .block import Block
+from .engine.block import Block
 from .exporters import DEFAULT_TIME_LIMIT, Exporter, TimeLimitExceeded, export_with, set_time_limit, time_limited
 
 PROFILES = {
@@ -70,7 +70,7 @@ PROFILES = {
 
 def contract_blocks() -> dict[str, Block]:
     """The kit's blocks, by name: generated, generated_bodyweight, generated_undated, needs_clearance, refused."""
-    from .engine import generate
+    from .engine.engine import generate
     from .profile.profile_loader import profile_from_data
     from .rules.ruleset_loader import default_ruleset
 
@@ -187,7 +187,7 @@ def check_exporter(exporter: Exporter) -> None:
 def check_adjuster(adjust: Callable[..., Block | None], format_name: str) -> None:
     """Run a plugin's ``revhyper_adjust_block`` on every contract block for ``format_name``; AssertionError if it
     changes anything but the fields a platform may map, or writes a number that is not finite."""
-    from .adjustment import problems
+    from .engine.adjustment import problems
 
     for name, block in contract_blocks().items():
         result = adjust(block=block, format_name=format_name)

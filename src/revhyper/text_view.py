@@ -7,8 +7,8 @@ and nothing in it can act on the terminal.
 
 from __future__ import annotations
 
-from .block import Block, Exercise
-from .clearance import label
+from .engine.block import Block, Exercise
+from .engine.clearance import label
 from .errors import printable
 from .rules.ruleset import Caps
 

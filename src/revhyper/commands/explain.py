@@ -23,7 +23,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from ..canonical import dump_json
-    from ..explain import explain, explain_to_text
+    from ..engine.explain import explain, explain_to_text
 
     ruleset = load_ruleset_arg(args.rules)
     profile = load_profile_arg(args.profile, ruleset)

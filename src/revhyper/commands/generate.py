@@ -18,7 +18,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from .. import exporters
-    from ..engine import generate
+    from ..engine.engine import generate
 
     # plugin code (loading, rule sets, adjusters, the exporter) runs under REVHYPER_EXPORT_TIMEOUT
     previous = exporters.set_time_limit(exporters.time_limit_from_env(), hard_stop=True)

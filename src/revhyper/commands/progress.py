@@ -33,7 +33,7 @@ def run(args) -> int:
     from .. import block_loader, exporters
     from ..errors import BlockError
     from ..logs.load import load_log
-    from ..adapt import progress
+    from ..engine.adapt import progress
 
     previous = exporters.set_time_limit(exporters.time_limit_from_env(), hard_stop=True)
     try:

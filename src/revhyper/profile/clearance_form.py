@@ -101,7 +101,7 @@ def _required_by(ruleset, built: Mapping[str, Any]) -> list[str] | None:
     if not all(section in built for section in ("person", "pain", "training")):
         return None
     from .profile import Profile
-    from ..screening import screen
+    from ..engine.screening import screen
 
     profile = Profile(**{k: v for k, v in built.items() if k != "clearance"})
     return list(screen(profile, ruleset).clearance_required_by)

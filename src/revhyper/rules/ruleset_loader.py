@@ -249,7 +249,7 @@ def build_ruleset(data: Mapping[str, Any], rep: Reporter, *, prove: bool = True)
                                                  defaults))
     adaptations: dict[str, Adaptation] = {}
     if "adaptations" in data:
-        from ..log_facts import log_condition_fields
+        from ..engine.log_facts import log_condition_fields
 
         log_fields = log_condition_fields()
         adaptations = c.named_tables(rep, data["adaptations"], ("adaptations",),

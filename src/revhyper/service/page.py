@@ -43,8 +43,8 @@ class Outcome:
 
 def _compute(body: bytes, kind: str, name: str, ruleset: RuleSet) -> Outcome:
     """Parse, generate and explain (CPU work, run in a worker thread)."""
-    from ..engine import generate
-    from ..explain import explain
+    from ..engine.engine import generate
+    from ..engine.explain import explain
     from ..profile.profile_loader import parse_profile
 
     try:
@@ -226,7 +226,7 @@ def _message(problem: Problem) -> str:
 def _result(page: Page, ruleset: RuleSet, outcome: Outcome) -> list[str]:
     from ..builtin_exporters import html_sections
     from ..clearance_request import html_parts
-    from ..explain import explain_to_text
+    from ..engine.explain import explain_to_text
 
     block = outcome.block
     who = f" for {block.person_id}" if block.person_id else ""

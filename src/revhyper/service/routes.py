@@ -103,7 +103,7 @@ def _profile(body: bytes, kind: str, ruleset: RuleSet):
 def make_block(body: bytes, kind: str, ruleset: RuleSet, format_name: str) -> tuple[bytes, str]:
     """Profile bytes -> (the block in ``format_name``, its status): what ``revhyper generate`` writes, byte for byte.
     CPU work, run in a worker thread."""
-    from ..engine import generate
+    from ..engine.engine import generate
 
     block = generate(_profile(body, kind, ruleset), ruleset)
     return rendered(block, format_name), block.status
@@ -126,7 +126,7 @@ def make_progress(body: bytes, ruleset: RuleSet, format_name: str) -> tuple[byte
     """A progress request's body -> (the adapted block in ``format_name``, its status): what ``revhyper progress``
     writes, byte for byte. Each input is read in the command's order (profile, block, exercise map, log), and the
     first that is wrong is the answer, as the command stops at it. CPU work, run in a worker thread."""
-    from ..adapt import progress
+    from ..engine.adapt import progress
     from ..block_loader import parse_block
     from ..errors import BlockError
     from ..logs.load import parse_log
@@ -168,7 +168,7 @@ def make_progress(body: bytes, ruleset: RuleSet, format_name: str) -> tuple[byte
 
 def make_explanation(body: bytes, kind: str, ruleset: RuleSet, format_name: str) -> tuple[bytes, str]:
     """Profile bytes -> (``revhyper explain``'s output in ``format_name``, the status). CPU work, in a worker thread."""
-    from ..explain import explain, explain_to_text
+    from ..engine.explain import explain, explain_to_text
 
     trace = explain(_profile(body, kind, ruleset), ruleset)
     data = dump_json(trace) if format_name == "json" else explain_to_text(trace).encode("utf-8")

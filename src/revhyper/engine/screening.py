@@ -12,8 +12,8 @@ import attrs
 
 from . import clearance
 from .block import AppliedCap, FiredRule, Screening
-from .profile.profile import LIST_SECTIONS, SECTIONS, History, Profile
-from .rules.ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, Rule, RuleSet, memoized
+from ..profile.profile import LIST_SECTIONS, SECTIONS, History, Profile
+from ..rules.ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, Rule, RuleSet, memoized
 from .timeline import weeks_since
 
 

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from . import clearance
-from ._version import __version__
+from .._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import Step, number, plan_weeks
-from .profile.profile import Profile
-from .rules.ruleset import PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant, memoized
+from ..profile.profile import Profile
+from ..rules.ruleset import PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant, memoized
 from .screening import facts_for, profile_facts, screen
 from .timeline import week_date
 
@@ -37,7 +37,7 @@ def generate(profile: Profile, ruleset: RuleSet | None = None, *, schedule: Sche
 
     ``schedule`` (for ``revhyper progress``) chooses each week's step from the plan's context instead of the plan."""
     if ruleset is None:
-        from .rules.ruleset_loader import default_ruleset
+        from ..rules.ruleset_loader import default_ruleset
 
         ruleset = default_ruleset()
     screening = screen(profile, ruleset)

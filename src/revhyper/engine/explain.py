@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .canonical import caps_to_dict
+from ..canonical import caps_to_dict
 from .clearance import label
 from .engine import choose_variant, excluded_because, generate, mass_reason, program_goal
-from .errors import printable
+from ..errors import printable
 from .periodization import allocate_weeks, derive_load, number, rep_values, reps_and_load_index
-from .profile.profile import Profile
-from .rules.ruleset import Progression, RuleSet
+from ..profile.profile import Profile
+from ..rules.ruleset import Progression, RuleSet
 from .screening import facts_for
 
 

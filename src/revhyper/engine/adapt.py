@@ -26,12 +26,12 @@ from .block import (
     AdaptationFired, AppliedAdaptation, Block, Exercise, LoggedSession, ProgressInfo,
 )
 from .engine import PlanContext, generate
-from .errors import BlockError, Problem
+from ..errors import BlockError, Problem
 from .log_facts import rises, week_facts
-from .logs.model import SessionLog, TrainingLog
+from ..logs.model import SessionLog, TrainingLog
 from .periodization import Step, exercise_at, planned_schedule
-from .profile.profile import Profile
-from .rules.ruleset import ADAPTATION_ACTIONS, RuleSet
+from ..profile.profile import Profile
+from ..rules.ruleset import ADAPTATION_ACTIONS, RuleSet
 from .screening import facts_for, profile_facts
 
 AS_PLANNED = "as_planned"
@@ -64,7 +64,7 @@ def progress_trace(profile: Profile, block: Block, log: TrainingLog,
                    ruleset: RuleSet | None = None) -> tuple[Block, tuple[WeekDecision, ...]]:
     """:func:`progress`, and the walk's decision for every week (``revhyper explain --log`` prints it)."""
     if ruleset is None:
-        from .rules.ruleset_loader import default_ruleset
+        from ..rules.ruleset_loader import default_ruleset
 
         ruleset = default_ruleset()
     _check_block(block, ruleset, profile)

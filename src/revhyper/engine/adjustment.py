@@ -141,7 +141,7 @@ def report_mapping(pattern: str, mapping: dict[Any, Any], report: Callable[[str]
     changed = {was: now for was, now in mapping.items() if was != now}
     if not changed:
         return
-    from .rules.ruleset_loader import default_ruleset
+    from ..rules.ruleset_loader import default_ruleset
 
     variants = default_ruleset().variants.values()
     known = {getattr(v, "id" if field == "variant" else "name") for v in variants} | set(mapping)

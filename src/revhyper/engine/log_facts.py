@@ -48,7 +48,7 @@ LOG_FIELDS: dict[str, dict[str, Any]] = {
 
 def log_condition_fields() -> dict[str, dict[str, Any]]:
     """What an adaptation's condition may read: the log facts and every profile field a rule may read."""
-    from .profile.profile import condition_fields
+    from ..profile.profile import condition_fields
 
     return {**condition_fields(), **{name: {k: v for k, v in info.items() if k != "meaning"}
                                      for name, info in LOG_FIELDS.items()}}

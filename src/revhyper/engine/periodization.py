@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from .block import Exercise, Session, Week
-from .rules.ruleset import Caps, ExperienceLevel, Phase, Program, Variant, memoized
+from ..rules.ruleset import Caps, ExperienceLevel, Phase, Program, Variant, memoized
 
 SESSION_DAYS = {
     1: (0,),

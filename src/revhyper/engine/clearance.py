@@ -24,8 +24,8 @@ import re
 from collections.abc import Sequence
 
 from .block import ClearanceRejection, RuleClearance
-from .profile.profile import Clearance, Profile
-from .rules.ruleset import ClearancePolicy, Rule
+from ..profile.profile import Clearance, Profile
+from ..rules.ruleset import ClearancePolicy, Rule
 from .timeline import event_date, week_date
 
 _SURGERY_READ = re.compile(r'^(?:weeks_since_surgery|had_surgery)\("(.+)"\)$')
