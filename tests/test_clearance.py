@@ -313,7 +313,7 @@ def test_explain_shows_why_each_clearance_counted_or_not(tmp_path, capsys):
 
 
 def request(b, name="clearance-request"):
-    from revhyper import exporters
+    from revhyper.export import exporters
 
     return exporters.render(b, name).decode("utf-8")
 
@@ -418,7 +418,7 @@ def test_malformed_clearances_are_reported_each_at_its_place():
 
 
 def test_the_text_view_names_who_may_clear_and_why_a_clearance_did_not_count():
-    from revhyper.text_view import block_to_text
+    from revhyper.export.text_view import block_to_text
 
     text = block_to_text(block(**FUSION_14, clearance=cleared("lumbar_fusion_recovery", role="physiotherapist",
                                                               by="J. Okafor", date="2026-09-10")))

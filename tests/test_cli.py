@@ -113,7 +113,7 @@ def test_unwritable_output_exits_5_and_leaves_nothing(tmp_path):
 def test_a_failing_output_leaves_the_previous_file_intact(tmp_path, monkeypatch, capsys):
     out = tmp_path / "block.json"
     out.write_text("previous block\n")
-    from revhyper import exporters
+    from revhyper.export import exporters
     from revhyper.errors import OutputError
 
     def broken(block, name):

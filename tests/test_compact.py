@@ -1,5 +1,5 @@
 """The compact form of a block (revhyper batch's lines) carries the canonical block's data, all of it; and the
-fast JSON encoder writes the standard library's bytes (src/revhyper/compact.py, src/revhyper/json_bytes.py)."""
+fast JSON encoder writes the standard library's bytes (src/revhyper/export/compact.py, src/revhyper/export/json_bytes.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import revhyper
-from revhyper.compact import COMPACT_FORMAT, EXERCISE_FIELDS
-from revhyper.json_bytes import dumps, dumps_indented
+from revhyper.export.compact import COMPACT_FORMAT, EXERCISE_FIELDS
+from revhyper.export.json_bytes import dumps, dumps_indented
 
 from helpers import EXAMPLES
 from strategies import profile_dicts

@@ -16,8 +16,8 @@ from markdown_it import MarkdownIt
 
 import revhyper
 from helpers import HEALTHY, ROOT, merge
-from revhyper.builtin_exporters import FORMULA_START
-from revhyper.exporters import render
+from revhyper.export.builtin_exporters import FORMULA_START
+from revhyper.export.exporters import render
 
 HOSTILE = ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "[click](javascript:alert(1))",
            "![pixel](http://evil.example/p.png)", "<http://evil.example>", "**bold** | cell", "`code`", "&lt;b&gt;")

@@ -10,8 +10,8 @@ import tomllib
 
 import pytest
 
-from revhyper.builtin_exporters import CSV_COLUMNS
-from revhyper.exporters import render
+from revhyper.export.builtin_exporters import CSV_COLUMNS
+from revhyper.export.exporters import render
 from revhyper.plugins import all_exporters
 from revhyper.testing import CONTRACT, run_check
 

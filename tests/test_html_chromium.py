@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from revhyper.exporters import render
+from revhyper.export.exporters import render
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

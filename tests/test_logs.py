@@ -12,7 +12,7 @@ import pytest
 
 import revhyper
 from revhyper.cli import main
-from revhyper.block_loader import parse_block
+from revhyper.export.block_loader import parse_block
 from revhyper.logs.load import parse_log
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -356,7 +356,7 @@ def _problems(data: dict) -> dict[str, str]:
 
 def test_errors_in_the_clearance_and_week_caps_name_their_json_path():
     data = _example_block_data("post-microdiscectomy.toml")
-    assert tuple(data) == revhyper.block_loader.TOP  # the top-level keys the loader checks are the ones written
+    assert tuple(data) == revhyper.export.block_loader.TOP  # the top-level keys the loader checks are the ones written
     data["screening"]["clearance"]["rules"][0]["not_before"]["date"] = "last spring"
     data["screening"]["clearance"]["clearances"][0]["roel"] = "surgeon"
     data["weeks"][5]["caps"] = {"max_sets": 2.5}
@@ -396,7 +396,7 @@ def test_a_profile_is_not_a_block_and_a_block_is_not_a_profile(tmp_path, capsys)
 
 def test_import_stays_lazy():
     code = ("import sys, revhyper; import revhyper.engine.engine; "
-            "print(sorted(m for m in sys.modules if m.startswith(('cattrs', 'revhyper.logs', 'revhyper.block_loader', 'csv')))); "
+            "print(sorted(m for m in sys.modules if m.startswith(('cattrs', 'revhyper.logs', 'revhyper.export.block_loader', 'csv')))); "
             "revhyper.load_block; print('cattrs' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["[]", "False"]  # cattrs waits for the first block read
@@ -512,7 +512,7 @@ def test_any_bytes_as_a_log_end_in_a_revhyper_error_naming_the_file(reader):
 def test_generate_imports_no_log_or_block_reading_code(tmp_path):
     code = (f"import sys; from revhyper.cli import main; main(['generate', {str(PROFILES[0])!r}, '-o', "
             f"{str(tmp_path / 'b.json')!r}]); print(sorted(m for m in sys.modules if m.startswith("
-            "('cattrs', 'revhyper.logs', 'revhyper.block_loader', 'csv'))))")
+            "('cattrs', 'revhyper.logs', 'revhyper.export.block_loader', 'csv'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -20,7 +20,7 @@ from helpers import HEALTHY, cleared, merge
 from revhyper import cli, plugins
 from revhyper.engine.adjustment import _NODE, MAPPABLE, _walk, problems
 from revhyper.errors import InputError, OutputError
-from revhyper.exporters import TIME_LIMIT_ENV, Exporter, render, time_limit_from_env
+from revhyper.export.exporters import TIME_LIMIT_ENV, Exporter, render, time_limit_from_env
 from revhyper.hookspecs import hookimpl
 from revhyper.testing import check_adjuster, check_name_is_its_own
 
@@ -469,7 +469,7 @@ def test_a_library_caller_gets_no_time_limit_unless_it_asks(make_block):
 
 
 def test_the_command_line_leaves_no_time_limit_behind(tmp_path, capsys):
-    from revhyper import exporters
+    from revhyper.export import exporters
 
     (tmp_path / "p.json").write_text(json.dumps(HEALTHY))
     assert cli.main(["generate", str(tmp_path / "p.json"), "--format", "csv"]) == 0
@@ -493,7 +493,7 @@ def test_an_adjuster_that_mutates_the_frozen_block_in_place_and_returns_none_is_
 
 
 def test_a_plugin_that_hangs_while_loading_is_reported_as_broken_and_the_others_load(installed):
-    from revhyper import exporters
+    from revhyper.export import exporters
 
     installed({"hangs": "import time\ntime.sleep(10**6)\n", "fine": WORKS})
     previous = exporters.set_time_limit(0.3)

@@ -12,7 +12,7 @@ import pytest
 
 from revhyper import plugins
 from revhyper.errors import InputError, OutputError
-from revhyper.exporters import Exporter, render
+from revhyper.export.exporters import Exporter, render
 from revhyper.hookspecs import hookimpl
 
 

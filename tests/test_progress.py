@@ -9,7 +9,7 @@ import pytest
 
 import revhyper
 from revhyper.engine.adapt import progress_trace
-from revhyper.canonical import block_to_json
+from revhyper.export.canonical import block_to_json
 from revhyper.errors import BlockError, RulesetError
 from revhyper.engine.periodization import SESSION_DAYS
 
@@ -282,7 +282,7 @@ def test_a_progressed_block_reads_back_and_progresses_again(tom, block, rules, t
 
 
 def test_the_loader_reads_a_progressed_block_s_own_keys(tom, block, rules):
-    from revhyper.block_loader import _progressed
+    from revhyper.export.block_loader import _progressed
 
     log = log_of(week_rows(block, 1) + week_rows(block, 2, during=[2, 6, 2, 2]), rules)
     data = revhyper.block_to_dict(revhyper.progress(tom, block, log, rules))

@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 import revhyper
-from revhyper import block_loader
+from revhyper.export import block_loader
 from revhyper.cli import main
 
 from test_progress import log_of, week_rows

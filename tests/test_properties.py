@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import revhyper
-from revhyper.canonical import block_to_json
+from revhyper.export.canonical import block_to_json
 from revhyper.rules.conditions import TIME_DEPENDENT
 from revhyper.rules.ruleset import CAP_SPECS, PROGRAM_ORDER
 

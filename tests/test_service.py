@@ -505,7 +505,7 @@ class _Plugin:
 
     @hookimpl
     def revhyper_register_exporters(self, register):
-        from revhyper.exporters import Exporter
+        from revhyper.export.exporters import Exporter
 
         def explodes(block):
             raise ValueError("template /srv/secret/path.tmpl is missing")

@@ -11,7 +11,7 @@ import pytest
 
 import revhyper
 from revhyper.engine import engine
-from revhyper.exporters import render
+from revhyper.export.exporters import render
 
 from helpers import EXAMPLES, HEALTHY, merge
 

@@ -37,19 +37,19 @@ _EXPORTS = {
     "default_ruleset": "rules.ruleset_loader",
     "generate": "engine.engine",
     "screen": "engine.screening",
-    "block_to_dict": "canonical",
-    "block_to_json": "canonical",
-    "block_to_compact": "compact",
-    "expand_compact": "compact",
-    "block_to_text": "text_view",
+    "block_to_dict": "export.canonical",
+    "block_to_json": "export.canonical",
+    "block_to_compact": "export.compact",
+    "expand_compact": "export.compact",
+    "block_to_text": "export.text_view",
     "LogError": "errors",
     "BlockError": "errors",
     "load_log": "logs.load",
     "parse_log": "logs.load",
     "TrainingLog": "logs.model",
     "LogEntry": "logs.model",
-    "load_block": "block_loader",
-    "block_from_dict": "block_loader",
+    "load_block": "export.block_loader",
+    "block_from_dict": "export.block_loader",
     "progress": "engine.adapt",
 }
 
@@ -57,9 +57,9 @@ __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
     from .engine.block import Block as Block
-    from .canonical import block_to_dict as block_to_dict, block_to_json as block_to_json
-    from .compact import block_to_compact as block_to_compact, expand_compact as expand_compact
-    from .block_loader import block_from_dict as block_from_dict, load_block as load_block
+    from .export.canonical import block_to_dict as block_to_dict, block_to_json as block_to_json
+    from .export.compact import block_to_compact as block_to_compact, expand_compact as expand_compact
+    from .export.block_loader import block_from_dict as block_from_dict, load_block as load_block
     from .errors import (
         BlockError as BlockError,
         InputError as InputError,
@@ -84,7 +84,7 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for strict type checkers
     from .rules.ruleset_files import load_ruleset as load_ruleset
     from .rules.ruleset_loader import default_ruleset as default_ruleset, parse_ruleset as parse_ruleset
     from .engine.screening import screen as screen
-    from .text_view import block_to_text as block_to_text
+    from .export.text_view import block_to_text as block_to_text
 
 
 def __getattr__(name: str):

@@ -32,11 +32,11 @@ from typing import IO, Any, Protocol
 import attrs
 
 from .engine.block import Block
-from .canonical import block_to_dict
-from .compact import block_to_compact
+from .export.canonical import block_to_dict
+from .export.compact import block_to_compact
 from .engine.engine import generate
 from .errors import OutputError, Problem, ProfileError
-from .json_bytes import dumps
+from .export.json_bytes import dumps
 from .profile.profile_loader import MAX_BYTES, parse_profile
 from .rules.ruleset import RuleSet
 

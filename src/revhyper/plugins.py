@@ -23,7 +23,7 @@ import pluggy
 from . import hookspecs
 from .engine.block import Block
 from .errors import InputError, OutputError, Problem
-from .exporters import PASS_THROUGH, Exporter, TimeLimitExceeded, describe_failure, time_limited
+from .export.exporters import PASS_THROUGH, Exporter, TimeLimitExceeded, describe_failure, time_limited
 from .io.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class Plugins:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(GROUP)
         self.pm.add_hookspecs(hookspecs)
-        from . import builtin_exporters
+        from .export import builtin_exporters
 
         self.pm.register(builtin_exporters, name=BUILTIN)
         self.providers: dict[str, str] = {BUILTIN: BUILTIN_PROVIDER}

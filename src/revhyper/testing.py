@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable
 
 from .engine.block import Block
-from .exporters import DEFAULT_TIME_LIMIT, Exporter, TimeLimitExceeded, export_with, set_time_limit, time_limited
+from .export.exporters import DEFAULT_TIME_LIMIT, Exporter, TimeLimitExceeded, export_with, set_time_limit, time_limited
 
 PROFILES = {
     "generated": {
@@ -95,7 +95,7 @@ def check_name_is_its_own(exporter: Exporter) -> None:
     reachable only as DISTRIBUTION:NAME (docs/plugins.md, "Precedence")."""
     assert ":" not in exporter.name, "':' is kept for qualified names (DISTRIBUTION:FORMAT)"
     if not getattr(exporter.export, "__module__", "").startswith("revhyper."):
-        from .builtin_exporters import revhyper_register_exporters
+        from .export.builtin_exporters import revhyper_register_exporters
 
         builtins: list[Exporter] = []
         revhyper_register_exporters(register=builtins.append)

@@ -110,7 +110,7 @@ def block_dicts() -> dict[str, dict[str, Any]]:
 
 @functools.cache
 def _block_dicts() -> dict[str, dict[str, Any]]:
-    from .canonical import block_to_json
+    from .export.canonical import block_to_json
     from .testing import contract_blocks
 
     return {name: json.loads(block_to_json(block)) for name, block in contract_blocks().items()}

@@ -17,7 +17,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..canonical import dump_json
+    from ..export.canonical import dump_json
     from ..rules.ruleset_diff import diff_rulesets, diff_to_text
     from ..rules.ruleset_files import load_ruleset_named
 

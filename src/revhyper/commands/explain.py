@@ -22,7 +22,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..canonical import dump_json
+    from ..export.canonical import dump_json
     from ..engine.explain import explain, explain_to_text
 
     ruleset = load_ruleset_arg(args.rules)
@@ -33,7 +33,7 @@ def run(args) -> int:
         raise InputError([Problem("<arguments>", "", "--block and --log go together: the block progressed and its log")])
     block = log = None
     if args.block is not None:
-        from .. import block_loader
+        from ..export import block_loader
         from ..logs.load import load_log
 
         block = block_loader.load_block(args.block)

@@ -21,7 +21,7 @@ def listing() -> dict:
     """Every format, the conflicts between plugins, the plugins that failed and the push platforms, as
     `formats --format json` prints them (also served by ``GET /v1/formats``). Plugin code runs under
     REVHYPER_EXPORT_TIMEOUT where signals allow."""
-    from .. import exporters as exporters_module
+    from ..export import exporters as exporters_module
     from ..plugins import all_exporters, all_pushers, get_plugins
 
     previous = exporters_module.set_time_limit(exporters_module.time_limit_from_env(), hard_stop=True)

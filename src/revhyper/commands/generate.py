@@ -17,7 +17,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from .. import exporters
+    from ..export import exporters
     from ..engine.engine import generate
 
     # plugin code (loading, rule sets, adjusters, the exporter) runs under REVHYPER_EXPORT_TIMEOUT

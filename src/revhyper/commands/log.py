@@ -24,7 +24,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from .. import exporters
+    from ..export import exporters
     from ..logs.load import load_log
 
     previous = exporters.set_time_limit(exporters.time_limit_from_env(), hard_stop=True)

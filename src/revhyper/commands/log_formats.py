@@ -18,7 +18,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from .. import exporters as exporters_module
+    from ..export import exporters as exporters_module
     from ..plugins import all_log_readers, get_plugins
 
     previous = exporters_module.set_time_limit(exporters_module.time_limit_from_env(), hard_stop=True)

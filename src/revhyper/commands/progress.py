@@ -30,7 +30,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from .. import block_loader, exporters
+    from ..export import block_loader, exporters
     from ..errors import BlockError
     from ..logs.load import load_log
     from ..engine.adapt import progress

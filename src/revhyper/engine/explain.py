@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..canonical import caps_to_dict
+from ..export.canonical import caps_to_dict
 from .clearance import label
 from .engine import choose_variant, excluded_because, generate, mass_reason, program_goal
 from ..errors import printable

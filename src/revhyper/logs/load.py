@@ -61,7 +61,7 @@ def _read(reader: LogReader, data: bytes, name: str, options: ReadOptions):
     """Run the reader; a plugin's runs under the time limit (REVHYPER_EXPORT_TIMEOUT when the command line set one),
     and anything it raises but a LogError is reported as its failure, by name (exit 5)."""
     from ..errors import InputError, OutputError
-    from ..exporters import PASS_THROUGH, TIME_LIMIT_ENV, TimeLimitExceeded, describe_failure, time_limited
+    from ..export.exporters import PASS_THROUGH, TIME_LIMIT_ENV, TimeLimitExceeded, describe_failure, time_limited
 
     if reader.provider == "revhyper":
         return reader.read(data, name, options)

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ..canonical import caps_to_dict
+from ..export.canonical import caps_to_dict
 from .ruleset import RuleSet
 
 

@@ -224,8 +224,8 @@ def _message(problem: Problem) -> str:
 
 
 def _result(page: Page, ruleset: RuleSet, outcome: Outcome) -> list[str]:
-    from ..builtin_exporters import html_sections
-    from ..clearance_request import html_parts
+    from ..export.builtin_exporters import html_sections
+    from ..export.clearance_request import html_parts
     from ..engine.explain import explain_to_text
 
     block = outcome.block

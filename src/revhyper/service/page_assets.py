@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from ..builtin_exporters import STYLE as BLOCK_STYLE
+from ..export.builtin_exporters import STYLE as BLOCK_STYLE
 
 STYLE = BLOCK_STYLE + """
 /* the chart's legend in colours that meet WCAG AA on white (CSS overrides the SVG's fill attributes) */

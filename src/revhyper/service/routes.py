@@ -9,9 +9,9 @@ import attrs
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import exporters
+from ..export import exporters
 from .._version import __version__
-from ..canonical import dump_json
+from ..export.canonical import dump_json
 from ..errors import InputError, OutputError, Problem
 from ..rules.ruleset import RuleSet
 from ..io.suggest import did_you_mean
@@ -127,7 +127,7 @@ def make_progress(body: bytes, ruleset: RuleSet, format_name: str) -> tuple[byte
     writes, byte for byte. Each input is read in the command's order (profile, block, exercise map, log), and the
     first that is wrong is the answer, as the command stops at it. CPU work, run in a worker thread."""
     from ..engine.adapt import progress
-    from ..block_loader import parse_block
+    from ..export.block_loader import parse_block
     from ..errors import BlockError
     from ..logs.load import parse_log
     from ..logs.names import exercise_map_from_data

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..canonical import dump_json
+from ..export.canonical import dump_json
 from ..errors import Problem
 
 JSON_TYPES = ("application/json",)

@@ -16,10 +16,10 @@ import typing
 from pathlib import Path as FilePath
 from typing import Any
 
-from .engine.block import BLOCK_FORMAT, Block
+from ..engine.block import BLOCK_FORMAT, Block
 from .compact import COMPACT_FORMAT, expand_compact
-from .errors import BlockError, Problem
-from .io.locate import Locations, Path
+from ..errors import BlockError, Problem
+from ..io.locate import Locations, Path
 
 MAX_BYTES = 20_000_000
 PROFILE_SECTIONS = ("person", "pain", "training")
@@ -31,7 +31,7 @@ PROGRESSED = ("progress", "adaptations")
 
 def load_block(path: str | FilePath) -> Block:
     """Read a block file revhyper wrote (canonical JSON) back into a :class:`Block`; :class:`BlockError` if it is not one."""
-    from .io.reading import read_file_bytes
+    from ..io.reading import read_file_bytes
 
     name = str(path)
     data = read_file_bytes(path, MAX_BYTES, "the block", BlockError)
@@ -303,7 +303,7 @@ def _parse_path(text: str) -> tuple[Any, ...]:
 
 
 def _format(path: Path) -> str:
-    from .io.locate import format_path
+    from ..io.locate import format_path
 
     return format_path(path)
 
@@ -318,7 +318,7 @@ def _converter():
     extra keys refused, frozensets from lists."""
     import cattrs
 
-    from .rules.ruleset import Caps
+    from ..rules.ruleset import Caps
 
     converter = cattrs.Converter(forbid_extra_keys=True)
 
@@ -379,8 +379,8 @@ def _converter():
 
     converter.register_structure_hook(Caps, caps)
 
-    from .engine.block import LoggedSession
-    from .logs.model import LogEntry
+    from ..engine.block import LoggedSession
+    from ..logs.model import LogEntry
 
     def logged(value: Any, _: Any) -> LoggedSession:
         """A logged session: its sets are the log's entries, each with the session's date and pain."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine.block import BLOCK_FORMAT, Block, Exercise
+from ..engine.block import BLOCK_FORMAT, Block, Exercise
 from .canonical import caps_to_dict, canonical_with_weeks
 
 COMPACT_FORMAT = "revhyper.block.compact/1"

@@ -7,10 +7,10 @@ and nothing in it can act on the terminal.
 
 from __future__ import annotations
 
-from .engine.block import Block, Exercise
-from .engine.clearance import label
-from .errors import printable
-from .rules.ruleset import Caps
+from ..engine.block import Block, Exercise
+from ..engine.clearance import label
+from ..errors import printable
+from ..rules.ruleset import Caps
 
 STATUS_WORDS = {
     "generated": "GENERATED",

@@ -15,11 +15,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .engine.block import Block, FiredRule, RuleClearance
-from .engine.clearance import _first_upper, label
-from .profile.clearance_form import toml_list, toml_string
+from ..engine.block import Block, FiredRule, RuleClearance
+from ..engine.clearance import _first_upper, label
+from ..profile.clearance_form import toml_list, toml_string
 from .markup import md_escape
-from .rules.ruleset import CAP_SPECS
+from ..rules.ruleset import CAP_SPECS
 
 TITLE = "Request for clearance: reverse hyperextension exercise"
 

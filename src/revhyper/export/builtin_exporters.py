@@ -7,10 +7,10 @@ import html
 import io
 from typing import Any
 
-from .engine.block import Block
+from ..engine.block import Block
 from .canonical import block_to_dict, block_to_json
 from .exporters import Exporter
-from .hookspecs import hookimpl
+from ..hookspecs import hookimpl
 from .markup import md_escape
 from .text_view import STATUS_WORDS, block_to_text, caps_change, caps_text, shows_limits, shows_training_advice
 
