@@ -11,10 +11,9 @@ import pytest
 
 from revhyper import plugins
 from revhyper.hookspecs import hookimpl
-from revhyper.push import (Client, Pusher, PushError, PushResult, Request, Response, block_hash, check_url,
-                           idempotency_key, read_block, shorten)
+from revhyper.platforms.push import Client, Pusher, PushError, PushResult, Request, Response, block_hash, check_url, idempotency_key, read_block, shorten
 from revhyper.errors import InputError
-from revhyper.testing_push import FakeAPI, block_dicts, run_push, write_block
+from revhyper.platforms.testing_push import FakeAPI, block_dicts, run_push, write_block
 
 TOKEN = "tok-8d1f0c2b-secret"
 

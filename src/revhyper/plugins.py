@@ -27,7 +27,7 @@ from .export.exporters import PASS_THROUGH, Exporter, TimeLimitExceeded, describ
 from .io.suggest import did_you_mean
 
 if TYPE_CHECKING:
-    from .push import Pusher
+    from .platforms.push import Pusher
 
 GROUP = "revhyper"
 BUILTIN = "revhyper.builtin_exporters"
@@ -449,7 +449,7 @@ def all_log_readers() -> ReaderTable:
 # -- pushers (revhyper push; docs/plugins.md "Push") ----------------------------------------------------------
 def _pushers(plugins: Plugins) -> dict[str, Pusher]:
     """Every registered pusher by platform name (the first by distribution, then plugin name, wins a name)."""
-    from .push import Pusher
+    from .platforms.push import Pusher
 
     found: dict[str, Pusher] = {}
     for impl in plugins._ordered(plugins.pm.hook.revhyper_register_pushers.get_hookimpls()):

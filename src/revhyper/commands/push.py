@@ -77,7 +77,7 @@ def push_block(found, block_path: str, *, url: str | None, token_env: str | None
                timeout: float, environ=None, **client_options) -> int:
     """Read the block, check the arguments, push (or show) it; print what was done. Returns the exit code."""
     from ..errors import InputError, Problem
-    from ..push import Client, PushError, check_url, idempotency_key, read_block, token_from_env
+    from ..platforms.push import Client, PushError, check_url, idempotency_key, read_block, token_from_env
 
     block = read_block(block_path)
     status = block.get("status")
