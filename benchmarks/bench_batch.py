@@ -244,7 +244,7 @@ def line_sizes(blocks_path: Path) -> tuple[float, float, int]:
 def reference_line() -> int:
     """Bytes of the batch line of examples/profiles/chronic-rehab.toml: 12 weeks of 3 sessions, as batch writes it."""
     import revhyper
-    from revhyper.batch import block_record
+    from revhyper.batch.batch import block_record
 
     block = revhyper.generate(revhyper.load_profile(ROOT / "examples" / "profiles" / "chronic-rehab.toml"))
     assert block.plan is not None and (block.plan.weeks, block.plan.days_per_week) == (12, 3)

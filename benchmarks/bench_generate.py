@@ -321,7 +321,7 @@ def main() -> int:
                      extra=median_p95(samples))
     samples = timed(lambda: revhyper.block_to_json(block), repeat)
     report("block_to_json (canonical JSON bytes, indented)", statistics.median(samples), None, extra=median_p95(samples))
-    from revhyper.batch import block_json
+    from revhyper.batch.batch import block_json
 
     samples = timed(lambda: block_json(block), repeat)
     report("batch.block_json (same dict, compact, as batch writes)", statistics.median(samples), None,

@@ -15,7 +15,7 @@ import pytest
 
 import revhyper
 from revhyper import cli
-from revhyper.batch import CHUNK_LINES
+from revhyper.batch.batch import CHUNK_LINES
 
 from helpers import EXAMPLES, HEALTHY, merge
 
@@ -173,7 +173,7 @@ def test_lines_that_are_not_utf8_or_too_long_are_reported_and_skipped(tmp_path):
 
 
 def test_a_bug_on_one_line_is_reported_on_that_line_and_exits_1(tmp_path, monkeypatch, capsys):
-    import revhyper.batch as batch
+    import revhyper.batch.batch as batch
 
     real = batch.generate
 
@@ -228,7 +228,7 @@ def test_o_onto_a_named_pipe_exits_5_and_o_onto_a_symlink_writes_its_target(tmp_
 
 
 def test_a_failure_while_writing_leaves_the_previous_file_and_no_temporary_file(tmp_path, monkeypatch, capsys):
-    import revhyper.batch as batch
+    import revhyper.batch.batch as batch
 
     out = tmp_path / "blocks.jsonl"
     out.write_text("yesterday's blocks\n")
@@ -281,7 +281,7 @@ def test_bad_arguments_exit_2(tmp_path, args, message):
 
 def test_jobs_is_at_most_4_a_cpu_and_says_so():
     """--jobs 1000 used to start 1,001 processes (19 GB); the limit is 4 for each CPU revhyper may use."""
-    from revhyper.batch import available_cores
+    from revhyper.batch.batch import available_cores
     from revhyper.commands.batch import _jobs
 
     cores = available_cores()
@@ -377,7 +377,7 @@ def test_a_repeated_key_or_a_lone_surrogate_on_a_line_is_that_lines_error_and_th
 def test_text_that_cannot_be_written_loses_its_line_not_the_run(monkeypatch):
     """The readers refuse lone surrogates; should one still reach an output line, that line is reported as an
     internal error and the chunk's other lines are written."""
-    from revhyper import batch
+    from revhyper.batch import batch
 
     real = batch.block_to_compact
 

@@ -235,7 +235,7 @@ def test_partitions_hold_every_line_once_whatever_the_cut_and_the_reads(seed):
 
     import fsspec
 
-    from revhyper.dask_batch import RangeReader, count_line_starts
+    from revhyper.batch.dask_batch import RangeReader, count_line_starts
 
     class Trickle(io.BytesIO):  # a file system that returns a few bytes a read
         def read(self, size=-1):
@@ -259,7 +259,7 @@ def test_partitions_hold_every_line_once_whatever_the_cut_and_the_reads(seed):
 
 
 def test_a_worker_with_another_rule_set_is_told_so(tmp_path):
-    from revhyper.dask_batch import WorkerSetupError, _ruleset
+    from revhyper.batch.dask_batch import WorkerSetupError, _ruleset
 
     with pytest.raises(WorkerSetupError, match="install the same rule set and revhyper on every worker"):
         _ruleset("default", "0" * 64)

@@ -124,7 +124,7 @@ def test_sigterm_and_sighup_stop_the_workers_and_leave_no_file(tmp_path, signum,
 
 WATCHED = """
 import os, sys, time
-from revhyper import batch
+from revhyper.batch import batch
 mode = sys.argv[1]
 ready, told = os.pipe()
 if mode == "server":  # this process is the batch; a start-up server (forkserver) between it and the worker outlives it
@@ -183,7 +183,7 @@ def test_a_worker_ends_when_its_batch_ends(mode):
 def test_a_worker_whose_batch_has_already_ended_ends_at_once():
     script = """
 import os, subprocess, sys
-from revhyper import batch
+from revhyper.batch import batch
 gone = subprocess.Popen([sys.executable, "-c", "pass"]); gone.wait()
 batch.die_with_parent(gone.pid)
 print("still here")

@@ -157,7 +157,7 @@ def test_readable_formats_say_the_caps_change_and_from_which_week(fmt):
 
 
 def test_batch_writes_the_weeks_rules_and_caps_as_the_canonical_json_does():
-    from revhyper.batch import block_record
+    from revhyper.batch.batch import block_record
 
     for name in ("post-microdiscectomy-graded.toml", "post-microdiscectomy.toml", "chronic-rehab.toml"):
         block = revhyper.generate(revhyper.load_profile(EXAMPLES / "profiles" / name))

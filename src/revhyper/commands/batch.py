@@ -16,7 +16,7 @@ def _jobs(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number of processes, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1 process, got {value}")
-    from ..batch import JOBS_PER_CORE, available_cores
+    from ..batch.batch import JOBS_PER_CORE, available_cores
 
     cores = available_cores()
     if value > JOBS_PER_CORE * cores:
@@ -83,7 +83,7 @@ def run(args) -> int:
     import tempfile
 
     from ..io.atomic import remove_stale, resolve_target
-    from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, WorkerLost, available_cores, process_stream
+    from ..batch.batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, WorkerLost, available_cores, process_stream
     from ..cli import discard_stdout, load_ruleset_arg, raise_if_stopped, stop_on_signals
     from ..errors import InputError, OutputError, Problem
 

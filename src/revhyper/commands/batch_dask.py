@@ -1,6 +1,6 @@
 """``revhyper batch PROFILES --engine dask -o FOLDER [--scheduler ADDRESS] [--partition-size BYTES]``.
 
-The command side of :mod:`revhyper.dask_batch`: arguments, progress, problems and the summary, as the
+The command side of :mod:`revhyper.batch.dask_batch`: arguments, progress, problems and the summary, as the
 local engine shows them (see commands/batch.py).
 """
 
@@ -13,7 +13,7 @@ from .batch import _Progress, summary
 
 
 def run_dask(args) -> int:
-    from ..batch import COUNTED, MAX_PROBLEMS_SHOWN, available_cores
+    from ..batch.batch import COUNTED, MAX_PROBLEMS_SHOWN, available_cores
     from ..cli import load_ruleset_arg, raise_if_stopped, stop_on_signals
     from ..errors import InputError, OutputError, Problem
 
@@ -22,7 +22,7 @@ def run_dask(args) -> int:
     if args.output in (None, "-"):
         args.batch_parser.error("--engine dask writes one file per partition: name a folder with -o")
     try:
-        from .. import dask_batch
+        from ..batch import dask_batch
         import distributed  # noqa: F401
     except ImportError as exc:
         raise InputError([Problem("--engine dask", "", f"Dask is not installed ({exc.name} is missing): "
@@ -105,7 +105,7 @@ def _prepare(out_dir: str) -> None:
 
 def _remove_stale(out_dir: str) -> None:
     from ..io.atomic import remove_stale
-    from ..dask_batch import _is_local, _local
+    from ..batch.dask_batch import _is_local, _local
 
     if not _is_local(out_dir):
         return

@@ -31,14 +31,14 @@ from typing import IO, Any, Protocol
 
 import attrs
 
-from .engine.block import Block
-from .export.canonical import block_to_dict
-from .export.compact import block_to_compact
-from .engine.engine import generate
-from .errors import OutputError, Problem, ProfileError
-from .export.json_bytes import dumps
-from .profile.profile_loader import MAX_BYTES, parse_profile
-from .rules.ruleset import RuleSet
+from ..engine.block import Block
+from ..export.canonical import block_to_dict
+from ..export.compact import block_to_compact
+from ..engine.engine import generate
+from ..errors import OutputError, Problem, ProfileError
+from ..export.json_bytes import dumps
+from ..profile.profile_loader import MAX_BYTES, parse_profile
+from ..rules.ruleset import RuleSet
 
 CHUNK_LINES = 64
 """Lines per chunk sent to a worker: large enough to make the hand-over cheap, small enough to keep memory flat."""
@@ -213,7 +213,7 @@ def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, pare
     die_with_parent(parent)
     ruleset = _WORKER.get("ruleset") if _WORKER.get("rules_arg", ...) == rules_arg else None
     if ruleset is None:
-        from .cli import load_ruleset_arg
+        from ..cli import load_ruleset_arg
 
         ruleset = load_ruleset_arg(rules_arg)
     _WORKER.update(ruleset=ruleset, rules_arg=rules_arg, sha256=sha256, name=name, spill=spill, form=form)
@@ -283,7 +283,7 @@ def _watch_process(pid: int) -> None:
     """End this process when process ``pid``, not its parent, ends (or at once, if it has)."""
     import threading
 
-    from .io.atomic import process_running
+    from ..io.atomic import process_running
 
     try:
         handle: int | None = os.pidfd_open(pid)  # readable once the process has ended, even before it is reaped
@@ -404,7 +404,7 @@ def process_stream(
     import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
-    from .io.atomic import temp_tag
+    from ..io.atomic import temp_tag
 
     try:
         spill = tempfile.mkdtemp(prefix=f".batch.{temp_tag()}", suffix=".tmp", dir=spill_dir)
@@ -500,7 +500,7 @@ class AtomicOutput(Output):
     """
 
     def __init__(self, path: str | os.PathLike):
-        from .io.atomic import AtomicFile
+        from ..io.atomic import AtomicFile
 
         self.atomic = AtomicFile(path, buffering=1 << 20)
         self.target = self.atomic.target

@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 
 from .batch import COUNTED, MAX_PROBLEMS_SHOWN, Done, process_stream
-from .errors import InputError, OutputError, Problem
+from ..errors import InputError, OutputError, Problem
 
 PARTITION_SIZE = 16 << 20
 """Default bytes of input a partition (one task, one output file) holds: about 40,000 profiles, 0.8 GB of output."""
@@ -196,7 +196,7 @@ class WorkerSetupError(Exception):
 def _ruleset(rules_arg: str | None, sha256: str):
     ruleset = _RULESETS.get(rules_arg)
     if ruleset is None or ruleset.sha256 != sha256:  # not loaded yet, or the file changed since (a long-lived worker)
-        from .cli import load_ruleset_arg
+        from ..cli import load_ruleset_arg
 
         ruleset = _RULESETS[rules_arg] = load_ruleset_arg(rules_arg)
     if ruleset.sha256 != sha256:
@@ -329,7 +329,7 @@ class _PartSink:
 
 
 def _version() -> str:
-    from ._version import __version__
+    from .._version import __version__
 
     return __version__
 
@@ -356,7 +356,7 @@ def write_manifest(out_dir: str, parts: list[dict], complete: bool) -> None:
                       ensure_ascii=False).encode("utf-8") + b"\n"
     target = _join(out_dir, MANIFEST)
     if _is_local(target):
-        from .io.atomic import write_atomic
+        from ..io.atomic import write_atomic
 
         write_atomic(_local(target), data)
     else:
