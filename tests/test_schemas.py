@@ -219,6 +219,34 @@ def test_generated_blocks_validate_against_the_block_schema(case, profile_data, 
     assert schema_errors("block", revhyper.block_to_dict(block)) == []
 
 
+@pytest.mark.parametrize("case", BLOCK_CASES)
+def test_compact_blocks_validate_against_the_compact_schema(case, profile_data, default_rules):
+    from revhyper.export.json_bytes import dumps
+
+    block = block_for(profile_data(**BLOCK_CASES[case][0]), default_rules)
+    assert schema_errors("block-compact", json.loads(dumps(revhyper.block_to_compact(block)))) == []
+
+
+def test_the_compact_schema_is_derived_from_the_block_schema_and_rejects_what_a_line_never_holds(make_block):
+    """One definition of each field: block-compact.schema.json is compact_schema.py's derivation of block.schema.json
+    (`python -m revhyper.export.compact_schema` writes it again)."""
+    from revhyper.export.compact_schema import schema_text
+    from revhyper.export.json_bytes import dumps
+
+    assert schema_bytes("block-compact").decode("utf-8") == schema_text(schema_bytes("block").decode("utf-8"))
+    good = json.loads(dumps(revhyper.block_to_compact(make_block())))
+    assert schema_errors("block-compact", good) == []
+    broken = [copy.deepcopy(good) for _ in range(5)]
+    broken[0]["format"] = "revhyper.block/1"
+    broken[1]["weeks"][0]["sessions"][0][1] = "0"
+    broken[2]["exercises"]["rows"][0].append(1)
+    broken[3]["weeks"][0]["phase"] = {"id": "base", "name": "Base"}
+    del broken[4]["cues"]
+    for data in broken:
+        assert schema_errors("block-compact", data) != []
+    assert schema_errors("block", good) != []  # the canonical schema does not take a compact block
+
+
 def test_a_block_refused_for_want_of_a_variant_validates(make_profile, default_rules):
     rules = _ruleset_without_floor_exercises()
     block = revhyper.generate(make_profile(rules=rules, person={"pregnant": True, "sex": "female"},

@@ -41,7 +41,7 @@ def block_to_compact(block: Block) -> dict[str, Any]:
     variants: dict[tuple[str, str], int] = {}
     phases: dict[tuple[str, str], int] = {}
     cues: dict[str, int] = {}
-    exercises: dict[Exercise, int] = {}
+    exercises: dict[tuple, int] = {}
     cue_lists: dict[tuple[str, ...], list[int]] = {}
     rows: list[list[Any]] = []
     start_caps = block.screening.merged_caps
@@ -52,9 +52,15 @@ def block_to_compact(block: Block) -> dict[str, Any]:
     positions: list[int] = []
 
     def position(exercise: Exercise) -> int:
-        at = exercises.get(exercise)
+        # Its fields as a key: by value, never identity, so the bytes never depend on what came before. Safe to
+        # key by equality because periodization writes every number through number(): a whole one is always an
+        # int, so two exercises never differ only as 20 and 20.0 would in JSON.
+        e = exercise
+        key = (e.variant, e.name, e.sets, e.reps, e.load_kg, e.load_percent, e.tempo, e.rom_percent, e.rest_seconds,
+               e.cues, e.reps_range, e.target_rpe, e.target_rir)
+        at = exercises.get(key)
         if at is None:
-            at = exercises[exercise] = len(rows)
+            at = exercises[key] = len(rows)
             rows.append(_exercise_row(exercise, variants, cues, cue_lists))
         return at
 

@@ -1,6 +1,6 @@
 """Output formats: the Exporter type, and rendering a block in a named format.
 
-Built-in formats are registered by :mod:`revhyper.builtin_exporters` through the same hook as plugins; the
+Built-in formats are registered by :mod:`revhyper.export.builtin_exporters` through the same hook as plugins; the
 canonical ``json`` and the ``text`` view skip the plugin machinery (and the adjust hook: they always show
 the block exactly as revhyper generated it).
 

@@ -6,7 +6,8 @@ writes the same bytes about 25 times faster (the standard library's indenting en
 for three cases, which are detected and handed to ``json``, so the bytes never depend on which encoder ran:
 
 - a float below 1e-4 in size: ``json`` writes ``1e-05``, orjson ``0.00001`` or ``1e-5``; orjson's output then
-  holds ``e-`` or ``0.0000``, which is looked for (text holding them too only costs the slower encoder);
+  holds a digit before ``e-``, or ``0.0000``, which is looked for (text holding them too, "glute-ham" does not,
+  only costs the slower encoder);
 - an integer beyond 64 bits, and a key that is not text: orjson refuses them;
 - anything else orjson refuses (a lone surrogate, a date, a subclass of a built-in type): ``json`` writes it as
   it always has, or raises its own error.
@@ -29,13 +30,26 @@ _INDENT = _EXACT | orjson.OPT_INDENT_2
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
+def _may_differ(out: bytes) -> bool:
+    """Whether orjson's ``out`` may hold a float the json module writes otherwise: ``0.0000`` anywhere, or ``e-``
+    after a digit (``1e-5``; not the ``e-`` of "glute-ham"). Found with ``bytes.find``, in C, not a pattern."""
+    if b"0.0000" in out:
+        return True
+    at = out.find(b"e-")
+    while at > 0:
+        if 48 <= out[at - 1] <= 57:  # a digit
+            return True
+        at = out.find(b"e-", at + 2)
+    return False
+
+
 def dumps(data: Any) -> bytes:
     """``json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`` as UTF-8 bytes."""
     try:
         out = orjson.dumps(data, option=_EXACT)
     except (TypeError, orjson.JSONEncodeError):
         return _COMPACT(data).encode("utf-8")
-    if b"e-" in out or b"0.0000" in out:
+    if _may_differ(out):
         return _COMPACT(data).encode("utf-8")
     return out
 
@@ -46,6 +60,6 @@ def dumps_indented(data: Any) -> bytes:
         out = orjson.dumps(data, option=_INDENT)
     except (TypeError, orjson.JSONEncodeError):
         return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    if b"e-" in out or b"0.0000" in out:
+    if _may_differ(out):
         return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8")
     return out

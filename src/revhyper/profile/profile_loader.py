@@ -7,8 +7,7 @@ are all reported at once, each with file, line and column and, for a near miss, 
 from __future__ import annotations
 
 import functools
-from pathlib import Path as FilePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -21,6 +20,9 @@ from ..io.report import Reporter
 from ..rules.ruleset import RuleSet
 from ..rules.ruleset_loader import decode, default_ruleset, parse_toml
 from ..io.suggest import did_you_mean
+
+if TYPE_CHECKING:  # pathlib (with urllib.parse and ipaddress) is not imported to read a profile
+    from pathlib import Path as FilePath
 
 REQUIRED_SECTIONS = ("person", "pain", "training")
 MAX_BYTES = 1_000_000
