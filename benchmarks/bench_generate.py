@@ -321,10 +321,13 @@ def main() -> int:
                      extra=median_p95(samples))
     samples = timed(lambda: revhyper.block_to_json(block), repeat)
     report("block_to_json (canonical JSON bytes, indented)", statistics.median(samples), None, extra=median_p95(samples))
-    from revhyper.batch.batch import block_json
+    from revhyper.batch.batch import block_record
 
-    samples = timed(lambda: block_json(block), repeat)
-    report("batch.block_json (same dict, compact, as batch writes)", statistics.median(samples), None,
+    samples = timed(lambda: block_record(1, block), repeat)
+    report("batch line: the compact block, as batch writes it", statistics.median(samples), None,
+           extra=median_p95(samples))
+    samples = timed(lambda: block_record(1, block, "json"), repeat)
+    report("batch line, --format json (the canonical block)", statistics.median(samples), None,
            extra=median_p95(samples))
     samples = timed(lambda: revhyper.load_profile(profile_path, rules), repeat)
     report("load and check the profile file", statistics.median(samples), None, extra=median_p95(samples))
