@@ -396,3 +396,11 @@ def test_text_that_cannot_be_written_loses_its_line_not_the_run(monkeypatch):
     assert dict(zip(batch.COUNTED, done.counts)) == {"generated": 2, "needs_clearance": 0, "refused": 0, "error": 0,
                                                       "internal": 1}
     assert done.problems[0].startswith("in.jsonl:2: error: internal error (UnicodeEncodeError")
+
+
+def test_the_format_option_offers_exactly_the_forms_batch_writes():
+    from revhyper.batch.batch import BLOCK_FORMS
+
+    option = next(a for a in cli.build_parser()._subparsers._group_actions[0].choices["batch"]._actions
+                  if "--format" in a.option_strings)
+    assert tuple(option.choices) == BLOCK_FORMS and option.default == BLOCK_FORMS[0]

@@ -54,8 +54,8 @@ MAX_PROBLEMS_SHOWN = 100
 COUNTED = ("generated", "needs_clearance", "refused", "error", "internal")
 """What a line can end as: a block of one of the three statuses, an input error, or a bug in revhyper."""
 
-FORMATS = ("compact", "json")
-"""How a block is written on its line: compact (compact.py, the default) or canonical (docs/block.md)."""
+BLOCK_FORMS = ("compact", "json")
+"""How a block is written on its line (``--format``): compact (compact.py, the default) or canonical (docs/block.md)."""
 
 TooLong = int
 """In a chunk, an int stands for a line longer than MAX_BYTES that was skipped: its length in bytes."""
@@ -108,15 +108,11 @@ def error_record(number: int, problems: tuple[Problem, ...]) -> bytes:
         {"path": p.path, "message": p.message, "column": p.column, "suggestion": p.suggestion} for p in problems]})
 
 
-_STATUS = {status: dumps(status) for status in ("generated", "needs_clearance", "refused")}
-
-
 def block_record(number: int, block: Block, form: str = "compact") -> bytes:
     """``{"line":N,"status":S,"block":B}`` as compact JSON; B is ``block_to_compact(block)`` or, for the form
     ``json``, exactly ``block_to_dict(block)``."""
     data = block_to_compact(block) if form == "compact" else block_to_dict(block)
-    status = _STATUS.get(block.status) or dumps(block.status)
-    return b'{"line":%d,"status":%s,"block":%s}' % (number, status, dumps(data))
+    return dumps({"line": number, "status": block.status, "block": data})
 
 
 # -- chunks of lines ------------------------------------------------------------------------------
@@ -194,7 +190,7 @@ def process_chunk(chunk: Chunk, ruleset: RuleSet, name: str, form: str = "compac
             problem_count += len(problems)
             if len(shown) < MAX_PROBLEMS_SHOWN:
                 shown.extend(str(p) for p in problems)
-    out.append(b"")  # text that is not Unicode, had it got past the readers, is that line's internal error
+    out.append(b"")  # each line ends with a newline
     output = b"\n".join(out)
     return Done(chunk.first, output, tuple(counts.values()), tuple(shown[:MAX_PROBLEMS_SHOWN]), problem_count, chunk.size)
 
@@ -383,7 +379,7 @@ def process_stream(
     form: str = "compact",
 ) -> None:
     """Process every line of ``stream`` and write the output to ``output`` in input order; ``on_done`` sees each chunk.
-    ``form`` is how each block is written (:data:`FORMATS`).
+    ``form`` is how each block is written (one of :data:`BLOCK_FORMS`).
 
     ``rules_arg`` is how the rule set was named (a path, "default", "plugin:NAME" or None) so that
     workers that were not forked can load the same rule set; its sha256 is checked in every worker.

@@ -39,7 +39,7 @@ def register(commands) -> None:
                        help="write here, atomically when every line is done (default: standard output)")
     batch.add_argument("--jobs", "-j", type=_jobs, metavar="N",
                        help="worker processes (default: one per core; at most 4 per core)")
-    batch.add_argument("--format", "-f", choices=("compact", "json"), default="compact",
+    batch.add_argument("--format", "-f", choices=("compact", "json"), default="compact",  # batch.BLOCK_FORMS
                        help="compact (default): each block in compact form, its cues, exercises and phases stated once "
                             "(docs/block.md#the-compact-form); json: the canonical block on each line")
     batch.add_argument("--rules", metavar="FILE", help='rule set (a file, "default" or "plugin:NAME"; default: embedded)')

@@ -17,7 +17,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from ..engine.block import BLOCK_FORMAT, Block
-from .compact import COMPACT_FORMAT, expand_compact
+from .compact import COMPACT_FORMAT, CompactError, expand_compact
 from ..errors import BlockError, Problem
 from ..io.locate import Locations, Path
 
@@ -78,9 +78,8 @@ def block_from_dict(data: Any, *, name: str = "<data>", text: str = "") -> Block
     if data.get("format") == COMPACT_FORMAT:  # a block from a line of revhyper batch: read as its canonical form
         try:
             data = expand_compact(data)
-        except ValueError as exc:
-            where, _, message = str(exc).partition(": ")
-            raise BlockError([problem(tuple(int(p) if p.isdigit() else p for p in where.split(".")), message)]) from None
+        except CompactError as exc:
+            raise BlockError([problem(exc.path, exc.message)]) from None
         text = ""  # places in the compact text are not places in the expanded block
     if data.get("format") != BLOCK_FORMAT:
         raise BlockError([problem(("format",), f"expected \"{BLOCK_FORMAT}\" (a block revhyper wrote), got "

@@ -184,13 +184,19 @@ def _plan(plan: Plan | None) -> dict[str, Any] | None:
 
 def _week(week: Week, start_caps: Caps, progressed: bool = False) -> dict[str, Any]:
     exercise_dicts: dict[int, dict[str, Any]] = {}
+    return week_dict(week, start_caps, progressed, {"id": week.phase, "name": week.phase_name},
+                     [_session(s, exercise_dicts) for s in week.sessions])
+
+
+def week_dict(week: Week, start_caps: Caps, progressed: bool, phase: Any, sessions: list[Any]) -> dict[str, Any]:
+    """A week's keys in order, with ``phase`` and ``sessions`` as the form writes them (compact.py refers to both)."""
     out = {
         "number": week.number,
-        "phase": {"id": week.phase, "name": week.phase_name},
+        "phase": phase,
         "deload": week.deload,
         "rules": list(week.rules),
         "caps": None if week.caps is start_caps or week.caps == start_caps else caps_to_dict(week.caps),
-        "sessions": [_session(s, exercise_dicts) for s in week.sessions],
+        "sessions": sessions,
     }
     if progressed:  # null: a week still to come; a list (maybe empty: missed): a week done
         out["logged"] = None if week.logged is None else [_logged(s) for s in week.logged]

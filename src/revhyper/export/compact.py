@@ -24,9 +24,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.block import BLOCK_FORMAT, Block, Exercise
-from .canonical import caps_to_dict, canonical_with_weeks
+from .canonical import canonical_with_weeks, week_dict
 
 COMPACT_FORMAT = "revhyper.block.compact/1"
+
+
+class CompactError(ValueError):
+    """What is not a compact block, at the key path ``path``: ``str()`` is ``"weeks.0.phase: expected ..."``."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str):
+        self.path = path
+        self.message = message
+        super().__init__(f"{'.'.join(map(str, path))}: {message}")
 
 EXERCISE_FIELDS = ("variant", "sets", "reps", "load_kg", "load_percent", "tempo", "rom_percent", "rest_seconds", "cues",
                    "reps_range", "target_rpe", "target_rir")
@@ -79,19 +88,8 @@ def block_to_compact(block: Block) -> dict[str, Any]:
                 positions = [position(exercise) for exercise in shown]
             date = session.date
             sessions.append([None if date is None else dates.get(date) or _date(date), *positions])
-        out = {
-            "number": week.number,
-            "phase": phases.setdefault((week.phase, week.phase_name), len(phases)),
-            "deload": week.deload,
-            "rules": list(week.rules),
-            "caps": None if week.caps is start_caps or week.caps == start_caps else caps_to_dict(week.caps),
-            "sessions": sessions,
-        }
-        if progressed:  # null: a week still to come; a list (maybe empty: missed): a week done
-            from .canonical import _logged
-
-            out["logged"] = None if week.logged is None else [_logged(s) for s in week.logged]
-        weeks.append(out)
+        phase = phases.setdefault((week.phase, week.phase_name), len(phases))
+        weeks.append(week_dict(week, start_caps, progressed, phase, sessions))
     tables = {
         "variants": [{"id": id_, "name": name} for id_, name in variants],
         "phases": [{"id": id_, "name": name} for id_, name in phases],
@@ -138,12 +136,12 @@ def _exercise_row(e: Exercise, variants: dict[tuple[str, str], int], cues: dict[
 def expand_compact(data: dict[str, Any]) -> dict[str, Any]:
     """The canonical form (``block_to_dict``) of a block given in compact form; ``data`` is not changed.
 
-    Raises ``ValueError`` naming the key path when ``data`` is not a compact block (a table missing, a position
+    Raises :class:`CompactError` (a ``ValueError``) naming the key path when ``data`` is not a compact block (a table missing, a position
     outside its table); the block's values are not checked here: ``revhyper.load_block`` checks the expanded block.
     """
     if not isinstance(data, dict) or data.get("format") != COMPACT_FORMAT:
         got = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise ValueError(f"format: expected \"{COMPACT_FORMAT}\" (a block revhyper batch wrote), got {got!r}")
+        raise CompactError(("format",), f"expected \"{COMPACT_FORMAT}\" (a block revhyper batch wrote), got {got!r}")
     variants = _table(data, "variants", dict)
     phases = _table(data, "phases", dict)
     cues = _table(data, "cues", str)
@@ -163,34 +161,34 @@ def expand_compact(data: dict[str, Any]) -> dict[str, Any]:
 def _table(data: dict[str, Any], key: str, kind: type) -> list:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(item, kind) for item in value):
-        raise ValueError(f"{key}: expected a list of {'tables' if kind is dict else 'text'}, got {type(value).__name__}")
+        raise CompactError((key,), f"expected a list of {'tables' if kind is dict else 'text'}, got {type(value).__name__}")
     return value
 
 
-def _pick(table: list, at: Any, path: str) -> Any:
+def _pick(table: list, at: Any, path: tuple[str | int, ...]) -> Any:
     if isinstance(at, bool) or not isinstance(at, int) or not 0 <= at < len(table):
-        raise ValueError(f"{path}: expected a position in a table of {len(table)}, got {at!r}")
+        raise CompactError(path, f"expected a position in a table of {len(table)}, got {at!r}")
     return table[at]
 
 
 def _exercises(table: Any, variants: list, cues: list) -> list[dict[str, Any]]:
     if not isinstance(table, dict) or not isinstance(table.get("rows"), list):
-        raise ValueError("exercises: expected a table of fields and rows")
+        raise CompactError(("exercises",), "expected a table of fields and rows")
     fields = table.get("fields")
     if fields != list(EXERCISE_FIELDS):
-        raise ValueError(f"exercises.fields: expected {list(EXERCISE_FIELDS)}, got {fields!r}")
+        raise CompactError(("exercises", "fields"), f"expected {list(EXERCISE_FIELDS)}, got {fields!r}")
     out = []
     for at, row in enumerate(table["rows"]):
         if not isinstance(row, list) or len(row) != len(EXERCISE_FIELDS):
-            raise ValueError(f"exercises.rows.{at}: expected a list of {len(EXERCISE_FIELDS)} values")
+            raise CompactError(("exercises", "rows", at), f"expected a list of {len(EXERCISE_FIELDS)} values")
         variant, sets, reps, load_kg, load_percent, tempo, rom, rest, positions, reps_range, rpe, rir = row
-        picked = _pick(variants, variant, f"exercises.rows.{at}.0")
+        picked = _pick(variants, variant, ("exercises", "rows", at, 0))
         if not isinstance(positions, list):
-            raise ValueError(f"exercises.rows.{at}.8: expected a list of positions in cues")
+            raise CompactError(("exercises", "rows", at, 8), "expected a list of positions in cues")
         exercise = {"variant": picked.get("id"), "name": picked.get("name"), "sets": sets, "reps": reps,
                     "load_kg": load_kg, "load_percent": load_percent, "tempo": tempo, "rom_percent": rom,
                     "rest_seconds": rest,
-                    "cues": [_pick(cues, p, f"exercises.rows.{at}.8.{k}") for k, p in enumerate(positions)]}
+                    "cues": [_pick(cues, p, ("exercises", "rows", at, 8, k)) for k, p in enumerate(positions)]}
         if reps_range is not None:
             exercise["reps_range"] = reps_range
             if rpe is not None:
@@ -203,28 +201,28 @@ def _exercises(table: Any, variants: list, cues: list) -> list[dict[str, Any]]:
 
 def _expanded_weeks(weeks: Any, phases: list, exercises: list) -> list[dict[str, Any]]:
     if not isinstance(weeks, list):
-        raise ValueError(f"weeks: expected a list, got {type(weeks).__name__}")
+        raise CompactError(("weeks",), f"expected a list, got {type(weeks).__name__}")
     out = []
     index = 0
     for w, week in enumerate(weeks):
         if not isinstance(week, dict) or not isinstance(week.get("sessions"), list):
-            raise ValueError(f"weeks.{w}: expected a table with a list of sessions")
+            raise CompactError(("weeks", w), "expected a table with a list of sessions")
         sessions = []
         for number, session in enumerate(week["sessions"], start=1):
             index += 1
             if not isinstance(session, list) or not session:
-                raise ValueError(f"weeks.{w}.sessions.{number - 1}: expected [date, exercise, ...]")
+                raise CompactError(("weeks", w, "sessions", number - 1), "expected [date, exercise, ...]")
             sessions.append({
                 "number": number,
                 "index": index,
                 "date": session[0],
-                "exercises": [_pick(exercises, at, f"weeks.{w}.sessions.{number - 1}.{k}")
+                "exercises": [_pick(exercises, at, ("weeks", w, "sessions", number - 1, k))
                               for k, at in enumerate(session[1:], start=1)],
             })
         expanded = {}
         for key, value in week.items():
             if key == "phase":
-                value = dict(_pick(phases, value, f"weeks.{w}.phase"))
+                value = dict(_pick(phases, value, ("weeks", w, "phase")))
             elif key == "sessions":
                 value = sessions
             expanded[key] = value

@@ -28,6 +28,7 @@ _EXACT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | or
 dict go to ``json`` too: both raise TypeError on the first, and write the second as ``json`` does."""
 _INDENT = _EXACT | orjson.OPT_INDENT_2
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2, allow_nan=False).encode
 
 
 def _may_differ(out: bytes) -> bool:
@@ -45,21 +46,18 @@ def _may_differ(out: bytes) -> bool:
 
 def dumps(data: Any) -> bytes:
     """``json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`` as UTF-8 bytes."""
-    try:
-        out = orjson.dumps(data, option=_EXACT)
-    except (TypeError, orjson.JSONEncodeError):
-        return _COMPACT(data).encode("utf-8")
-    if _may_differ(out):
-        return _COMPACT(data).encode("utf-8")
-    return out
+    return _exact(data, _EXACT, _COMPACT)
 
 
 def dumps_indented(data: Any) -> bytes:
     """``json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)`` as UTF-8 bytes."""
+    return _exact(data, _INDENT, _INDENTED)
+
+
+def _exact(data: Any, option: int, standard: Any) -> bytes:
+    """orjson's bytes of ``data``, or the json module's (``standard``) where the two could differ."""
     try:
-        out = orjson.dumps(data, option=_INDENT)
+        out = orjson.dumps(data, option=option)
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    if _may_differ(out):
-        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    return out
+        return standard(data).encode("utf-8")
+    return standard(data).encode("utf-8") if _may_differ(out) else out

@@ -17,7 +17,7 @@ from ..io.locate import Path
 from .profile import LIST_SECTIONS, SECTIONS, Clearance, Profile, Surgery
 from ..io.reading import check_strings, read_file_bytes, read_json
 from ..io.report import Reporter
-from ..rules.ruleset import RuleSet
+from ..rules.ruleset import RuleSet, memoized
 from ..rules.ruleset_loader import decode, default_ruleset, parse_toml
 from ..io.suggest import did_you_mean
 
@@ -308,16 +308,13 @@ def _quick(cls: type, plan: Plan | None, value: Any) -> Any:
         return BAD
 
 
-_PLANS: dict[int, tuple[RuleSet, dict[type, Plan | None]]] = {}
-"""id of a rule set -> the rule set (held, so that its id is not reused) and its plans; a few at most."""
-
-
 def _plans_of(ruleset: RuleSet) -> dict[type, Plan | None]:
-    """Every section's plan with the rule set's words, worked out once for each rule set (a batch reads every
-    line with one; the service with one of a few)."""
-    known = _PLANS.get(id(ruleset))
-    if known is not None and known[0] is ruleset:
-        return known[1]
+    """Every section's plan with the rule set's words, worked out once for each rule set (in its memo: a batch
+    reads every line with one; the service with one of a few)."""
+    return memoized(ruleset.memo, "profile plans", _derive_plans, ruleset)
+
+
+def _derive_plans(ruleset: RuleSet) -> dict[type, Plan | None]:
     vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}  # as in _checked
     clearable = tuple(rule.id for rule in ruleset.rules if rule.action == "require_clearance")
     switched_off = tuple(rule_id for rule_id, _, _ in ruleset.disabled)  # as in _clearances
@@ -326,9 +323,6 @@ def _plans_of(ruleset: RuleSet) -> dict[type, Plan | None]:
     for cls in SECTIONS.values():
         plans[cls] = _plan(cls, {**words, "rules": frozenset(clearable + switched_off)} if cls is Clearance else words,
                            plans)
-    if len(_PLANS) >= 16:
-        _PLANS.clear()
-    _PLANS[id(ruleset)] = (ruleset, plans)
     return plans
 
 
