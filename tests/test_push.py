@@ -318,3 +318,17 @@ def test_a_pusher_gets_real_types_under_strict_mypy(tmp_path):
     errors = [line.split(": error: ", 1)[1] for line in result.stdout.splitlines() if ": error: " in line]
     assert errors == ['Incompatible types in assignment (expression has type "str | None", variable has type "int")'
                       '  [assignment]'], result.stdout
+
+
+def test_read_block_takes_a_batch_line_s_compact_block_as_its_canonical_form(tmp_path):
+    import revhyper
+    from revhyper.export.json_bytes import dumps
+
+    block = revhyper.generate(revhyper.load_profile("examples/profiles/chronic-rehab.toml"))
+    (tmp_path / "line.json").write_bytes(dumps(revhyper.block_to_compact(block)))
+    assert read_block(str(tmp_path / "line.json")) == revhyper.block_to_dict(block)
+    broken = revhyper.block_to_compact(block)
+    broken["weeks"][1]["phase"] = 9
+    (tmp_path / "line.json").write_bytes(dumps(broken))
+    with pytest.raises(InputError, match=r"weeks\[1\]\.phase: expected a position in a table of 3, got 9"):
+        read_block(str(tmp_path / "line.json"))

@@ -38,6 +38,8 @@ from typing import Any, Protocol
 import attrs
 
 from ..errors import InputError, OutputError, Problem
+from ..export.compact import COMPACT_FORMAT, CompactError, expand_compact
+from ..io.locate import format_path
 
 MARKER = "revhyper-push"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -85,10 +87,8 @@ class PushInputError(InputError):
 
 # -- the block ---------------------------------------------------------------------------------------------
 def read_block(path: str) -> dict[str, Any]:
-    """The canonical JSON dict of a block revhyper wrote (``revhyper generate --format json``).
-
-    The one place the push command reads a block: when ``revhyper.load_block`` exists this may call it
-    and return ``block_to_dict`` of the result instead."""
+    """The canonical JSON dict of a block revhyper wrote (``revhyper generate --format json``, or a block in the
+    compact form of a ``revhyper batch`` line, expanded as ``revhyper.load_block`` expands it)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -98,6 +98,11 @@ def read_block(path: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InputError([Problem(path, "", f"not JSON: {exc.msg}; expected the block JSON `revhyper generate "
                                             f"--format json` writes", line=exc.lineno, column=exc.colno)]) from exc
+    if isinstance(data, dict) and data.get("format") == COMPACT_FORMAT:
+        try:
+            data = expand_compact(data)
+        except CompactError as exc:
+            raise InputError([Problem(path, format_path(exc.path), exc.message)]) from None
     if not isinstance(data, dict) or not str(data.get("format", "")).startswith("revhyper.block/"):
         raise InputError([Problem(path, "format", "not a revhyper block (its \"format\" is not \"revhyper.block/1\"); "
                                                   "write one with `revhyper generate PROFILE --format json -o block.json`")])
