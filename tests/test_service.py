@@ -88,6 +88,17 @@ def test_blocks_json_and_toml_bodies_of_one_profile_give_one_block(client):
     assert post_toml(client, path).content == from_toml.content  # same input, same bytes
 
 
+@pytest.mark.parametrize("accept, format_name", [("text/html", "html"), ("text/markdown", "markdown"),
+                                                 ("text/csv", "csv"), ("text/calendar", "ical")])
+def test_the_accept_header_means_the_format_named_as_its_media_type(client, capfdbinary, accept, format_name):
+    """text/html is the block's page, not the clearance request that shares its media type."""
+    path = PROFILES / "chronic-rehab.toml"
+    _, expected, _ = cli_output(capfdbinary, "generate", path, "--format", format_name)
+    response = client.post("/v1/blocks", content=path.read_bytes(),
+                           headers={"content-type": "application/toml", "accept": accept})
+    assert response.status_code == 200 and response.content == expected
+
+
 @pytest.mark.parametrize("format_name, media", [("csv", "text/csv; charset=utf-8"), ("text", "text/plain; charset=utf-8"),
                                                 ("html", "text/html; charset=utf-8"), ("ical", "text/calendar")])
 def test_blocks_format_query_gives_the_cli_bytes_and_the_formats_content_type(client, capfdbinary, format_name, media):

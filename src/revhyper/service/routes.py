@@ -30,7 +30,8 @@ class Formats:
 
     listing: dict[str, Any]
     by_media_type: dict[str, str]
-    """media type (no parameters) -> the format it means; built-in json and text first."""
+    """media type (no parameters) -> the format it means; built-in json and text first, then the format that has the
+    media type's name (``text/html``: ``html``), then the rest by name."""
     media_types: dict[str, str]
     """format name (qualified ones too) -> its Content-Type."""
 
@@ -41,7 +42,9 @@ class Formats:
         found = listing()
         by_media_type: dict[str, str] = {}
         media_types: dict[str, str] = {}
-        ordered = sorted(found["formats"], key=lambda x: (x["name"] not in exporters.FAST, ":" in x["name"], x["name"]))
+        ordered = sorted(found["formats"], key=lambda x: (  # json and text, then a format named as its media type
+            x["name"] not in exporters.FAST, ":" in x["name"], media_type_of(x["media_type"]).split("/")[-1] != x["name"],
+            x["name"]))  # (text/html is html, the block's page, not clearance-request-html), then by name
         for x in ordered:
             by_media_type.setdefault(media_type_of(x["media_type"]), x["name"])
             media_types[x["name"]] = x["media_type"]
