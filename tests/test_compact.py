@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import json
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,11 @@ def both_ways(block) -> dict:
     compact = revhyper.block_to_compact(block)
     assert compact["format"] == COMPACT_FORMAT
     assert revhyper.expand_compact(json.loads(dumps(compact))) == revhyper.block_to_dict(block)
+    # the engine's weeks carry their session plan, which the encoder reads; weeks made any other way (here by
+    # attrs.evolve, as a plugin or load_block makes them) go through their sessions: both give the same form
+    remade = attrs.evolve(block, weeks=tuple(attrs.evolve(week) for week in block.weeks))
+    assert all(week.session_plan is None for week in remade.weeks)
+    assert revhyper.block_to_compact(remade) == compact
     return compact
 
 

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from .block import Exercise, Session, Week
+from .block import Exercise, SessionPlan, Week
 from ..rules.ruleset import Caps, ExperienceLevel, Phase, Program, Variant, memoized
 
 SESSION_DAYS = {
@@ -102,18 +102,13 @@ def plan_weeks(
     week's step instead of the plan's."""
     steps = planned_schedule(program, weeks) if schedule is None else schedule
     days = SESSION_DAYS[days_per_week]
-    offsets = [dt.timedelta(days=offset) for offset in days]
     out: list[Week] = []
     for number_, (phase, k, deload), week_caps, week_rules in zip(range(1, len(caps) + 1), steps, caps, rules):
         exercises = (exercise_at(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
                                  load_increment_kg, cues_for(phase, deload, number_)),)
-        first = len(days) * (number_ - 1)  # sessions before this week's
-        if start_date:
-            week_start = start_date + dt.timedelta(days=7 * (number_ - 1))
-            sessions = [Session(n, first + n, week_start + offset, exercises) for n, offset in enumerate(offsets, 1)]
-        else:
-            sessions = [Session(n, first + n, None, exercises) for n in range(1, len(days) + 1)]
-        out.append(Week(number_, phase.id, phase.name, deload, tuple(sessions), week_rules, week_caps))
+        week_start = start_date + dt.timedelta(days=7 * (number_ - 1)) if start_date else None
+        plan = SessionPlan(len(days) * (number_ - 1), week_start, days, exercises)  # the sessions, made when read
+        out.append(Week.planned(number_, phase.id, phase.name, deload, plan, week_rules, week_caps))
     return tuple(out)
 
 

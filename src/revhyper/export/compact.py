@@ -21,6 +21,7 @@ same order; ``format`` is ``revhyper.block.compact/1``. Nothing is lost: :func:`
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..engine.block import BLOCK_FORMAT, Block, Exercise
@@ -74,20 +75,27 @@ def block_to_compact(block: Block) -> dict[str, Any]:
         return at
 
     for week in block.weeks:
-        sessions = []
-        number = 0
-        shown = None  # the sessions of a week share one tuple of exercises: their positions are found once
-        for session in week.sessions:
-            index += 1
-            number += 1
-            if session.number != number or session.index != index:
-                raise ValueError(f"week {week.number}: session {session.number} (index {session.index}) is not numbered "
-                                 f"in order ({number}, {index}); the compact form numbers sessions by their place")
-            if session.exercises is not shown:
-                shown = session.exercises
-                positions = [position(exercise) for exercise in shown]
-            date = session.date
-            sessions.append([None if date is None else dates.get(date) or _date(date), *positions])
+        plan = week.session_plan
+        if plan is not None and plan.first == index:  # as the engine planned it: numbered in order by construction
+            positions = [position(exercise) for exercise in plan.exercises]
+            sessions = [[date, *positions] for date in _week_dates(plan.start, plan.days)]
+            index += len(plan.days)
+        else:
+            sessions = []
+            number = 0
+            shown = None  # the sessions of a week share one tuple of exercises: their positions are found once
+            for session in week.sessions:
+                index += 1
+                number += 1
+                if session.number != number or session.index != index:
+                    raise ValueError(f"week {week.number}: session {session.number} (index {session.index}) is not "
+                                     f"numbered in order ({number}, {index}); the compact form numbers sessions by "
+                                     "their place")
+                if session.exercises is not shown:
+                    shown = session.exercises
+                    positions = [position(exercise) for exercise in shown]
+                date = session.date
+                sessions.append([None if date is None else dates.get(date) or _date(date), *positions])
         phase = phases.setdefault((week.phase, week.phase_name), len(phases))
         weeks.append(week_dict(week, start_caps, progressed, phase, sessions))
     tables = {
@@ -107,6 +115,19 @@ def block_to_compact(block: Block) -> dict[str, Any]:
 
 
 _DATES: dict[Any, str] = {}
+_WEEK_DATES: dict[tuple[Any, tuple[int, ...]], tuple[str | None, ...]] = {}
+
+
+def _week_dates(start: dt.date | None, days: tuple[int, ...]) -> tuple[str | None, ...]:
+    """The dates of a planned week's sessions as text, kept: blocks written together share their weeks."""
+    key = (start, days)
+    texts = _WEEK_DATES.get(key)
+    if texts is None:
+        if len(_WEEK_DATES) >= 4_096:
+            _WEEK_DATES.clear()
+        texts = _WEEK_DATES[key] = ((None,) * len(days) if start is None else
+                                    tuple((start + dt.timedelta(days=day)).isoformat() for day in days))
+    return texts
 
 
 def _date(date: Any) -> str:
