@@ -59,3 +59,10 @@ def test_a_generated_block_pickles_and_compares_like_one_read_back():
     again = parse_block(revhyper.block_to_json(block))
     assert again.weeks == block.weeks and again.weeks[0].session_plan is None
     assert [s.index for s in block.sessions()] == list(range(1, len(block.sessions()) + 1))
+
+
+def test_the_canonical_form_reads_the_plan_and_the_sessions_alike():
+    for path in sorted((EXAMPLES / "profiles").glob("*.toml")):
+        block = revhyper.generate(revhyper.load_profile(path))
+        remade = attrs.evolve(block, weeks=tuple(attrs.evolve(week) for week in block.weeks))
+        assert revhyper.block_to_json(remade) == revhyper.block_to_json(block), path.name

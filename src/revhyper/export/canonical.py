@@ -5,6 +5,7 @@ docs/block.md documents every field; schemas/block.schema.json is its JSON Schem
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..engine.block import (
@@ -184,8 +185,30 @@ def _plan(plan: Plan | None) -> dict[str, Any] | None:
 
 def _week(week: Week, start_caps: Caps, progressed: bool = False) -> dict[str, Any]:
     exercise_dicts: dict[int, dict[str, Any]] = {}
-    return week_dict(week, start_caps, progressed, {"id": week.phase, "name": week.phase_name},
-                     [_session(s, exercise_dicts) for s in week.sessions])
+    plan = week.session_plan
+    if plan is None:
+        sessions = [_session(s, exercise_dicts) for s in week.sessions]
+    else:  # as the engine planned it (block.SessionPlan): the same dicts, without making the Session objects
+        exercises = [_exercise(e, exercise_dicts) for e in plan.exercises]
+        sessions = [{"number": n, "index": plan.first + n, "date": date, "exercises": list(exercises)}
+                    for n, date in enumerate(week_dates(plan.start, plan.days), 1)]
+    return week_dict(week, start_caps, progressed, {"id": week.phase, "name": week.phase_name}, sessions)
+
+
+_WEEK_DATES: dict[tuple[Any, tuple[int, ...]], tuple[str | None, ...]] = {}
+
+
+def week_dates(start: dt.date | None, days: tuple[int, ...]) -> tuple[str | None, ...]:
+    """The dates of a planned week's sessions as text (block.SessionPlan), kept: blocks written together (a batch,
+    a service) share their weeks, so each week's are formatted once."""
+    key = (start, days)
+    texts = _WEEK_DATES.get(key)
+    if texts is None:
+        if len(_WEEK_DATES) >= 4_096:
+            _WEEK_DATES.clear()
+        texts = _WEEK_DATES[key] = ((None,) * len(days) if start is None else
+                                    tuple((start + dt.timedelta(days=day)).isoformat() for day in days))
+    return texts
 
 
 def week_dict(week: Week, start_caps: Caps, progressed: bool, phase: Any, sessions: list[Any]) -> dict[str, Any]:

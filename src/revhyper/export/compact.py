@@ -21,11 +21,10 @@ same order; ``format`` is ``revhyper.block.compact/1``. Nothing is lost: :func:`
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from ..engine.block import BLOCK_FORMAT, Block, Exercise
-from .canonical import canonical_with_weeks, week_dict
+from .canonical import canonical_with_weeks, week_dates, week_dict
 
 COMPACT_FORMAT = "revhyper.block.compact/1"
 
@@ -78,7 +77,7 @@ def block_to_compact(block: Block) -> dict[str, Any]:
         plan = week.session_plan
         if plan is not None and plan.first == index:  # as the engine planned it: numbered in order by construction
             positions = [position(exercise) for exercise in plan.exercises]
-            sessions = [[date, *positions] for date in _week_dates(plan.start, plan.days)]
+            sessions = [[date, *positions] for date in week_dates(plan.start, plan.days)]
             index += len(plan.days)
         else:
             sessions = []
@@ -115,19 +114,6 @@ def block_to_compact(block: Block) -> dict[str, Any]:
 
 
 _DATES: dict[Any, str] = {}
-_WEEK_DATES: dict[tuple[Any, tuple[int, ...]], tuple[str | None, ...]] = {}
-
-
-def _week_dates(start: dt.date | None, days: tuple[int, ...]) -> tuple[str | None, ...]:
-    """The dates of a planned week's sessions as text, kept: blocks written together share their weeks."""
-    key = (start, days)
-    texts = _WEEK_DATES.get(key)
-    if texts is None:
-        if len(_WEEK_DATES) >= 4_096:
-            _WEEK_DATES.clear()
-        texts = _WEEK_DATES[key] = ((None,) * len(days) if start is None else
-                                    tuple((start + dt.timedelta(days=day)).isoformat() for day in days))
-    return texts
 
 
 def _date(date: Any) -> str:
