@@ -176,14 +176,6 @@ def _load_levels(phase: Phase) -> int:
     return index
 
 
-def exercise_at(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
-                variant: Variant, working_load_kg: float | None, increment: float,
-                cues: tuple[str, ...]) -> Exercise:
-    """The one derivation of a week's exercise from its step, within the experience level and the week's caps."""
-    loaded = working_load_kg is not None and variant.loadable and not caps.bodyweight_only
-    return _exercise(phase, k, deload, program, experience, caps, variant, loaded, working_load_kg, increment, cues)
-
-
 class PhaseWeek(NamedTuple):
     """What a phase prescribes in its training week ``k``, before the experience level, the caps and a deload."""
 
@@ -204,30 +196,33 @@ def _phase_week(phase: Phase, k: int) -> PhaseWeek:
     return PhaseWeek(round(phase.sets.at(k)), reps, phase.rom_percent.at(k), percent)
 
 
-def _exercise(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
-              variant: Variant, loaded: bool, working_load_kg: float | None, increment: float,
-              cues: tuple[str, ...]) -> Exercise:
-    week = phase_week(program, phase, k)
+def exercise_at(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
+                variant: Variant, working_load_kg: float | None, increment: float,
+                cues: tuple[str, ...]) -> Exercise:
+    """The one derivation of a week's exercise from its step, within the experience level and the week's caps."""
+    week = program.memo.get(("phase week", phase, k)) or phase_week(program, phase, k)
     sets = min(week.sets, experience.max_sets, caps.max_sets or week.sets)
     if deload:
         sets = max(1, math.floor(sets * program.deload_volume_percent / 100 + 1e-9))
     reps = week.reps
-    if caps.max_reps is not None:
-        reps = min(reps, caps.max_reps)
+    max_reps = caps.max_reps
+    if max_reps is not None and reps > max_reps:
+        reps = max_reps
     rom = week.rom_percent
-    if caps.max_rom_percent is not None:
-        rom = min(rom, caps.max_rom_percent)
+    if caps.max_rom_percent is not None and rom > caps.max_rom_percent:
+        rom = caps.max_rom_percent
     rest = phase.rest_seconds
-    if caps.min_rest_seconds is not None:
-        rest = max(rest, caps.min_rest_seconds)
+    if caps.min_rest_seconds is not None and rest < caps.min_rest_seconds:
+        rest = caps.min_rest_seconds
     load_kg = load_percent = None
-    if loaded and working_load_kg is not None and week.load_percent is not None:
+    if (working_load_kg is not None and week.load_percent is not None and variant.loadable
+            and not caps.bodyweight_only):
         load = derive_load(week.load_percent, experience, caps, working_load_kg, increment)
         load_kg, load_percent = load.load_kg, load.load_percent
     if phase.reps_range is None:
         return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues)
     low, high = phase.reps_range
-    if caps.max_reps is not None:
-        low, high = min(low, caps.max_reps), min(high, caps.max_reps)
+    if max_reps is not None:
+        low, high = min(low, max_reps), min(high, max_reps)
     return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues,
                     (low, high), phase.target_rpe, phase.target_rir)
