@@ -125,6 +125,11 @@ def generate(profile: Profile, ruleset: RuleSet | None = None, *, schedule: Sche
                                    "on the machine and add training.working_load_kg to prescribe load.")
     adjustments.extend(changes)
 
+    if changes:
+        rules_of = {id(s): tuple(f.id for f in s.fired) for s in distinct}
+        week_caps, week_rules = [s.merged_caps for s in by_week], [rules_of[id(s)] for s in by_week]
+    else:
+        week_caps, week_rules = [caps] * weeks, [tuple(f.id for f in screening.fired)] * weeks
     cache: dict[tuple[str, bool, int], tuple[str, ...]] = {}  # by_week holds every screening keyed here by id
 
     def cues_for(phase: Phase, deload: bool, week: int) -> tuple[str, ...]:
@@ -132,14 +137,8 @@ def generate(profile: Profile, ruleset: RuleSet | None = None, *, schedule: Sche
         key = (phase.id, deload, id(screened))
         cues = cache.get(key)
         if cues is None:
-            cues = cache[key] = exercise_cues(ruleset, variant, phase, deload, screened)
+            cues = cache[key] = exercise_cues(ruleset, variant, phase, deload, screened, week_rules[week - 1])
         return cues
-
-    if changes:
-        rules_of = {id(s): tuple(f.id for f in s.fired) for s in distinct}
-        week_caps, week_rules = [s.merged_caps for s in by_week], [rules_of[id(s)] for s in by_week]
-    else:
-        week_caps, week_rules = [caps] * weeks, [tuple(f.id for f in screening.fired)] * weeks
     steps = None
     if schedule is not None:
         steps = schedule(PlanContext(program, experience, week_caps, variant, planned, days, training.working_load_kg,
@@ -347,10 +346,13 @@ def _who(screening: Screening, cap: str) -> str:
     return "the rule set"
 
 
-def exercise_cues(ruleset: RuleSet, variant: Variant, phase: Phase, deload: bool, screened: Screening) -> tuple[str, ...]:
+def exercise_cues(ruleset: RuleSet, variant: Variant, phase: Phase, deload: bool, screened: Screening,
+                  rules: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The cues of a week's exercise: a deload's, the variant's, the phase's, those of the rules that fired and of
-    the caps, and the pain rule. Memoized on the rule set: they depend on nothing else."""
-    rules, cap_cues = tuple(f.id for f in screened.fired), _cap_cues(screened.merged_caps)
+    the caps, and the pain rule. Memoized on the rule set: they depend on nothing else. ``rules``: the ids of
+    ``screened.fired``, when the caller has them."""
+    rules = tuple(f.id for f in screened.fired) if rules is None else rules
+    cap_cues = _cap_cues(screened.merged_caps)
     return memoized(ruleset.memo, ("cues", variant, phase, deload, rules, cap_cues), _exercise_cues, ruleset, variant,
                     phase, deload, rules, cap_cues)
 
