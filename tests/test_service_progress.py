@@ -159,6 +159,7 @@ def test_a_block_of_another_rule_set_is_422_at_block_ruleset_id(capfdbinary, blo
     problem = response.json()["problems"][0]
     assert problem["path"] == "block.ruleset.id" and problem["message"] in err.decode()
     assert "'revhyper-default', not 'clinic-north'" in problem["message"]
+    assert "--rules" not in problem["message"]  # the same words over HTTP (?ruleset=) and on the command line
     assert at(body, problem).startswith('"revhyper-default"')
 
 

@@ -110,7 +110,7 @@ def _check_block(block: Block, ruleset: RuleSet, profile: Profile) -> None:
                                      "weeks; give training.start_date in the profile and generate it again")
     if block.ruleset.id != ruleset.id:
         raise bad("ruleset.id", f"the block was written with the rule set '{block.ruleset.id}', not '{ruleset.id}'; "
-                                "progress it with the same rule set (--rules)")
+                                "progress it with that rule set")
     if block.person_id and profile.person.id and block.person_id != profile.person.id:
         raise bad("person_id", f"the block is for '{block.person_id}', the profile for '{profile.person.id}'")
 
