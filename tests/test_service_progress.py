@@ -90,7 +90,7 @@ def test_progress_gives_the_same_bytes_and_status_as_revhyper_progress(client, c
     if options.get("exercise_map"):
         args += ["--exercise-map", LOGS / "exercise-map.toml"]
         extra["exercise_map"] = tomllib.loads((LOGS / "exercise-map.toml").read_text(encoding="utf-8"))
-    code, expected, _ = cli_output(capfdbinary, *args)
+    code, expected, err = cli_output(capfdbinary, *args)
     log = log_part(path, **({"format": options["format"]} if "format" in options else {}))
     response = client.post("/v1/progress", content=request_body(block_file, log, **extra), headers=JSON)
     assert response.status_code == 200, response.text
@@ -98,6 +98,10 @@ def test_progress_gives_the_same_bytes_and_status_as_revhyper_progress(client, c
     assert response.headers["content-type"] == "application/json"
     status = json.loads(response.content)["status"]
     assert response.headers["x-revhyper-status"] == status and STATUS_EXIT[status] == code
+    # the notes the command prints come as a header: the same words, a JSON array
+    printed = [line.split(": ", 3)[-1] for line in err.decode().splitlines() if line.startswith("revhyper: note: ")]
+    notes = json.loads(response.headers.get("x-revhyper-log-notes", "[]"))
+    assert notes == printed and (name != "hevy-export.csv" or notes)
     assert json.loads(response.content)["progress"]["log"]["file"] == str(path)
 
 
@@ -287,3 +291,13 @@ def test_progress_past_the_time_limit_is_504(block_file):
         response = c.post("/v1/progress", content=request_body(block_file, log_part(LOGS / "four-weeks.csv")),
                           headers=JSON)
     assert response.status_code == 504 and response.json()["error"] == "time_limit"
+
+
+def test_log_notes_are_one_ascii_header_whatever_the_log_holds():
+    from revhyper.service.routes import log_notes_header
+
+    header = log_notes_header(("exercise 'Rückenstrecker\r\nX-Evil: 1' is not in the map",))
+    value = header["X-Revhyper-Log-Notes"]
+    assert value.isascii() and "\r" not in value and "\n" not in value
+    assert json.loads(value) == ["exercise 'Rückenstrecker\r\nX-Evil: 1' is not in the map"]
+    assert log_notes_header(()) == {}

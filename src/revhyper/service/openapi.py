@@ -73,6 +73,9 @@ def openapi_document(config: ServiceConfig, listing: dict[str, Any]) -> dict[str
                          "schema": {"type": "string", "enum": sorted(config.rulesets)}}
     status_header = {"X-Revhyper-Status": {"description": "the block's status", "schema": {
         "type": "string", "enum": ["generated", "needs_clearance", "refused"]}}}
+    notes_header = {"X-Revhyper-Log-Notes": {
+        "description": "only when there are notes: what the log reader skipped or assumed (the notes `revhyper progress` "
+                       "prints), a JSON array of strings in ASCII", "schema": {"type": "string"}}}
     block_content: dict[str, Any] = {"application/json": {"schema": _ref("Block")}}
     for media in media_types:
         block_content.setdefault(media, {"schema": {"type": "string"}})
@@ -121,7 +124,7 @@ def openapi_document(config: ServiceConfig, listing: dict[str, Any]) -> dict[str
                 "requestBody": {"required": True,
                                 "description": "the profile, the block and the log (at most 4,000,000 bytes)",
                                 "content": {"application/json": {"schema": _ref("ProgressRequest")}}},
-                "responses": {"200": {"description": "the adapted block", "headers": status_header,
+                "responses": {"200": {"description": "the adapted block", "headers": {**status_header, **notes_header},
                                       "content": block_content},
                               **_errors(400, 401, 406, 413, 415, 422, 500, 504)}}},
             "/v1/formats": {"get": {"operationId": "listFormats", "summary": "every installed format (revhyper formats)",

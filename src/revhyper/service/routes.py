@@ -125,9 +125,9 @@ def rendered(block, format_name: str) -> bytes:
     return exporters.render(block, format_name)
 
 
-def make_progress(body: bytes, ruleset: RuleSet, format_name: str) -> tuple[bytes, str]:
-    """A progress request's body -> (the adapted block in ``format_name``, its status): what ``revhyper progress``
-    writes, byte for byte. Each input is read in the command's order (profile, block, exercise map, log), and the
+def make_progress(body: bytes, ruleset: RuleSet, format_name: str) -> tuple[bytes, str, tuple[str, ...]]:
+    """A progress request's body -> (the adapted block in ``format_name``, its status, the notes on what the log
+    reader skipped or assumed): what ``revhyper progress`` writes, byte for byte, and the notes it prints. Each input is read in the command's order (profile, block, exercise map, log), and the
     first that is wrong is the answer, as the command stops at it. CPU work, run in a worker thread."""
     from ..engine.adapt import progress
     from ..export.block_loader import parse_block
@@ -166,7 +166,13 @@ def make_progress(body: bytes, ruleset: RuleSet, format_name: str) -> tuple[byte
         problems = [request.at(("block", *p.path.split(".")), p.message) if p.file == "<block>" else p
                     for p in exc.problems]
         raise HttpProblem(422, "bad_block", f"the block has {len(problems)} problem(s)", problems) from None
-    return rendered(adapted, format_name), adapted.status
+    return rendered(adapted, format_name), adapted.status, log.skipped
+
+
+def log_notes_header(notes: tuple[str, ...]) -> dict[str, str]:
+    """``X-Revhyper-Log-Notes``: the notes as a JSON array of strings, ASCII only (json's escapes), so that nothing
+    from the log (its name, its exercise names) can break the header; no header without notes."""
+    return {"X-Revhyper-Log-Notes": json.dumps(list(notes), ensure_ascii=True)} if notes else {}
 
 
 def make_explanation(body: bytes, kind: str, ruleset: RuleSet, format_name: str) -> tuple[bytes, str]:
@@ -220,9 +226,10 @@ class Endpoints:
                               f"a progress request is sent as application/json, not {media[:100]!r}")
         body = await read_body(request, self.config.max_progress_body,
                                "a year's block and log come to about 500,000")
-        data, status = await self.run(make_progress, body, ruleset, format_name)
+        data, status, notes = await self.run(make_progress, body, ruleset, format_name)
         media = self.formats.media_types.get(format_name) or exporters_media_type(format_name)
-        return Response(data, 200, headers={"Content-Type": media, "X-Revhyper-Status": status})
+        return Response(data, 200, headers={"Content-Type": media, "X-Revhyper-Status": status,
+                                            **log_notes_header(notes)})
 
     async def formats_list(self, request: Request) -> Response:
         return Response(self.format_listing, media_type="application/json")
