@@ -239,7 +239,7 @@ def test_block_round_trip_gives_the_same_bytes(profile, tmp_path):
 # Fields canonical.py does not write, so a block read back has them empty (docs/block.md says so).
 NOT_WRITTEN = {("Screening", "clearance_warnings"), ("FiredRule", "referral"),
                ("LogEntry", "where")}  # a logged set's own file:line: the JSON writes its session's
-DERIVED = {("Week", "session_plan")}  # metadata "derived": how the engine made the sessions, not the block's value
+DERIVED = {("Block", "week_plans")}  # metadata "derived": how the engine made the weeks, not the block's value
 
 
 def _block_classes(cls: type, seen: dict[str, type]) -> dict[str, type]:

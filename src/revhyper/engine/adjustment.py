@@ -33,7 +33,7 @@ def _walk(value: Any, path: str, pattern: str) -> Iterator[tuple[str, str, Any]]
     if attrs.has(type(value)):
         yield path, pattern, (_NODE, f"{type(value).__module__}.{type(value).__qualname__}")
         for field in attrs.fields(type(value)):
-            if field.metadata.get("derived"):  # how a value was made (Week.session_plan), not the value
+            if field.metadata.get("derived"):  # how a value was made (Block.week_plans), not the value
                 continue
             sub = f"{path}.{field.name}" if path else field.name
             sub_pattern = f"{pattern}.{field.name}" if pattern else field.name

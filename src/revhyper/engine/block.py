@@ -139,30 +139,6 @@ class LoggedSession:
     where: str = ""  # "FILE:LINE" of its first row (or the reader's place), for the adaptations' evidence
 
 
-class SessionPlan(NamedTuple):
-    """A week's sessions as the engine plans them, before any is made: the same exercises on each day.
-
-    Session ``n`` (from 1) of the week is ``Session(n, first + n, start + days[n - 1], exercises)`` (its date None
-    without a ``start``). A generated block's weeks carry it, so that writers that go through many blocks
-    (``revhyper batch``) read the days without making 36 Session objects a block; everyone else reads
-    ``week.sessions``, made from it when first read."""
-
-    first: int  # sessions in the block before this week's
-    start: dt.date | None  # the week's first day
-    days: tuple[int, ...]  # each session's day within the week, from 0
-    exercises: tuple[Exercise, ...]
-
-    def dates(self) -> tuple[dt.date | None, ...]:
-        start = self.start
-        if start is None:
-            return (None,) * len(self.days)
-        return tuple(start + dt.timedelta(days=day) for day in self.days)
-
-    def sessions(self) -> tuple[Session, ...]:
-        first, exercises = self.first, self.exercises
-        return tuple(Session(n, first + n, date, exercises) for n, date in enumerate(self.dates(), 1))
-
-
 @attrs.frozen
 class Week:
     number: int
@@ -175,38 +151,39 @@ class Week:
     logged: tuple[LoggedSession, ...] | None = None
     """Only in a block ``revhyper progress`` wrote: what the log says was done in a week already done (maybe
     nothing: a missed week); None for the weeks still to come."""
-    session_plan: SessionPlan | None = attrs.field(default=None, init=False, eq=False, repr=False,
-                                                   metadata={"derived": True})
-    """How the engine planned ``sessions`` (see :class:`SessionPlan`); None for a week made any other way (read
-    from a file, or changed with ``attrs.evolve``). Derived: no part of the week's value (not compared, not
-    written, not checked in an adjusted block); ``sessions`` is the week's data."""
 
-    @classmethod
-    def planned(cls, number: int, phase: str, phase_name: str, deload: bool, plan: SessionPlan,
-                rules: tuple[str, ...], caps: Caps) -> Week:
-        """A week whose ``sessions`` are made from ``plan`` when first read: equal, field for field, to
-        ``Week(number, phase, phase_name, deload, plan.sessions(), rules, caps)``."""
-        week = object.__new__(cls)
-        set_ = object.__setattr__
-        set_(week, "number", number)
-        set_(week, "phase", phase)
-        set_(week, "phase_name", phase_name)
-        set_(week, "deload", deload)
-        set_(week, "rules", rules)
-        set_(week, "caps", caps)
-        set_(week, "logged", None)
-        set_(week, "session_plan", plan)
-        return week
 
-    def __getattr__(self, name: str) -> Any:
-        # Only for a slot never set: the sessions of a week made by planned(), on first reading.
-        if name == "sessions":
-            plan = object.__getattribute__(self, "session_plan")
-            if plan is not None:
-                sessions = plan.sessions()
-                object.__setattr__(self, "sessions", sessions)
-                return sessions
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+class WeekPlan(NamedTuple):
+    """A week as the engine derives it, in plain values: what :class:`Week` holds, with its sessions as the days
+    they fall on and the exercises every session of the week does (each as the values of an :class:`Exercise`'s
+    fields, in order). A generated block keeps these (``Block.week_plans``) and makes its ``weeks`` from them
+    when they are first read, so that a writer going through many blocks (``revhyper batch``) reads the numbers
+    without making some 60 objects a block. :meth:`week` is the one way from one to the other."""
+
+    number: int
+    phase: str
+    phase_name: str
+    deload: bool
+    rules: tuple[str, ...]
+    caps: Caps
+    first: int  # sessions in the block before this week's
+    start: dt.date | None  # the week's first day (None: the block has no start date)
+    days: tuple[int, ...]  # each session's day within the week, from 0
+    exercises: tuple[tuple[Any, ...], ...]  # each the values of Exercise(*values)
+
+    def dates(self) -> tuple[dt.date | None, ...]:
+        start = self.start
+        if start is None:
+            return (None,) * len(self.days)
+        return tuple(start + dt.timedelta(days=day) for day in self.days)
+
+    def week(self) -> Week:
+        """The week: session n (from 1) is Session(n, first + n, its date, the exercises), all sessions sharing
+        one tuple of Exercise objects."""
+        first = self.first
+        exercises = tuple(Exercise(*values) for values in self.exercises)
+        sessions = tuple(Session(n, first + n, date, exercises) for n, date in enumerate(self.dates(), 1))
+        return Week(self.number, self.phase, self.phase_name, self.deload, sessions, self.rules, self.caps)
 
 
 @attrs.frozen
@@ -288,6 +265,30 @@ class Block:
     progress: ProgressInfo | None = None
     """Set on a block ``revhyper progress`` wrote (None for a generated block)."""
     adaptations: tuple[AppliedAdaptation, ...] = ()
+    week_plans: tuple[WeekPlan, ...] | None = attrs.field(default=None, init=False, eq=False, repr=False,
+                                                          metadata={"derived": True})
+    """A generated block's weeks as the engine derived them (:class:`WeekPlan`), from which ``weeks`` is made
+    when first read; None for a block made any other way (read from a file, changed with ``attrs.evolve``).
+    Derived: no part of the block's value (not compared, not written, not checked in an adjusted block)."""
+
+    @classmethod
+    def planned(cls, week_plans: tuple[WeekPlan, ...], **fields: Any) -> Block:
+        """A block whose ``weeks`` are made from ``week_plans`` when first read: equal, field for field, to
+        ``Block(weeks=tuple(plan.week() for plan in week_plans), **fields)``."""
+        block = cls(weeks=(), **fields)
+        object.__delattr__(block, "weeks")
+        object.__setattr__(block, "week_plans", week_plans)
+        return block
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for a slot never set: the weeks of a block made by planned(), on first reading.
+        if name == "weeks":
+            plans = object.__getattribute__(self, "week_plans")
+            if plans is not None:
+                weeks = tuple(plan.week() for plan in plans)
+                object.__setattr__(self, "weeks", weeks)
+                return weeks
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def referral(self) -> Referral | None:

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from . import clearance
 from .._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
-from .periodization import Step, number, plan_weeks
+from .periodization import Step, number, week_plans
 from ..profile.profile import Profile
 from ..rules.ruleset import PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant, memoized
 from .screening import facts_for, profile_facts, screen
@@ -143,15 +143,15 @@ def generate(profile: Profile, ruleset: RuleSet | None = None, *, schedule: Sche
     if schedule is not None:
         steps = schedule(PlanContext(program, experience, week_caps, variant, planned, days, training.working_load_kg,
                                      increment, cues_for))
-    plan_weeks_ = plan_weeks(
+    plans = week_plans(
         program=program, experience=experience, caps=week_caps, rules=week_rules, variant=variant, weeks=planned,
         days_per_week=days, start_date=training.start_date, working_load_kg=training.working_load_kg, load_increment_kg=increment,
         cues_for=cues_for, schedule=steps,
     )
     plan = Plan(goal, program.name, training.experience, variant.id, variant.name, weeks, days,
                 training.start_date, training.working_load_kg, number(increment, 3))
-    return Block(status="generated", screening=screening, plan=plan, weeks=plan_weeks_,
-                 adjustments=tuple(adjustments), **base)
+    return Block.planned(plans, status="generated", screening=screening, plan=plan, adjustments=tuple(adjustments),
+                         **base)
 
 
 def screen_weeks(profile: Profile, ruleset: RuleSet, start: Screening, planned: int, variant: Variant,

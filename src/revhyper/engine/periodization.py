@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from .block import Exercise, SessionPlan, Week
+from .block import Exercise, Week, WeekPlan
 from ..rules.ruleset import Caps, ExperienceLevel, Phase, Program, Variant, memoized
 
 SESSION_DAYS = {
@@ -100,15 +100,38 @@ def plan_weeks(
     applied in week i + 1, and there are as many weeks as ``caps`` (fewer than ``weeks`` when the block ends early).
     ``cues_for(phase, deload, week)`` gives the cue list for an exercise. ``schedule`` (adapt.py) gives each
     week's step instead of the plan's."""
+    return tuple(plan.week() for plan in week_plans(
+        program=program, experience=experience, caps=caps, rules=rules, variant=variant, weeks=weeks,
+        days_per_week=days_per_week, start_date=start_date, working_load_kg=working_load_kg,
+        load_increment_kg=load_increment_kg, cues_for=cues_for, schedule=schedule))
+
+
+def week_plans(
+    *,
+    program: Program,
+    experience: ExperienceLevel,
+    caps: Sequence[Caps],
+    rules: Sequence[tuple[str, ...]],
+    variant: Variant,
+    weeks: int,
+    days_per_week: int,
+    start_date: dt.date | None,
+    working_load_kg: float | None,
+    load_increment_kg: float,
+    cues_for: Callable[[Phase, bool, int], tuple[str, ...]],
+    schedule: Sequence[Step] | None = None,
+) -> tuple[WeekPlan, ...]:
+    """:func:`plan_weeks` in plain values (block.WeekPlan): what ``generate`` keeps, making the Week objects only
+    when they are read."""
     steps = planned_schedule(program, weeks) if schedule is None else schedule
     days = SESSION_DAYS[days_per_week]
-    out: list[Week] = []
+    out: list[WeekPlan] = []
     for number_, (phase, k, deload), week_caps, week_rules in zip(range(1, len(caps) + 1), steps, caps, rules):
-        exercises = (exercise_at(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
-                                 load_increment_kg, cues_for(phase, deload, number_)),)
+        exercise = exercise_values(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
+                                   load_increment_kg, cues_for(phase, deload, number_))
         week_start = start_date + dt.timedelta(days=7 * (number_ - 1)) if start_date else None
-        plan = SessionPlan(len(days) * (number_ - 1), week_start, days, exercises)  # the sessions, made when read
-        out.append(Week.planned(number_, phase.id, phase.name, deload, plan, week_rules, week_caps))
+        out.append(WeekPlan(number_, phase.id, phase.name, deload, week_rules, week_caps, len(days) * (number_ - 1),
+                            week_start, days, (exercise,)))
     return tuple(out)
 
 
@@ -199,7 +222,16 @@ def _phase_week(phase: Phase, k: int) -> PhaseWeek:
 def exercise_at(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
                 variant: Variant, working_load_kg: float | None, increment: float,
                 cues: tuple[str, ...]) -> Exercise:
-    """The one derivation of a week's exercise from its step, within the experience level and the week's caps."""
+    """A week's exercise from its step, within the experience level and the week's caps (:func:`exercise_values`)."""
+    return Exercise(*exercise_values(phase, k, deload, program, experience, caps, variant, working_load_kg, increment,
+                                     cues))
+
+
+def exercise_values(phase: Phase, k: int, deload: bool, program: Program, experience: ExperienceLevel, caps: Caps,
+                    variant: Variant, working_load_kg: float | None, increment: float,
+                    cues: tuple[str, ...]) -> tuple[Any, ...]:
+    """The one derivation of a week's exercise from its step, within the experience level and the week's caps: the
+    values of its :class:`Exercise` fields, in order."""
     week = program.memo.get(("phase week", phase, k)) or phase_week(program, phase, k)
     sets = min(week.sets, experience.max_sets, caps.max_sets or week.sets)
     if deload:
@@ -220,9 +252,10 @@ def exercise_at(phase: Phase, k: int, deload: bool, program: Program, experience
         load = derive_load(week.load_percent, experience, caps, working_load_kg, increment)
         load_kg, load_percent = load.load_kg, load.load_percent
     if phase.reps_range is None:
-        return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues)
+        return (variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues,
+                None, None, None)
     low, high = phase.reps_range
     if max_reps is not None:
         low, high = min(low, max_reps), min(high, max_reps)
-    return Exercise(variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues,
-                    (low, high), phase.target_rpe, phase.target_rir)
+    return (variant.id, variant.name, sets, reps, load_kg, load_percent, phase.tempo, number(rom), rest, cues,
+            (low, high), phase.target_rpe, phase.target_rir)

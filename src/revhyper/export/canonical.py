@@ -10,7 +10,7 @@ from typing import Any
 
 from ..engine.block import (
     AdaptationFired, AppliedAdaptation, AppliedCap, Block, Exercise, FiredRule, LoggedSession, Plan, ProgressInfo,
-    RuleClearance, Session, Week,
+    RuleClearance, Session, Week, WeekPlan,
 )
 from .json_bytes import dumps_indented
 from ..profile.profile import Clearance
@@ -20,11 +20,18 @@ from ..rules.ruleset import Caps, Referral
 def block_to_dict(block: Block) -> dict[str, Any]:
     """The canonical form; a block ``revhyper progress`` wrote has ``progress`` and ``adaptations`` too, and its
     weeks a ``logged`` key (docs/block.md)."""
-    return canonical_with_weeks(block, block.weeks)
+    start_caps, progressed = block.screening.merged_caps, block.progress is not None
+    plans = block.week_plans
+    if plans is not None and not progressed:  # as the engine derived them (block.WeekPlan): no Week objects made
+        weeks = [_planned_week(plan, start_caps) for plan in plans]
+    else:
+        weeks = [_week(w, start_caps, progressed) for w in block.weeks]
+    return canonical_with_weeks(block, weeks)
 
 
-def canonical_with_weeks(block: Block, weeks: tuple[Week, ...]) -> dict[str, Any]:
-    """The canonical form of ``block`` with ``weeks`` in place of its own (compact.py passes none)."""
+def canonical_with_weeks(block: Block, weeks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The canonical form of ``block`` with ``weeks`` (the week dicts) in place of its own (compact.py passes its
+    own form of them)."""
     data = _block_dict(block, weeks)
     if block.progress is not None:
         data["progress"] = _progress(block.progress)
@@ -61,7 +68,7 @@ def _logged(session: LoggedSession) -> dict[str, Any]:
                       "note": s.note} for s in session.sets]}  # LogEntry: its date and pain are the session's
 
 
-def _block_dict(block: Block, weeks: tuple[Week, ...]) -> dict[str, Any]:
+def _block_dict(block: Block, weeks: list[dict[str, Any]]) -> dict[str, Any]:
     screening = block.screening
     return {
         "format": block.format,
@@ -84,7 +91,7 @@ def _block_dict(block: Block, weeks: tuple[Week, ...]) -> dict[str, Any]:
         },
         "caps": {cap.name: _cap(cap) for cap in screening.caps},
         "plan": _plan(block.plan),
-        "weeks": [_week(w, screening.merged_caps, block.progress is not None) for w in weeks],
+        "weeks": weeks,
         "adjustments": list(block.adjustments),
         "warnings": list(block.warnings),
         "notes": list(block.notes),
@@ -185,14 +192,17 @@ def _plan(plan: Plan | None) -> dict[str, Any] | None:
 
 def _week(week: Week, start_caps: Caps, progressed: bool = False) -> dict[str, Any]:
     exercise_dicts: dict[int, dict[str, Any]] = {}
-    plan = week.session_plan
-    if plan is None:
-        sessions = [_session(s, exercise_dicts) for s in week.sessions]
-    else:  # as the engine planned it (block.SessionPlan): the same dicts, without making the Session objects
-        exercises = [_exercise(e, exercise_dicts) for e in plan.exercises]
-        sessions = [{"number": n, "index": plan.first + n, "date": date, "exercises": list(exercises)}
-                    for n, date in enumerate(week_dates(plan.start, plan.days), 1)]
-    return week_dict(week, start_caps, progressed, {"id": week.phase, "name": week.phase_name}, sessions)
+    return week_dict(week, start_caps, progressed, {"id": week.phase, "name": week.phase_name},
+                     [_session(s, exercise_dicts) for s in week.sessions])
+
+
+def _planned_week(plan: WeekPlan, start_caps: Caps) -> dict[str, Any]:
+    """:func:`_week` of ``plan.week()``, from the plan's values."""
+    exercises = [_exercise_dict(values) for values in plan.exercises]  # shared by the week's sessions, as _week's
+    first = plan.first
+    sessions = [{"number": n, "index": first + n, "date": date, "exercises": list(exercises)}
+                for n, date in enumerate(week_dates(plan.start, plan.days), 1)]
+    return week_dict(plan, start_caps, False, {"id": plan.phase, "name": plan.phase_name}, sessions)
 
 
 _WEEK_DATES: dict[tuple[Any, tuple[int, ...]], tuple[str | None, ...]] = {}
@@ -211,7 +221,8 @@ def week_dates(start: dt.date | None, days: tuple[int, ...]) -> tuple[str | None
     return texts
 
 
-def week_dict(week: Week, start_caps: Caps, progressed: bool, phase: Any, sessions: list[Any]) -> dict[str, Any]:
+def week_dict(week: Week | WeekPlan, start_caps: Caps, progressed: bool, phase: Any,
+              sessions: list[Any]) -> dict[str, Any]:
     """A week's keys in order, with ``phase`` and ``sessions`` as the form writes them (compact.py refers to both)."""
     out = {
         "number": week.number,
@@ -222,6 +233,7 @@ def week_dict(week: Week, start_caps: Caps, progressed: bool, phase: Any, sessio
         "sessions": sessions,
     }
     if progressed:  # null: a week still to come; a list (maybe empty: missed): a week done
+        assert isinstance(week, Week), "a progressed block's weeks are Week objects"
         out["logged"] = None if week.logged is None else [_logged(s) for s in week.logged]
     return out
 
@@ -237,23 +249,34 @@ def _session(session: Session, cache: dict[int, dict[str, Any]]) -> dict[str, An
 
 def _exercise(e: Exercise, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
     key = id(e)
-    if key not in cache:  # sessions of a week share one exercise object
-        cache[key] = {
-            "variant": e.variant,
-            "name": e.name,
-            "sets": e.sets,
-            "reps": e.reps,
-            "load_kg": e.load_kg,
-            "load_percent": e.load_percent,
-            "tempo": e.tempo,
-            "rom_percent": e.rom_percent,
-            "rest_seconds": e.rest_seconds,
-            "cues": list(e.cues),
-        }
-        if e.reps_range is not None:  # double progression: only such exercises have these keys
-            cache[key]["reps_range"] = list(e.reps_range)
-            if e.target_rpe is not None:  # the target effort as the phase gives it: RPE or repetitions in reserve
-                cache[key]["target_rpe"] = e.target_rpe
-            else:
-                cache[key]["target_rir"] = e.target_rir
-    return cache[key]
+    out = cache.get(key)
+    if out is None:  # sessions of a week share one exercise object
+        out = cache[key] = _exercise_dict((e.variant, e.name, e.sets, e.reps, e.load_kg, e.load_percent, e.tempo,
+                                           e.rom_percent, e.rest_seconds, e.cues, e.reps_range, e.target_rpe,
+                                           e.target_rir))
+    return out
+
+
+def _exercise_dict(values: tuple[Any, ...]) -> dict[str, Any]:
+    """An exercise from its field values in order (block.WeekPlan's form)."""
+    (variant, name, sets, reps, load_kg, load_percent, tempo, rom_percent, rest_seconds, cues, reps_range, target_rpe,
+     target_rir) = values
+    out = {
+        "variant": variant,
+        "name": name,
+        "sets": sets,
+        "reps": reps,
+        "load_kg": load_kg,
+        "load_percent": load_percent,
+        "tempo": tempo,
+        "rom_percent": rom_percent,
+        "rest_seconds": rest_seconds,
+        "cues": list(cues),
+    }
+    if reps_range is not None:  # double progression: only such exercises have these keys
+        out["reps_range"] = list(reps_range)
+        if target_rpe is not None:  # the target effort as the phase gives it: RPE or repetitions in reserve
+            out["target_rpe"] = target_rpe
+        else:
+            out["target_rir"] = target_rir
+    return out

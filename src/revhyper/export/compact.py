@@ -45,7 +45,7 @@ canonical exercise has ``reps_range`` and ``target_rpe`` (or, when that is null,
 
 def block_to_compact(block: Block) -> dict[str, Any]:
     """The compact form of ``block`` (a plain dict, ready for a JSON encoder)."""
-    data = canonical_with_weeks(block, ())
+    data = canonical_with_weeks(block, [])
     data["format"] = COMPACT_FORMAT
     variants: dict[tuple[str, str], int] = {}
     phases: dict[tuple[str, str], int] = {}
@@ -60,26 +60,25 @@ def block_to_compact(block: Block) -> dict[str, Any]:
     dates = _DATES
     positions: list[int] = []
 
-    def position(exercise: Exercise) -> int:
-        # Its fields as a key: by value, never identity, so the bytes never depend on what came before. Safe to
-        # key by equality because periodization writes every number through number(): a whole one is always an
-        # int, so two exercises never differ only as 20 and 20.0 would in JSON.
-        e = exercise
-        key = (e.variant, e.name, e.sets, e.reps, e.load_kg, e.load_percent, e.tempo, e.rom_percent, e.rest_seconds,
-               e.cues, e.reps_range, e.target_rpe, e.target_rir)
-        at = exercises.get(key)
+    def position(values: tuple[Any, ...]) -> int:
+        # An exercise's field values (block.WeekPlan's form) as its key: by value, never identity, so the bytes never
+        # depend on what came before. Safe to key by equality because periodization writes every number through
+        # number(): a whole one is always an int, so two exercises never differ only as 20 and 20.0 would in JSON.
+        at = exercises.get(values)
         if at is None:
-            at = exercises[key] = len(rows)
-            rows.append(_exercise_row(exercise, variants, cues, cue_lists))
+            at = exercises[values] = len(rows)
+            rows.append(_exercise_row(values, variants, cues, cue_lists))
         return at
 
-    for week in block.weeks:
-        plan = week.session_plan
-        if plan is not None and plan.first == index:  # as the engine planned it: numbered in order by construction
-            positions = [position(exercise) for exercise in plan.exercises]
+    plans = block.week_plans
+    if plans is not None and not progressed:  # as the engine derived them: no Week objects made
+        for plan in plans:
+            positions = [position(values) for values in plan.exercises]
             sessions = [[date, *positions] for date in week_dates(plan.start, plan.days)]
-            index += len(plan.days)
-        else:
+            phase = phases.setdefault((plan.phase, plan.phase_name), len(phases))
+            weeks.append(week_dict(plan, start_caps, False, phase, sessions))
+    else:
+        for week in block.weeks:
             sessions = []
             number = 0
             shown = None  # the sessions of a week share one tuple of exercises: their positions are found once
@@ -92,11 +91,11 @@ def block_to_compact(block: Block) -> dict[str, Any]:
                                      "their place")
                 if session.exercises is not shown:
                     shown = session.exercises
-                    positions = [position(exercise) for exercise in shown]
+                    positions = [position(exercise_values(exercise)) for exercise in shown]
                 date = session.date
                 sessions.append([None if date is None else dates.get(date) or _date(date), *positions])
-        phase = phases.setdefault((week.phase, week.phase_name), len(phases))
-        weeks.append(week_dict(week, start_caps, progressed, phase, sessions))
+            phase = phases.setdefault((week.phase, week.phase_name), len(phases))
+            weeks.append(week_dict(week, start_caps, progressed, phase, sessions))
     tables = {
         "variants": [{"id": id_, "name": name} for id_, name in variants],
         "phases": [{"id": id_, "name": name} for id_, name in phases],
@@ -124,19 +123,27 @@ def _date(date: Any) -> str:
     return text
 
 
-def _exercise_row(e: Exercise, variants: dict[tuple[str, str], int], cues: dict[str, int],
+def exercise_values(e: Exercise) -> tuple[Any, ...]:
+    """An exercise's field values, in order: block.WeekPlan's form of it."""
+    return (e.variant, e.name, e.sets, e.reps, e.load_kg, e.load_percent, e.tempo, e.rom_percent, e.rest_seconds,
+            e.cues, e.reps_range, e.target_rpe, e.target_rir)
+
+
+def _exercise_row(values: tuple[Any, ...], variants: dict[tuple[str, str], int], cues: dict[str, int],
                   cue_lists: dict[tuple[str, ...], list[int]]) -> list[Any]:
-    double = e.reps_range is not None
-    at = cue_lists.get(e.cues)
+    (variant, name, sets, reps, load_kg, load_percent, tempo, rom_percent, rest_seconds, exercise_cues, reps_range,
+     target_rpe, target_rir) = values
+    double = reps_range is not None
+    at = cue_lists.get(exercise_cues)
     if at is None:
-        at = cue_lists[e.cues] = [cues.setdefault(cue, len(cues)) for cue in e.cues]
+        at = cue_lists[exercise_cues] = [cues.setdefault(cue, len(cues)) for cue in exercise_cues]
     return [
-        variants.setdefault((e.variant, e.name), len(variants)),
-        e.sets, e.reps, e.load_kg, e.load_percent, e.tempo, e.rom_percent, e.rest_seconds,
+        variants.setdefault((variant, name), len(variants)),
+        sets, reps, load_kg, load_percent, tempo, rom_percent, rest_seconds,
         list(at),
-        list(e.reps_range) if double else None,  # type: ignore[arg-type]
-        e.target_rpe if double else None,
-        e.target_rir if double and e.target_rpe is None else None,
+        list(reps_range) if double else None,
+        target_rpe if double else None,
+        target_rir if double and target_rpe is None else None,
     ]
 
 
