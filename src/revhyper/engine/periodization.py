@@ -126,13 +126,29 @@ def week_plans(
     steps = planned_schedule(program, weeks) if schedule is None else schedule
     days = SESSION_DAYS[days_per_week]
     out: list[WeekPlan] = []
-    for number_, (phase, k, deload), week_caps, week_rules in zip(range(1, len(caps) + 1), steps, caps, rules):
+    for number_, (phase, k, deload), week_caps, week_rules, week_start in zip(
+            range(1, len(caps) + 1), steps, caps, rules, week_starts(start_date, len(caps))):
         exercise = exercise_values(phase, k, deload, program, experience, week_caps, variant, working_load_kg,
                                    load_increment_kg, cues_for(phase, deload, number_))
-        week_start = start_date + dt.timedelta(days=7 * (number_ - 1)) if start_date else None
         out.append(WeekPlan(number_, phase.id, phase.name, deload, week_rules, week_caps, len(days) * (number_ - 1),
                             week_start, days, (exercise,)))
     return tuple(out)
+
+
+_WEEK_STARTS: dict[tuple[dt.date | None, int], tuple[dt.date | None, ...]] = {}
+
+
+def week_starts(start_date: dt.date | None, weeks: int) -> tuple[dt.date | None, ...]:
+    """The first day of each of ``weeks`` weeks from ``start_date`` (all None without one); kept, as clients share
+    start dates (a day's blocks start on a few dates)."""
+    key = (start_date, weeks)
+    starts = _WEEK_STARTS.get(key)
+    if starts is None:
+        if len(_WEEK_STARTS) >= 4_096:
+            _WEEK_STARTS.clear()
+        starts = _WEEK_STARTS[key] = ((None,) * weeks if start_date is None else
+                                      tuple(start_date + dt.timedelta(days=7 * week) for week in range(weeks)))
+    return starts
 
 
 class Step(NamedTuple):
