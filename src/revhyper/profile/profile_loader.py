@@ -15,7 +15,7 @@ from ..io import checks as c
 from ..errors import Problem, ProfileError
 from ..io.locate import Path
 from .profile import LIST_SECTIONS, SECTIONS, Clearance, Profile, Surgery
-from ..io.reading import check_strings, read_file_bytes, read_json
+from ..io.reading import check_strings, check_text, read_file_bytes, read_json
 from ..io.report import Reporter
 from ..rules.ruleset import RuleSet, memoized
 from ..rules.ruleset_loader import decode, default_ruleset, parse_toml
@@ -40,7 +40,11 @@ def parse_profile(source: str | bytes, *, name: str = "<string>", ruleset: RuleS
     """Check a profile given as TOML or JSON text; ``kind`` is ``"toml"`` or ``"json"`` (sniffed if None)."""
     if len(source) > MAX_BYTES:
         raise ProfileError([Problem(name, "", f"the profile is larger than {MAX_BYTES:,} bytes; a profile is a few hundred")])
-    text = decode(source, name, ProfileError)  # a string given here is checked for lone surrogates there
+    if isinstance(source, str):  # as decode does (without its import each call): a string may hold a lone surrogate
+        check_text(source, name, ProfileError)
+        text = source
+    else:
+        text = decode(source, name, ProfileError)
     kind = kind or _kind_from_name(name) or ("json" if text.lstrip().startswith("{") else "toml")
     data = read_json(text, name, ProfileError) if kind == "json" else parse_toml(text, name, ProfileError)
     return _checked(data, name=name, text=text, kind=kind, ruleset=ruleset)
