@@ -60,7 +60,8 @@ def read_json(text: str, name: str, error: type[InputError]) -> Any:
         raise error(_repeated_keys(text, name)) from None
     except (ValueError, RecursionError) as exc:
         raise error([Problem(name, "", f"not valid JSON: {exc}")]) from None
-    if "\\ud" in text or "\\uD" in text:  # only an escape can put a lone surrogate in a string read from UTF-8
+    if "\\" in text and ("\\ud" in text or "\\uD" in text):  # only an escape can put a lone surrogate in a string read
+        # from UTF-8 (one character is found at once; the escapes only where there is a backslash)
         problems = check_strings(data, name, Locations(text, "json"))
         if problems:
             raise error(problems)
