@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
+from itertools import starmap
 from collections.abc import Callable
 from typing import Any
 
@@ -136,7 +137,7 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
     if len(fired) > 1:
         fired.sort(key=_action_rank)  # strictest first; stable within an action
     warnings = clearance.unused(profile, clearance_rules) if clearances else ()
-    offered = tuple((r.id, r.description) for r in ruleset.restrictions.values()) if status == "needs_clearance" else ()
+    offered = plan.offered if status == "needs_clearance" else ()
     return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, cleared, restrictions,
                      decisions, clearances, warnings, offered)
 
@@ -163,7 +164,8 @@ class _Plan:
     Rules are read as data: the conditions' predicates are the closures conditions.py compiled; nothing here writes
     or runs code."""
 
-    __slots__ = ("rules", "keys", "read", "quiet_rules", "quiet_keys", "quiet_read", "no_events")
+    __slots__ = ("rules", "keys", "read", "quiet_rules", "quiet_keys", "quiet_read", "no_events", "offered")
+    offered: tuple[tuple[str, str], ...]
     rules: tuple[_Entry, ...]
     keys: tuple[str, ...]
     read: Callable[[Profile], tuple]
@@ -196,6 +198,7 @@ class _Plan:
         self.quiet_rules = tuple(quiet)
         self.keys, self.read = _reader(self.rules, fields)
         self.quiet_keys, self.quiet_read = _reader(self.quiet_rules, fields)
+        self.offered = tuple((r.id, r.description) for r in ruleset.restrictions.values())  # strings only: shared
 
 
 def _reader(entries: tuple[_Entry, ...], fields: frozenset[str]) -> tuple[tuple[str, ...], Callable[[Profile], tuple]]:
@@ -276,10 +279,22 @@ def merge_caps(asked: list[tuple[str, Caps]], memo: dict[Any, Any] | None = None
     if not asked:
         return (), Caps()
     if memo is None:
-        rows, merged = _merge(asked)
+        rows, fields = _merged(asked)
     else:
-        rows, merged = memoized(memo, ("merged caps", *[who for who, _ in asked]), _merge, asked)
-    return tuple(AppliedCap(*row) for row in rows), Caps(**merged)
+        rows, fields = memoized(memo, ("merged caps", *[who for who, _ in asked]), _merged, asked)
+    return tuple(starmap(AppliedCap, rows)), Caps(*fields)
+
+
+def _merged(asked: list[tuple[str, Caps]]) -> tuple[tuple[tuple[Any, ...], ...], tuple[Any, ...]]:
+    """_merge's rows, and the merged caps as Caps' arguments in order (the defaults where none is set)."""
+    rows, merged = _merge(asked)
+    return rows, tuple(merged.get(name, default) for name, default in _caps_fields())
+
+
+@functools.cache
+def _caps_fields() -> tuple[tuple[str, Any], ...]:
+    """Caps' fields in order, each with its default (all immutable: None, or an empty frozenset)."""
+    return tuple((f.name, f.default) for f in attrs.fields(Caps))
 
 
 def _merge(asked: list[tuple[str, Caps]]) -> tuple[tuple[tuple[Any, ...], ...], dict[str, Any]]:
