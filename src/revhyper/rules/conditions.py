@@ -102,6 +102,7 @@ class Type:
     value: Any = None
     label: str = ""  # how the person wrote it, for messages
     fact: str | None = None  # the facts' key when the value is read straight from them (a field or a function)
+    member: tuple[str, str] | None = None  # (facts' key, word) when the condition is just: "word" in that list
 
 
 @attrs.frozen
@@ -321,6 +322,15 @@ class _Compiler:
         if not ok:
             return None, None
         fns = tuple(fn for fn, _ in parts)
+        either = isinstance(node.op, ast.Or)
+        kinds = [kind for _, kind in parts]
+        facts = tuple(k.fact for k in kinds if k.fact is not None and not k.constant)
+        if len(facts) == len(kinds):  # yes/no facts read straight: no call for each
+            return _flags(facts, either), Type("bool")
+        if either:  # a run of words looked for in the same list: one test of them all, in the same place
+            fns = _words_in_runs(fns, tuple(k.member for k in kinds))
+            if len(fns) == 1:
+                return fns[0], Type("bool")
         if isinstance(node.op, ast.And):
             if len(fns) == 2:
                 a, b = fns
@@ -426,8 +436,19 @@ class _Compiler:
         if any(fn is None for fn in compiled):
             return None, None
         if len(compiled) == 1:
-            return compiled[0], Type("bool")
+            member = None
+            if (isinstance(node.ops[0], ast.In) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str)
+                    and not isinstance(node.comparators[0], (ast.List, ast.Tuple))):
+                key = self.list_fact(node.comparators[0])
+                member = (key, node.left.value) if key is not None else None
+            return compiled[0], Type("bool", member=member)
         return _all(tuple(compiled)), Type("bool")
+
+    def list_fact(self, node: ast.AST) -> str | None:
+        """The facts' key of a list field named by ``node`` (read straight from the facts), else None."""
+        dotted = dotted_name(node)
+        info = self.fields.get(dotted) if dotted is not None else None
+        return dotted if info is not None and info.get("kind") == "list" else None
 
     def pair(self, op: ast.cmpop, left_node: ast.AST, right_node: ast.AST, depth: int):
         symbol = _SYMBOL.get(type(op))
@@ -542,9 +563,72 @@ def _any(fns: tuple[Predicate, ...]) -> Predicate:
     return any_holds
 
 
+def _words_in_runs(fns: tuple[Predicate, ...], members: tuple[tuple[str, str] | None, ...]) -> tuple[Predicate, ...]:
+    """The parts of an ``or``, each run of two or more ``"word" in the same list`` made one test of any of the words
+    (the list is read once); the other parts as they were, in the same order."""
+    out: list[Predicate] = []
+    i = 0
+    while i < len(fns):
+        member = members[i]
+        j = i + 1
+        if member is not None:
+            while j < len(fns) and members[j] is not None and members[j][0] == member[0]:  # type: ignore[index]
+                j += 1
+        if j - i >= 2:
+            key = member[0]  # type: ignore[index]
+            words = frozenset(m[1] for m in members[i:j])  # type: ignore[index]
+            out.append(lambda f: not words.isdisjoint(f[key]))
+        else:
+            out.extend(fns[i:j])
+        i = j
+    return tuple(out)
+
+
+def _flags(keys: tuple[str, ...], either: bool) -> Predicate:
+    """``a or b or ...`` (``either``) or ``a and b and ...`` of yes/no facts read straight from the facts, each read
+    in turn and no further than the answer (as ``or`` and ``and`` do), without a call for each."""
+    if either:
+        return lambda f: any(map(f.__getitem__, keys))
+    return lambda f: all(map(f.__getitem__, keys))
+
+
+def _fact_against(fn, key: str, c: Any, optional: bool) -> Predicate | None:
+    """``fact OP constant`` with the operator written out (no call to ``fn``); None for another operator."""
+    if optional:
+        if fn is operator.lt:
+            return lambda f: (x := f[key]) is not None and x < c
+        if fn is operator.le:
+            return lambda f: (x := f[key]) is not None and x <= c
+        if fn is operator.gt:
+            return lambda f: (x := f[key]) is not None and x > c
+        if fn is operator.ge:
+            return lambda f: (x := f[key]) is not None and x >= c
+        if fn is operator.eq:
+            return lambda f: (x := f[key]) is not None and x == c
+        if fn is operator.ne:
+            return lambda f: (x := f[key]) is not None and x != c
+        return None
+    if fn is operator.lt:
+        return lambda f: f[key] < c
+    if fn is operator.le:
+        return lambda f: f[key] <= c
+    if fn is operator.gt:
+        return lambda f: f[key] > c
+    if fn is operator.ge:
+        return lambda f: f[key] >= c
+    if fn is operator.eq:
+        return lambda f: f[key] == c
+    if fn is operator.ne:
+        return lambda f: f[key] != c
+    return None
+
+
 def _comparison(fn, left, right, lt: Type, rt: Type) -> Predicate:
     if rt.constant and lt.fact is not None:  # the common case, a fact against a number: read the fact straight
         c, key = rt.value, lt.fact
+        written = _fact_against(fn, key, c, lt.optional)
+        if written is not None:
+            return written
         if lt.optional:
             return lambda f: (x := f[key]) is not None and fn(x, c)
         return lambda f: fn(f[key], c)
