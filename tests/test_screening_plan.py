@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import revhyper
 from revhyper.engine import clearance
@@ -20,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine_profiles import batch_mix, timed_mix  # noqa: E402
 from helpers import EXAMPLES  # noqa: E402
+from strategies import build, profile_dicts, ruleset_data  # noqa: E402
 
 
 def plain_screen(profile, ruleset, week=1) -> Screening:
@@ -99,3 +102,38 @@ def test_each_screening_gets_its_own_fired_rules_and_caps():
     assert all(x is not y for x, y in zip(a.fired, b.fired))
     assert all(x is not y for x, y in zip(a.caps, b.caps))
     assert a.merged_caps is not b.merged_caps
+
+
+def test_the_quiet_rules_read_the_facts_by_place_and_fall_back_to_a_dict(monkeypatch):
+    """Both rule sets' quiet rules are rebuilt over a tuple of the facts; when a condition cannot be (built
+    otherwise than the loader builds them), the plan reads them from a dict, with the same screenings."""
+    from revhyper.engine import screening
+    from revhyper.rules.conditions import ConditionError
+
+    cases = _profiles()
+    for ruleset in {id(r): r for _, r in cases}.values():
+        assert screening._Plan(ruleset).on_slots
+
+    def refuse(*args, **kwargs):
+        raise ConditionError([])
+
+    monkeypatch.setattr(screening, "predicate_on_slots", refuse)
+    for ruleset in {id(r): r for _, r in cases}.values():
+        ruleset.memo.pop("screen plan", None)
+        assert not screening._Plan(ruleset).on_slots
+    try:
+        differ = [i for i, (profile, ruleset) in enumerate(cases)
+                  if not _same(screen(profile, ruleset, 3), plain_screen(profile, ruleset, 3))]
+        assert not differ
+    finally:
+        for ruleset in {id(r): r for _, r in cases}.values():
+            ruleset.memo.pop("screen plan", None)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ruleset_data(), st.data(), st.integers(1, 12))
+def test_the_plan_screens_any_profile_with_any_valid_rule_set_as_the_plain_reading(rules_data, draw, week):
+    rules = build(rules_data)
+    for _ in range(3):
+        profile = revhyper.profile_from_data(draw.draw(profile_dicts(rules)), ruleset=rules)
+        assert _same(screen(profile, rules, week), plain_screen(profile, rules, week))

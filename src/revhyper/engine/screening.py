@@ -13,7 +13,8 @@ import attrs
 
 from . import clearance
 from .block import AppliedCap, FiredRule, Screening
-from ..profile.profile import LIST_SECTIONS, SECTIONS, History, Profile
+from ..profile.profile import LIST_SECTIONS, SECTIONS, History, Profile, condition_fields
+from ..rules.conditions import ConditionError, predicate_on_slots
 from ..rules.ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, Rule, RuleSet, memoized
 from .timeline import weeks_since
 
@@ -94,11 +95,14 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
         timed._history = history
         timed._start = profile.training.start_date
         timed._week = week
-        facts: dict[str, Any] = timed
+        facts: Any = timed
     else:  # no surgery, no injection: the functions' answers are the same for every such profile and week
         rules, read = plan.quiet_rules, plan.quiet_read
-        facts = dict(zip(plan.quiet_keys, read(profile))) if plan.quiet_keys else {}
-        facts.update(plan.no_events)
+        if plan.on_slots:  # the rules read the facts by place: the fields read, then the functions' answers
+            facts = read(profile) + plan.no_event_values
+        else:
+            facts = dict(zip(plan.quiet_keys, read(profile))) if plan.quiet_keys else {}
+            facts.update(plan.no_events)
     fired: list[FiredRule] = []
     to_clear = []
     asked: list[tuple[str, Caps]] = []
@@ -152,7 +156,7 @@ _FUNCTIONS_WITHOUT_EVENTS = {"weeks_since_surgery": None, "weeks_since_injection
 
 _Static = tuple[str, str, str, str, str, str, str]
 """A fired rule's fields that do not depend on the profile: id, title, action, reason, source, citation, condition."""
-_Entry = tuple[Callable[[Any], Any], _Static, Callable[[dict[str, Any]], tuple[tuple[str, Any], ...]], Rule]
+_Entry = tuple[Callable[[Any], Any], _Static, Callable[[Any], tuple[tuple[str, Any], ...]], Rule]
 """A rule as screen reads it: its predicate, its static fields, the reader of its values, the rule."""
 
 
@@ -164,7 +168,10 @@ class _Plan:
     Rules are read as data: the conditions' predicates are the closures conditions.py compiled; nothing here writes
     or runs code."""
 
-    __slots__ = ("rules", "keys", "read", "quiet_rules", "quiet_keys", "quiet_read", "no_events", "offered")
+    __slots__ = ("rules", "keys", "read", "quiet_rules", "quiet_keys", "quiet_read", "no_events", "offered", "on_slots",
+                 "no_event_values")
+    on_slots: bool
+    no_event_values: tuple[Any, ...]
     offered: tuple[tuple[str, str], ...]
     rules: tuple[_Entry, ...]
     keys: tuple[str, ...]
@@ -198,6 +205,20 @@ class _Plan:
         self.quiet_rules = tuple(quiet)
         self.keys, self.read = _reader(self.rules, fields)
         self.quiet_keys, self.quiet_read = _reader(self.quiet_rules, fields)
+        self.no_event_values = tuple(self.no_events.values())
+        self.on_slots = False
+        try:  # the quiet rules' predicates and values over a tuple of the facts rather than a dict built for each
+            slots = {key: i for i, key in enumerate((*self.quiet_keys, *self.no_events))}
+            vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
+            condition_fields_ = condition_fields()
+            self.quiet_rules = tuple(
+                (predicate_on_slots(rule.when, slots, fields=condition_fields_, params=ruleset.parameters,
+                                    vocabularies=vocabularies),
+                 static, _values_reader(rule.when.reads, ruleset.parameters, slots), rule)
+                for _, static, _, rule in self.quiet_rules)
+            self.on_slots = True
+        except (ConditionError, KeyError):  # a condition built otherwise than the loader builds them: as a dict
+            pass
         self.offered = tuple((r.id, r.description) for r in ruleset.restrictions.values())  # strings only: shared
 
 
@@ -229,21 +250,26 @@ def _function_key(name: str) -> str:
     return f"{function}:{rest.strip(')').strip(chr(34))}"
 
 
-def _values_reader(reads: tuple[str, ...], parameters) -> Callable[[dict[str, Any]], tuple[tuple[str, Any], ...]]:
+def _values_reader(reads: tuple[str, ...], parameters,
+                   slots: dict[str, int] | None = None) -> Callable[[Any], tuple[tuple[str, Any], ...]]:
     """A function giving a fired rule's values from the facts, as _read gives them: parameters are looked up once,
-    and a value read straight from the facts is read by its key."""
+    and a value read straight from the facts is read by its key (or its place in ``slots``, when the facts are a
+    tuple: KeyError for a fact it does not place)."""
     lists = _list_keys()
     fields = _field_keys()
+    place: Callable[[str], Any] = (lambda key: key) if slots is None else slots.__getitem__
     parts: list[tuple[str, int, Any]] = []  # (name, how, what): 0 a constant, 1 a fact's key, 2 a list's key
     for name in reads:
         if name.startswith("params."):
             parts.append((name, 0, parameters[name[len("params."):]]))
         elif "(" in name:
-            parts.append((name, 1, _function_key(name)))
+            parts.append((name, 1, place(_function_key(name))))
         elif name in lists:
-            parts.append((name, 2, name))
+            parts.append((name, 2, place(name)))
         elif name in fields:
-            parts.append((name, 1, name))
+            parts.append((name, 1, place(name)))
+        elif slots is not None:
+            raise KeyError(name)
         else:  # not a fact screen reads: as _read does
             return lambda facts: tuple((name, _read(name, facts, parameters)) for name in reads)
     if not parts:
@@ -257,7 +283,7 @@ def _values_reader(reads: tuple[str, ...], parameters) -> Callable[[dict[str, An
         return lambda facts: tuple(zip(names, get(facts)))
     frozen = tuple(parts)
 
-    def values(facts: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    def values(facts: Any) -> tuple[tuple[str, Any], ...]:
         out = []
         for name, how, what in frozen:
             if how == 0:

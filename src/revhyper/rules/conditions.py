@@ -101,8 +101,8 @@ class Type:
     constant: bool = False
     value: Any = None
     label: str = ""  # how the person wrote it, for messages
-    fact: str | None = None  # the facts' key when the value is read straight from them (a field or a function)
-    member: tuple[str, str] | None = None  # (facts' key, word) when the condition is just: "word" in that list
+    fact: Any = None  # the facts' key (or place) when the value is read straight from them (a field or a function)
+    member: tuple[Any, str] | None = None  # (facts' key, word) when the condition is just: "word" in that list
 
 
 @attrs.frozen
@@ -145,6 +145,32 @@ def compile_condition(
         value = bool(kind.value)
         predicate = (lambda facts: True) if value else (lambda facts: False)
     return Condition(text=text, predicate=predicate, reads=tuple(dict.fromkeys(compiler.reads)), tree=body)
+
+
+def predicate_on_slots(
+    condition: Condition,
+    slots: Mapping[str, int],
+    *,
+    fields: Mapping[str, Mapping[str, Any]],
+    params: Mapping[str, Any],
+    vocabularies: Mapping[str, tuple[str, ...]],
+) -> Predicate:
+    """The predicate of ``condition`` (compiled with these fields, params and vocabularies) over a sequence of facts
+    rather than a mapping: the fact whose key is ``k`` is read at ``facts[slots[k]]``. Closures built from the tree
+    the condition was parsed to, as compile_condition builds them; raises :class:`ConditionError` (or KeyError for a
+    fact ``slots`` does not place) when it cannot be built."""
+    if condition.tree is None:
+        raise ConditionError([ConditionProblem("the condition keeps no parsed tree")])
+    compiler = _Compiler(fields, params, vocabularies, condition.text, slots)
+    predicate, kind = compiler.node(condition.tree, 0)
+    if compiler.problems or predicate is None or kind is None or kind.kind != "bool":
+        raise ConditionError(compiler.problems or [ConditionProblem("the condition is not true or false")])
+    if kind.constant:
+        value = bool(kind.value)
+        return (lambda facts: True) if value else (lambda facts: False)
+    if tuple(dict.fromkeys(compiler.reads)) != condition.reads:
+        raise ConditionError([ConditionProblem("the condition reads other values than it did")])
+    return predicate
 
 
 COMMENT = ("a condition cannot hold a comment: everything after '#' would be ignored, so the rest of the condition "
@@ -274,7 +300,8 @@ def _clamp(lines: list[str], line: int, column: int) -> tuple[int, int]:
 
 
 class _Compiler:
-    def __init__(self, fields, params, vocabularies, text: str):
+    def __init__(self, fields, params, vocabularies, text: str, slots: Mapping[str, int] | None = None):
+        self.slots = slots
         self.fields = fields
         self.params = params
         self.vocabularies = vocabularies
@@ -399,7 +426,8 @@ class _Compiler:
             vocabulary=info.get("vocabulary"),
             label=dotted,
         )
-        return (lambda f: f[dotted]), attrs.evolve(kind, fact=dotted)
+        key = self.key(dotted)
+        return (lambda f: f[key]), attrs.evolve(kind, fact=key)
 
     def call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
@@ -412,14 +440,14 @@ class _Compiler:
             if node.keywords or node.args:
                 return self.fail(node, f"{name} takes nothing between its brackets: {name}()")
             self.reads.append(f"{name}()")
-            key = f"{name}:"
+            key = self.key(f"{name}:")
             return (lambda f: f[key]), Type(result, optional=optional, label=f"{name}()", fact=key)
         if node.keywords or len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
             return self.fail(node, f'{name} takes one quoted name, e.g. {name}("microdiscectomy")')
         word = node.args[0].value
         if not self.check_word(node.args[0], word, vocabulary):
             return None, None
-        key = f"{name}:{word}"
+        key = self.key(f"{name}:{word}")
         self.reads.append(f'{name}("{word}")')
         return (lambda f: f[key]), Type(result, optional=optional, label=f'{name}("{word}")', fact=key)
 
@@ -444,11 +472,15 @@ class _Compiler:
             return compiled[0], Type("bool", member=member)
         return _all(tuple(compiled)), Type("bool")
 
-    def list_fact(self, node: ast.AST) -> str | None:
+    def key(self, fact: str) -> Any:
+        """How the predicate reads a fact: by its key, or by its place (``slots``) in a sequence of the facts."""
+        return fact if self.slots is None else self.slots[fact]
+
+    def list_fact(self, node: ast.AST) -> Any:
         """The facts' key of a list field named by ``node`` (read straight from the facts), else None."""
         dotted = dotted_name(node)
         info = self.fields.get(dotted) if dotted is not None else None
-        return dotted if info is not None and info.get("kind") == "list" else None
+        return self.key(dotted) if dotted is not None and info is not None and info.get("kind") == "list" else None
 
     def pair(self, op: ast.cmpop, left_node: ast.AST, right_node: ast.AST, depth: int):
         symbol = _SYMBOL.get(type(op))
@@ -563,7 +595,7 @@ def _any(fns: tuple[Predicate, ...]) -> Predicate:
     return any_holds
 
 
-def _words_in_runs(fns: tuple[Predicate, ...], members: tuple[tuple[str, str] | None, ...]) -> tuple[Predicate, ...]:
+def _words_in_runs(fns: tuple[Predicate, ...], members: tuple[tuple[Any, str] | None, ...]) -> tuple[Predicate, ...]:
     """The parts of an ``or``, each run of two or more ``"word" in the same list`` made one test of any of the words
     (the list is read once); the other parts as they were, in the same order."""
     out: list[Predicate] = []
@@ -584,7 +616,7 @@ def _words_in_runs(fns: tuple[Predicate, ...], members: tuple[tuple[str, str] | 
     return tuple(out)
 
 
-def _flags(keys: tuple[str, ...], either: bool) -> Predicate:
+def _flags(keys: tuple[Any, ...], either: bool) -> Predicate:
     """``a or b or ...`` (``either``) or ``a and b and ...`` of yes/no facts read straight from the facts, each read
     in turn and no further than the answer (as ``or`` and ``and`` do), without a call for each."""
     if either:
@@ -592,7 +624,7 @@ def _flags(keys: tuple[str, ...], either: bool) -> Predicate:
     return lambda f: all(map(f.__getitem__, keys))
 
 
-def _fact_against(fn, key: str, c: Any, optional: bool) -> Predicate | None:
+def _fact_against(fn, key: Any, c: Any, optional: bool) -> Predicate | None:
     """``fact OP constant`` with the operator written out (no call to ``fn``); None for another operator."""
     if optional:
         if fn is operator.lt:
