@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import revhyper
 from revhyper.profile.profile import condition_fields
-from revhyper.rules.conditions import compile_condition, dotted_name
+from revhyper.rules.conditions import compile_condition, dotted_name, predicate_on_slots
 
 from helpers import EXAMPLES
 
@@ -93,10 +93,15 @@ def facts_of(draw, ruleset):
 def test_every_rule_holds_where_its_tree_says(data):
     for ruleset in (RULES, CLINIC):
         facts = data.draw(facts_of(ruleset))
+        slots = {key: i for i, key in enumerate(facts)}
+        placed = tuple(facts.values())
         for rule in ruleset.rules:
             expected = walk(rule.when.tree, facts, ruleset.parameters)
             got = rule.when.predicate(facts)
             assert bool(got) is bool(expected), (rule.id, rule.when.text)
+            on_slots = predicate_on_slots(rule.when, slots, fields=FIELDS, params=ruleset.parameters,
+                                          vocabularies=_vocabularies(ruleset))
+            assert bool(on_slots(placed)) is bool(expected), (rule.id, rule.when.text)
 
 
 FLAGS = [key for key, info in FIELDS.items() if info["kind"] == "bool"]
@@ -128,11 +133,19 @@ def conditions(draw, depth=0):
 @settings(max_examples=300)
 @given(conditions(), st.data())
 def test_generated_conditions_hold_where_their_tree_says(text, data):
-    condition = compile_condition(text, fields=FIELDS, params=RULES.parameters,
-                                  vocabularies={**RULES.vocabulary, "restrictions": tuple(RULES.restrictions)})
+    condition = compile_condition(text, fields=FIELDS, params=RULES.parameters, vocabularies=_vocabularies(RULES))
     for _ in range(5):
         facts = data.draw(facts_of(RULES))
-        assert condition.predicate(facts) is walk(condition.tree, facts, RULES.parameters), text
+        slots = {key: i for i, key in enumerate(facts)}
+        on_slots = predicate_on_slots(condition, slots, fields=FIELDS, params=RULES.parameters,
+                                      vocabularies=_vocabularies(RULES))
+        expected = walk(condition.tree, facts, RULES.parameters)
+        assert condition.predicate(facts) is expected, text
+        assert on_slots(tuple(facts.values())) is expected, text
+
+
+def _vocabularies(ruleset):
+    return {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
 
 
 def test_each_comparison_at_its_edges():
@@ -143,6 +156,10 @@ def test_each_comparison_at_its_edges():
             for number in (7, 7.5):
                 for text in (f"{field} {op} {number}", f"{number} {op} {field}"):
                     condition = compile_condition(text, fields=FIELDS, params=RULES.parameters, vocabularies=vocabularies)
+                    on_slots = predicate_on_slots(condition, {field: 0}, fields=FIELDS, params=RULES.parameters,
+                                                  vocabularies=vocabularies)
                     for value in values:
                         facts = {field: value}
-                        assert condition.predicate(facts) is walk(condition.tree, facts, RULES.parameters), (text, value)
+                        expected = walk(condition.tree, facts, RULES.parameters)
+                        assert condition.predicate(facts) is expected, (text, value)
+                        assert on_slots((value,)) is expected, (text, value)

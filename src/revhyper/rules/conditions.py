@@ -353,7 +353,7 @@ class _Compiler:
         kinds = [kind for _, kind in parts]
         facts = tuple(k.fact for k in kinds if k.fact is not None and not k.constant)
         if len(facts) == len(kinds):  # yes/no facts read straight: no call for each
-            return _flags(facts, either), Type("bool")
+            return _flags(facts, either, every_place=self.slots is not None), Type("bool")
         if either:  # a run of words looked for in the same list: one test of them all, in the same place
             fns = _words_in_runs(fns, tuple(k.member for k in kinds))
             if len(fns) == 1:
@@ -616,9 +616,13 @@ def _words_in_runs(fns: tuple[Predicate, ...], members: tuple[tuple[Any, str] | 
     return tuple(out)
 
 
-def _flags(keys: tuple[Any, ...], either: bool) -> Predicate:
+def _flags(keys: tuple[Any, ...], either: bool, every_place: bool = False) -> Predicate:
     """``a or b or ...`` (``either``) or ``a and b and ...`` of yes/no facts read straight from the facts, each read
-    in turn and no further than the answer (as ``or`` and ``and`` do), without a call for each."""
+    in turn and no further than the answer (as ``or`` and ``and`` do), without a call for each. ``every_place``: the
+    facts are a sequence holding every one of them (predicate_on_slots), so all are read at once."""
+    if every_place:
+        get = operator.itemgetter(*keys)  # an or/and has two parts or more: a tuple
+        return (lambda f: any(get(f))) if either else (lambda f: all(get(f)))
     if either:
         return lambda f: any(map(f.__getitem__, keys))
     return lambda f: all(map(f.__getitem__, keys))
