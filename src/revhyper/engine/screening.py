@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
+from itertools import starmap
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,8 @@ import attrs
 
 from . import clearance
 from .block import AppliedCap, FiredRule, Screening
-from ..profile.profile import LIST_SECTIONS, SECTIONS, History, Profile
+from ..profile.profile import LIST_SECTIONS, SECTIONS, History, Profile, condition_fields
+from ..rules.conditions import ConditionError, predicate_on_slots
 from ..rules.ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, Rule, RuleSet, memoized
 from .timeline import weeks_since
 
@@ -85,47 +87,214 @@ def facts_for(profile: Profile, week: int = 1, base: dict[str, Any] | None = Non
 def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
     """Fire every rule, then decide the status, the referral and the caps. Pure. ``week`` > 1 screens the profile as
     it stands at that week of the block (engine.py does, when a time-dependent rule changes)."""
-    facts = facts_for(profile, week)
+    plan: _Plan = memoized(ruleset.memo, "screen plan", _Plan, ruleset)
+    history = profile.history
+    if history.surgeries or history.injections:
+        rules, read = plan.rules, plan.read
+        timed = _TimeFacts(zip(plan.keys, read(profile)) if plan.keys else ())
+        timed._history = history
+        timed._start = profile.training.start_date
+        timed._week = week
+        facts: Any = timed
+    else:  # no surgery, no injection: the functions' answers are the same for every such profile and week
+        rules, read = plan.quiet_rules, plan.quiet_read
+        if plan.on_slots:  # the rules read the facts by place: the fields read, then the functions' answers
+            facts = read(profile) + plan.no_event_values
+        else:
+            facts = dict(zip(plan.quiet_keys, read(profile))) if plan.quiet_keys else {}
+            facts.update(plan.no_events)
     fired: list[FiredRule] = []
     to_clear = []
-    for rule, holds in _conditions(ruleset):
+    asked: list[tuple[str, Caps]] = []
+    refuses = False
+    for holds, static, values, rule in rules:
         if holds(facts):
-            if rule.action == "require_clearance":
+            action = rule.action
+            if action == "require_clearance":
                 to_clear.append(rule)
-            reference = ruleset.references[rule.source]
-            values = tuple((name, _read(name, facts, ruleset.parameters)) for name in rule.when.reads)
-            fired.append(FiredRule(rule.id, rule.title, rule.action, rule.reason, rule.source, reference.citation,
-                                   rule.when.text, values, rule.caps, rule.referral))
+            elif action == "refuse":
+                refuses = True
+            caps = rule.caps
+            if caps is not None:
+                asked.append((rule.id, caps))
+            fired.append(FiredRule(*static, values(facts), caps, rule.referral))
 
-    restrictions = profile.restrictions  # every clearance's restrictions apply, whether or not it counts
-    asked: list[tuple[str, Caps]] = [(f.id, f.caps) for f in fired if f.caps is not None]
-    asked += [(f"restriction:{name}", ruleset.restrictions[name].caps) for name in restrictions]
+    clearances = profile.clearance
+    restrictions = profile.restrictions if clearances else ()  # every clearance's restrictions apply, whether or not it counts
+    if restrictions:
+        asked += [(f"restriction:{name}", ruleset.restrictions[name].caps) for name in restrictions]
     applied, merged = merge_caps(asked, ruleset.memo)
 
-    actions = {f.action for f in fired}
-    clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
+    clearance_rules = tuple(rule.id for rule in to_clear)
     decisions = clearance.assess(profile, to_clear, week) if to_clear else ()
     cleared = bool(decisions) and all(d.cleared_by is not None for d in decisions)
-    if "refuse" in actions:
+    if refuses:
         status = "refused"
     elif clearance_rules and not cleared:
         status = "needs_clearance"
     else:
         status = "generated"
     referral = None
-    if status == "refused":
+    if refuses:
         referrals = [f.referral for f in fired if f.action == "refuse" and f.referral is not None]
         referral = min(referrals, key=lambda r: URGENCIES.index(r.urgency)) if referrals else None
-    fired.sort(key=lambda f: ACTIONS.index(f.action))  # strictest first; stable within an action
-    warnings = clearance.unused(profile, clearance_rules) if profile.clearance else ()
-    offered = tuple((r.id, r.description) for r in ruleset.restrictions.values()) if status == "needs_clearance" else ()
+    if len(fired) > 1:
+        fired.sort(key=_action_rank)  # strictest first; stable within an action
+    warnings = clearance.unused(profile, clearance_rules) if clearances else ()
+    offered = plan.offered if status == "needs_clearance" else ()
     return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, cleared, restrictions,
-                     decisions, profile.clearance, warnings, offered)
+                     decisions, clearances, warnings, offered)
 
 
-def _conditions(ruleset: RuleSet) -> tuple[tuple[Rule, Callable[[Any], bool]], ...]:
-    """Each rule with its condition's predicate, in the rule set's order."""
-    return memoized(ruleset.memo, "conditions", lambda: tuple((rule, rule.when.predicate) for rule in ruleset.rules))
+def _action_rank(fired: FiredRule) -> int:
+    return ACTIONS.index(fired.action)
+
+
+_FUNCTIONS_WITHOUT_EVENTS = {"weeks_since_surgery": None, "weeks_since_injection": None, "had_surgery": False}
+"""What each function of the conditions answers for a profile with no surgery and no injection (see _TimeFacts)."""
+
+
+_Static = tuple[str, str, str, str, str, str, str]
+"""A fired rule's fields that do not depend on the profile: id, title, action, reason, source, citation, condition."""
+_Entry = tuple[Callable[[Any], Any], _Static, Callable[[Any], tuple[tuple[str, Any], ...]], Rule]
+"""A rule as screen reads it: its predicate, its static fields, the reader of its values, the rule."""
+
+
+class _Plan:
+    """What screen works out once per rule set (memoized in ``ruleset.memo``): which profile fields the conditions
+    read (and one attrgetter reading just those), each rule's FiredRule fields that do not depend on the profile, a
+    reader of the values it shows, and the rules that can fire for a profile with no surgery and no injection.
+
+    Rules are read as data: the conditions' predicates are the closures conditions.py compiled; nothing here writes
+    or runs code."""
+
+    __slots__ = ("rules", "keys", "read", "quiet_rules", "quiet_keys", "quiet_read", "no_events", "offered", "on_slots",
+                 "no_event_values")
+    on_slots: bool
+    no_event_values: tuple[Any, ...]
+    offered: tuple[tuple[str, str], ...]
+    rules: tuple[_Entry, ...]
+    keys: tuple[str, ...]
+    read: Callable[[Profile], tuple]
+    quiet_rules: tuple[_Entry, ...]
+    quiet_keys: tuple[str, ...]
+    quiet_read: Callable[[Profile], tuple]
+    no_events: dict[str, Any]
+
+    def __init__(self, ruleset: RuleSet):
+        fields = _field_keys()
+        entries: list[_Entry] = []
+        for rule in ruleset.rules:
+            reference = ruleset.references[rule.source]
+            static: _Static = (rule.id, rule.title, rule.action, rule.reason, rule.source, reference.citation, rule.when.text)
+            entries.append((rule.when.predicate, static, _values_reader(rule.when.reads, ruleset.parameters), rule))
+        self.rules = tuple(entries)
+        function_keys = {_function_key(name) for rule in ruleset.rules for name in rule.when.reads if "(" in name}
+        self.no_events = {key: _FUNCTIONS_WITHOUT_EVENTS[key.partition(":")[0]] for key in sorted(function_keys)}
+        quiet: list[_Entry] = []
+        for entry in entries:
+            reads = entry[3].when.reads
+            if all("(" in name or name.startswith("params.") for name in reads):
+                try:  # it reads only functions (and parameters): the same answer for every profile without events
+                    holds = entry[0](self.no_events)
+                except KeyError:  # it reads something else after all: keep it
+                    holds = True
+                if not holds:
+                    continue
+            quiet.append(entry)
+        self.quiet_rules = tuple(quiet)
+        self.keys, self.read = _reader(self.rules, fields)
+        self.quiet_keys, self.quiet_read = _reader(self.quiet_rules, fields)
+        self.no_event_values = tuple(self.no_events.values())
+        self.on_slots = False
+        try:  # the quiet rules' predicates and values over a tuple of the facts rather than a dict built for each
+            slots = {key: i for i, key in enumerate((*self.quiet_keys, *self.no_events))}
+            vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
+            condition_fields_ = condition_fields()
+            self.quiet_rules = tuple(
+                (predicate_on_slots(rule.when, slots, fields=condition_fields_, params=ruleset.parameters,
+                                    vocabularies=vocabularies),
+                 static, _values_reader(rule.when.reads, ruleset.parameters, slots), rule)
+                for _, static, _, rule in self.quiet_rules)
+            self.on_slots = True
+        except (ConditionError, KeyError):  # a condition built otherwise than the loader builds them: as a dict
+            pass
+        self.offered = tuple((r.id, r.description) for r in ruleset.restrictions.values())  # strings only: shared
+
+
+def _reader(entries: tuple[_Entry, ...], fields: frozenset[str]) -> tuple[tuple[str, ...], Callable[[Profile], tuple]]:
+    """The profile fields the rules read (fact keys, in the rule set's order) and one function reading their values."""
+    keys = tuple(dict.fromkeys(name for entry in entries for name in entry[3].when.reads if name in fields))
+    if len(keys) == 1:
+        key = keys[0]
+        get = operator.attrgetter(key)
+        return keys, lambda profile: (get(profile),)
+    return keys, operator.attrgetter(*keys) if keys else (lambda profile: ())
+
+
+@functools.cache
+def _field_keys() -> frozenset[str]:
+    """Every fact key that is a profile field (``pain.current``): what profile_facts reads."""
+    return frozenset(key for _, _, keys, _ in _fact_readers() for key in keys)
+
+
+@functools.cache
+def _list_keys() -> frozenset[str]:
+    """The fact keys of lists of words (read as sets)."""
+    return frozenset(key for _, _, _, lists in _fact_readers() for key in lists)
+
+
+def _function_key(name: str) -> str:
+    """The facts' key of a function a condition reads: ``weeks_since_surgery("x")`` -> ``weeks_since_surgery:x``."""
+    function, _, rest = name.partition("(")
+    return f"{function}:{rest.strip(')').strip(chr(34))}"
+
+
+def _values_reader(reads: tuple[str, ...], parameters,
+                   slots: dict[str, int] | None = None) -> Callable[[Any], tuple[tuple[str, Any], ...]]:
+    """A function giving a fired rule's values from the facts, as _read gives them: parameters are looked up once,
+    and a value read straight from the facts is read by its key (or its place in ``slots``, when the facts are a
+    tuple: KeyError for a fact it does not place)."""
+    lists = _list_keys()
+    fields = _field_keys()
+    place: Callable[[str], Any] = (lambda key: key) if slots is None else slots.__getitem__
+    parts: list[tuple[str, int, Any]] = []  # (name, how, what): 0 a constant, 1 a fact's key, 2 a list's key
+    for name in reads:
+        if name.startswith("params."):
+            parts.append((name, 0, parameters[name[len("params."):]]))
+        elif "(" in name:
+            parts.append((name, 1, place(_function_key(name))))
+        elif name in lists:
+            parts.append((name, 2, place(name)))
+        elif name in fields:
+            parts.append((name, 1, place(name)))
+        elif slots is not None:
+            raise KeyError(name)
+        else:  # not a fact screen reads: as _read does
+            return lambda facts: tuple((name, _read(name, facts, parameters)) for name in reads)
+    if not parts:
+        return lambda facts: ()
+    names = tuple(name for name, _, _ in parts)
+    if all(how == 1 for _, how, _ in parts):
+        if len(parts) == 1:
+            name, _, key = parts[0]
+            return lambda facts: ((name, facts[key]),)
+        get = operator.itemgetter(*(key for _, _, key in parts))
+        return lambda facts: tuple(zip(names, get(facts)))
+    frozen = tuple(parts)
+
+    def values(facts: Any) -> tuple[tuple[str, Any], ...]:
+        out = []
+        for name, how, what in frozen:
+            if how == 0:
+                out.append((name, what))
+            elif how == 1:
+                out.append((name, facts[what]))
+            else:
+                value = facts[what]
+                out.append((name, tuple(sorted(set(value))) if isinstance(value, (tuple, frozenset)) else value))
+        return tuple(out)
+    return values
 
 
 def merge_caps(asked: list[tuple[str, Caps]], memo: dict[Any, Any] | None = None) -> tuple[tuple[AppliedCap, ...], Caps]:
@@ -133,11 +302,25 @@ def merge_caps(asked: list[tuple[str, Caps]], memo: dict[Any, Any] | None = None
 
     ``memo`` (the rule set's, whose rules and restrictions are who asked) remembers the merge for each combination
     of them, as plain data: the caps are new objects each time, so that no two screenings share them."""
+    if not asked:
+        return (), Caps()
     if memo is None:
-        rows, merged = _merge(asked)
+        rows, fields = _merged(asked)
     else:
-        rows, merged = memoized(memo, ("merged caps", *(who for who, _ in asked)), _merge, asked)
-    return tuple(AppliedCap(*row) for row in rows), Caps(**merged)
+        rows, fields = memoized(memo, ("merged caps", *[who for who, _ in asked]), _merged, asked)
+    return tuple(starmap(AppliedCap, rows)), Caps(*fields)
+
+
+def _merged(asked: list[tuple[str, Caps]]) -> tuple[tuple[tuple[Any, ...], ...], tuple[Any, ...]]:
+    """_merge's rows, and the merged caps as Caps' arguments in order (the defaults where none is set)."""
+    rows, merged = _merge(asked)
+    return rows, tuple(merged.get(name, default) for name, default in _caps_fields())
+
+
+@functools.cache
+def _caps_fields() -> tuple[tuple[str, Any], ...]:
+    """Caps' fields in order, each with its default (all immutable: None, or an empty frozenset)."""
+    return tuple((f.name, f.default) for f in attrs.fields(Caps))
 
 
 def _merge(asked: list[tuple[str, Caps]]) -> tuple[tuple[tuple[Any, ...], ...], dict[str, Any]]:

@@ -101,7 +101,8 @@ class Type:
     constant: bool = False
     value: Any = None
     label: str = ""  # how the person wrote it, for messages
-    fact: str | None = None  # the facts' key when the value is read straight from them (a field or a function)
+    fact: Any = None  # the facts' key (or place) when the value is read straight from them (a field or a function)
+    member: tuple[Any, str] | None = None  # (facts' key, word) when the condition is just: "word" in that list
 
 
 @attrs.frozen
@@ -144,6 +145,32 @@ def compile_condition(
         value = bool(kind.value)
         predicate = (lambda facts: True) if value else (lambda facts: False)
     return Condition(text=text, predicate=predicate, reads=tuple(dict.fromkeys(compiler.reads)), tree=body)
+
+
+def predicate_on_slots(
+    condition: Condition,
+    slots: Mapping[str, int],
+    *,
+    fields: Mapping[str, Mapping[str, Any]],
+    params: Mapping[str, Any],
+    vocabularies: Mapping[str, tuple[str, ...]],
+) -> Predicate:
+    """The predicate of ``condition`` (compiled with these fields, params and vocabularies) over a sequence of facts
+    rather than a mapping: the fact whose key is ``k`` is read at ``facts[slots[k]]``. Closures built from the tree
+    the condition was parsed to, as compile_condition builds them; raises :class:`ConditionError` (or KeyError for a
+    fact ``slots`` does not place) when it cannot be built."""
+    if condition.tree is None:
+        raise ConditionError([ConditionProblem("the condition keeps no parsed tree")])
+    compiler = _Compiler(fields, params, vocabularies, condition.text, slots)
+    predicate, kind = compiler.node(condition.tree, 0)
+    if compiler.problems or predicate is None or kind is None or kind.kind != "bool":
+        raise ConditionError(compiler.problems or [ConditionProblem("the condition is not true or false")])
+    if kind.constant:
+        value = bool(kind.value)
+        return (lambda facts: True) if value else (lambda facts: False)
+    if tuple(dict.fromkeys(compiler.reads)) != condition.reads:
+        raise ConditionError([ConditionProblem("the condition reads other values than it did")])
+    return predicate
 
 
 COMMENT = ("a condition cannot hold a comment: everything after '#' would be ignored, so the rest of the condition "
@@ -273,7 +300,8 @@ def _clamp(lines: list[str], line: int, column: int) -> tuple[int, int]:
 
 
 class _Compiler:
-    def __init__(self, fields, params, vocabularies, text: str):
+    def __init__(self, fields, params, vocabularies, text: str, slots: Mapping[str, int] | None = None):
+        self.slots = slots
         self.fields = fields
         self.params = params
         self.vocabularies = vocabularies
@@ -321,6 +349,15 @@ class _Compiler:
         if not ok:
             return None, None
         fns = tuple(fn for fn, _ in parts)
+        either = isinstance(node.op, ast.Or)
+        kinds = [kind for _, kind in parts]
+        facts = tuple(k.fact for k in kinds if k.fact is not None and not k.constant)
+        if len(facts) == len(kinds):  # yes/no facts read straight: no call for each
+            return _flags(facts, either, every_place=self.slots is not None), Type("bool")
+        if either:  # a run of words looked for in the same list: one test of them all, in the same place
+            fns = _words_in_runs(fns, tuple(k.member for k in kinds))
+            if len(fns) == 1:
+                return fns[0], Type("bool")
         if isinstance(node.op, ast.And):
             if len(fns) == 2:
                 a, b = fns
@@ -389,7 +426,8 @@ class _Compiler:
             vocabulary=info.get("vocabulary"),
             label=dotted,
         )
-        return (lambda f: f[dotted]), attrs.evolve(kind, fact=dotted)
+        key = self.key(dotted)
+        return (lambda f: f[key]), attrs.evolve(kind, fact=key)
 
     def call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
@@ -402,14 +440,14 @@ class _Compiler:
             if node.keywords or node.args:
                 return self.fail(node, f"{name} takes nothing between its brackets: {name}()")
             self.reads.append(f"{name}()")
-            key = f"{name}:"
+            key = self.key(f"{name}:")
             return (lambda f: f[key]), Type(result, optional=optional, label=f"{name}()", fact=key)
         if node.keywords or len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
             return self.fail(node, f'{name} takes one quoted name, e.g. {name}("microdiscectomy")')
         word = node.args[0].value
         if not self.check_word(node.args[0], word, vocabulary):
             return None, None
-        key = f"{name}:{word}"
+        key = self.key(f"{name}:{word}")
         self.reads.append(f'{name}("{word}")')
         return (lambda f: f[key]), Type(result, optional=optional, label=f'{name}("{word}")', fact=key)
 
@@ -426,8 +464,23 @@ class _Compiler:
         if any(fn is None for fn in compiled):
             return None, None
         if len(compiled) == 1:
-            return compiled[0], Type("bool")
+            member = None
+            if (isinstance(node.ops[0], ast.In) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str)
+                    and not isinstance(node.comparators[0], (ast.List, ast.Tuple))):
+                key = self.list_fact(node.comparators[0])
+                member = (key, node.left.value) if key is not None else None
+            return compiled[0], Type("bool", member=member)
         return _all(tuple(compiled)), Type("bool")
+
+    def key(self, fact: str) -> Any:
+        """How the predicate reads a fact: by its key, or by its place (``slots``) in a sequence of the facts."""
+        return fact if self.slots is None else self.slots[fact]
+
+    def list_fact(self, node: ast.AST) -> Any:
+        """The facts' key of a list field named by ``node`` (read straight from the facts), else None."""
+        dotted = dotted_name(node)
+        info = self.fields.get(dotted) if dotted is not None else None
+        return self.key(dotted) if dotted is not None and info is not None and info.get("kind") == "list" else None
 
     def pair(self, op: ast.cmpop, left_node: ast.AST, right_node: ast.AST, depth: int):
         symbol = _SYMBOL.get(type(op))
@@ -542,9 +595,76 @@ def _any(fns: tuple[Predicate, ...]) -> Predicate:
     return any_holds
 
 
+def _words_in_runs(fns: tuple[Predicate, ...], members: tuple[tuple[Any, str] | None, ...]) -> tuple[Predicate, ...]:
+    """The parts of an ``or``, each run of two or more ``"word" in the same list`` made one test of any of the words
+    (the list is read once); the other parts as they were, in the same order."""
+    out: list[Predicate] = []
+    i = 0
+    while i < len(fns):
+        member = members[i]
+        j = i + 1
+        if member is not None:
+            while j < len(fns) and members[j] is not None and members[j][0] == member[0]:  # type: ignore[index]
+                j += 1
+        if j - i >= 2:
+            key = member[0]  # type: ignore[index]
+            words = frozenset(m[1] for m in members[i:j])  # type: ignore[index]
+            out.append(lambda f: not words.isdisjoint(f[key]))
+        else:
+            out.extend(fns[i:j])
+        i = j
+    return tuple(out)
+
+
+def _flags(keys: tuple[Any, ...], either: bool, every_place: bool = False) -> Predicate:
+    """``a or b or ...`` (``either``) or ``a and b and ...`` of yes/no facts read straight from the facts, each read
+    in turn and no further than the answer (as ``or`` and ``and`` do), without a call for each. ``every_place``: the
+    facts are a sequence holding every one of them (predicate_on_slots), so all are read at once."""
+    if every_place:
+        get = operator.itemgetter(*keys)  # an or/and has two parts or more: a tuple
+        return (lambda f: any(get(f))) if either else (lambda f: all(get(f)))
+    if either:
+        return lambda f: any(map(f.__getitem__, keys))
+    return lambda f: all(map(f.__getitem__, keys))
+
+
+def _fact_against(fn, key: Any, c: Any, optional: bool) -> Predicate | None:
+    """``fact OP constant`` with the operator written out (no call to ``fn``); None for another operator."""
+    if optional:
+        if fn is operator.lt:
+            return lambda f: (x := f[key]) is not None and x < c
+        if fn is operator.le:
+            return lambda f: (x := f[key]) is not None and x <= c
+        if fn is operator.gt:
+            return lambda f: (x := f[key]) is not None and x > c
+        if fn is operator.ge:
+            return lambda f: (x := f[key]) is not None and x >= c
+        if fn is operator.eq:
+            return lambda f: (x := f[key]) is not None and x == c
+        if fn is operator.ne:
+            return lambda f: (x := f[key]) is not None and x != c
+        return None
+    if fn is operator.lt:
+        return lambda f: f[key] < c
+    if fn is operator.le:
+        return lambda f: f[key] <= c
+    if fn is operator.gt:
+        return lambda f: f[key] > c
+    if fn is operator.ge:
+        return lambda f: f[key] >= c
+    if fn is operator.eq:
+        return lambda f: f[key] == c
+    if fn is operator.ne:
+        return lambda f: f[key] != c
+    return None
+
+
 def _comparison(fn, left, right, lt: Type, rt: Type) -> Predicate:
     if rt.constant and lt.fact is not None:  # the common case, a fact against a number: read the fact straight
         c, key = rt.value, lt.fact
+        written = _fact_against(fn, key, c, lt.optional)
+        if written is not None:
+            return written
         if lt.optional:
             return lambda f: (x := f[key]) is not None and fn(x, c)
         return lambda f: fn(f[key], c)
