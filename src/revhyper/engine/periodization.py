@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from .block import Exercise, Week, WeekPlan
+from .block import Exercise, WeekPlan
 from ..rules.ruleset import Caps, ExperienceLevel, Phase, Program, Variant, memoized
 
 SESSION_DAYS = {
@@ -81,31 +81,6 @@ def derive_load(percent: float, experience: ExperienceLevel, caps: Caps, working
     return Load(percent, limited, kg, capped, None, None)
 
 
-def plan_weeks(
-    *,
-    program: Program,
-    experience: ExperienceLevel,
-    caps: Sequence[Caps],
-    rules: Sequence[tuple[str, ...]],
-    variant: Variant,
-    weeks: int,
-    days_per_week: int,
-    start_date: dt.date | None,
-    working_load_kg: float | None,
-    load_increment_kg: float,
-    cues_for: Callable[[Phase, bool, int], tuple[str, ...]],
-    schedule: Sequence[Step] | None = None,
-) -> tuple[Week, ...]:
-    """The block's weeks. Phases share out ``weeks`` (the block as planned); ``caps[i]`` and ``rules[i]`` are what
-    applied in week i + 1, and there are as many weeks as ``caps`` (fewer than ``weeks`` when the block ends early).
-    ``cues_for(phase, deload, week)`` gives the cue list for an exercise. ``schedule`` (adapt.py) gives each
-    week's step instead of the plan's."""
-    return tuple(plan.week() for plan in week_plans(
-        program=program, experience=experience, caps=caps, rules=rules, variant=variant, weeks=weeks,
-        days_per_week=days_per_week, start_date=start_date, working_load_kg=working_load_kg,
-        load_increment_kg=load_increment_kg, cues_for=cues_for, schedule=schedule))
-
-
 def week_plans(
     *,
     program: Program,
@@ -121,8 +96,11 @@ def week_plans(
     cues_for: Callable[[Phase, bool, int], tuple[str, ...]],
     schedule: Sequence[Step] | None = None,
 ) -> tuple[WeekPlan, ...]:
-    """:func:`plan_weeks` in plain values (block.WeekPlan): what ``generate`` keeps, making the Week objects only
-    when they are read."""
+    """The block's weeks, in plain values (block.WeekPlan; ``plan.week()`` makes the Week). Phases share out
+    ``weeks`` (the block as planned); ``caps[i]`` and ``rules[i]`` are what applied in week i + 1, and there are as
+    many weeks as ``caps`` (fewer than ``weeks`` when the block ends early).
+    ``cues_for(phase, deload, week)`` gives the cue list for an exercise. ``schedule`` (adapt.py) gives each
+    week's step instead of the plan's."""
     steps = planned_schedule(program, weeks) if schedule is None else schedule
     days = SESSION_DAYS[days_per_week]
     out: list[WeekPlan] = []
