@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,6 +94,9 @@ def test_the_plan_screens_as_the_plain_reading(week):
               if not _same(screen(profile, ruleset, week), plain_screen(profile, ruleset, week))]
     assert not differ, f"{len(differ)} of {len(cases)} screenings differ, e.g. {differ[:5]}"
     assert sum(bool(p.history.surgeries) for p, _ in cases) >= 100  # both of the plan's paths are taken
+    quiet = [p for p, _ in cases if not p.history.surgeries and not p.history.injections]
+    shapes = {(bool(p.history.conditions), any(attrs.astuple(p.red_flags))) for p in quiet}
+    assert len(shapes) == 4  # each of the quiet profiles' shapes (conditions given, a red flag set) is screened
 
 
 def test_each_screening_gets_its_own_fired_rules_and_caps():
