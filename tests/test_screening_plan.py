@@ -4,9 +4,11 @@ kept here, as screen was written before its plan, and both screen the golden pro
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 import revhyper
 from revhyper.engine import clearance
 from revhyper.engine.block import FiredRule, Screening
+from revhyper.engine.timeline import event_date
 from revhyper.engine.screening import _read, facts_for, merge_caps, screen
 from revhyper.errors import ProfileError
 from revhyper.rules.ruleset import ACTIONS, URGENCIES, Caps
@@ -44,7 +47,7 @@ def plain_screen(profile, ruleset, week=1) -> Screening:
     applied, merged = merge_caps(asked)
     actions = {f.action for f in fired}
     clearance_rules = tuple(f.id for f in fired if f.action == "require_clearance")
-    decisions = clearance.assess(profile, to_clear, week) if to_clear else ()
+    decisions = plain_assess(profile, to_clear, week) if to_clear else ()
     cleared = bool(decisions) and all(d.cleared_by is not None for d in decisions)
     if "refuse" in actions:
         status = "refused"
@@ -61,6 +64,27 @@ def plain_screen(profile, ruleset, week=1) -> Screening:
     offered = tuple((r.id, r.description) for r in ruleset.restrictions.values()) if status == "needs_clearance" else ()
     return Screening(status, tuple(fired), applied, merged, referral, clearance_rules, cleared, restrictions,
                      decisions, profile.clearance, warnings, offered)
+
+
+def plain_assess(profile, rules, week):
+    """clearance.assess as it was: every rule through assess_rule, what it clears worked out for each."""
+    start = profile.training.start_date
+    on = None if start is None else start + dt.timedelta(days=7 * (week - 1))
+    out = []
+    for rule in rules:
+        since = None
+        if start is not None:
+            procedures = clearance.surgeries_read(rule.when.reads)
+            dates = [(d, s.procedure) for s in profile.history.surgeries
+                     if s.procedure in procedures and (d := event_date(s, start)) is not None]
+            if dates:
+                date, procedure = max(dates)
+                since = (f"{procedure.replace('_', ' ')} surgery", date)
+            else:
+                since = ("pain episode", start - dt.timedelta(days=round(profile.pain.duration_weeks * 7)))
+        out.append(clearance.assess_rule(rule.id, rule.clearance or clearance._NOBODY, profile.clearance, on=on,
+                                         since=since, week=week))
+    return tuple(out)
 
 
 def _profiles():
@@ -93,6 +117,9 @@ def test_the_plan_screens_as_the_plain_reading(week):
               if not _same(screen(profile, ruleset, week), plain_screen(profile, ruleset, week))]
     assert not differ, f"{len(differ)} of {len(cases)} screenings differ, e.g. {differ[:5]}"
     assert sum(bool(p.history.surgeries) for p, _ in cases) >= 100  # both of the plan's paths are taken
+    quiet = [p for p, _ in cases if not p.history.surgeries and not p.history.injections]
+    shapes = {(bool(p.history.conditions), any(attrs.astuple(p.red_flags))) for p in quiet}
+    assert len(shapes) == 4  # each of the quiet profiles' shapes (conditions given, a red flag set) is screened
 
 
 def test_each_screening_gets_its_own_fired_rules_and_caps():

@@ -36,9 +36,18 @@ def assess(profile: Profile, rules: Sequence[Rule], week: int = 1) -> tuple[Rule
     none does."""
     start = profile.training.start_date
     on = week_date(start, week)
-    return tuple(assess_rule(rule.id, rule.clearance or _NOBODY, profile.clearance, on=on,
-                             since=cleared_since(rule, profile, start), week=week)
-                 for rule in rules)
+    clearances = profile.clearance
+    surgeries = profile.history.surgeries
+    episode = _episode(profile, start)  # what a rule clears when it reads no surgery the client had
+    out = []
+    for rule in rules:
+        since = cleared_since(rule, profile, start) if surgeries else episode
+        policy = rule.clearance or _NOBODY
+        if clearances:
+            out.append(assess_rule(rule.id, policy, clearances, on=on, since=since, week=week))
+        else:  # none to count: as assess_rule finds
+            out.append(RuleClearance(rule.id, policy.roles, policy.valid_weeks, None, (), None, since))
+    return tuple(out)
 
 
 def assess_rule(rule_id: str, policy: ClearancePolicy, clearances: tuple[Clearance, ...], *,
@@ -103,6 +112,13 @@ def cleared_since(rule: Rule, profile: Profile, start: dt.date | None) -> tuple[
     if dates:
         date, procedure = max(dates)
         return f"{_word(procedure)} surgery", date
+    return _episode(profile, start)
+
+
+def _episode(profile: Profile, start: dt.date | None) -> tuple[str, dt.date] | None:
+    """("pain episode", the day it began: ``start`` - pain.duration_weeks); None without a start date."""
+    if start is None:
+        return None
     return "pain episode", start - dt.timedelta(days=round(profile.pain.duration_weeks * 7))
 
 

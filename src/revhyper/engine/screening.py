@@ -90,18 +90,21 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
     plan: _Plan = memoized(ruleset.memo, "screen plan", _Plan, ruleset)
     history = profile.history
     if history.surgeries or history.injections:
-        rules, read = plan.rules, plan.read
-        timed = _TimeFacts(zip(plan.keys, read(profile)) if plan.keys else ())
+        rules = plan.rules
+        timed = _TimeFacts(zip(plan.keys, plan.read(profile)) if plan.keys else ())
         timed._history = history
         timed._start = profile.training.start_date
         timed._week = week
         facts: Any = timed
     else:  # no surgery, no injection: the functions' answers are the same for every such profile and week
-        rules, read = plan.quiet_rules, plan.quiet_read
         if plan.on_slots:  # the rules read the facts by place: the fields read, then the functions' answers
-            facts = read(profile) + plan.no_event_values
+            read = plan.slotted_read(profile)
+            flags = plan.flags
+            rules = plan.by_shape[any(read[flags:flags + plan.lists])][any(read[:flags])]
+            facts = read + plan.no_event_values
         else:
-            facts = dict(zip(plan.quiet_keys, read(profile))) if plan.quiet_keys else {}
+            rules = plan.quiet_rules
+            facts = dict(zip(plan.quiet_keys, plan.quiet_read(profile))) if plan.quiet_keys else {}
             facts.update(plan.no_events)
     fired: list[FiredRule] = []
     to_clear = []
@@ -163,16 +166,21 @@ _Entry = tuple[Callable[[Any], Any], _Static, Callable[[Any], tuple[tuple[str, A
 class _Plan:
     """What screen works out once per rule set (memoized in ``ruleset.memo``): which profile fields the conditions
     read (and one attrgetter reading just those), each rule's FiredRule fields that do not depend on the profile, a
-    reader of the values it shows, and the rules that can fire for a profile with no surgery and no injection.
+    reader of the values it shows, and which rules can fire for a profile of each shape.
 
-    Rules are read as data: the conditions' predicates are the closures conditions.py compiled; nothing here writes
-    or runs code."""
+    A profile with no surgery and no injection (a quiet one) gets the functions' answers from ``no_events``, the same
+    for all of them, so a rule that reads only functions (and parameters) has one answer for every quiet profile:
+    it is left out of ``quiet_rules`` when that answer is no. Likewise for a quiet profile whose red flags are all
+    false, or whose lists of words (history.conditions...) are all empty: ``by_shape[lists given][a flag set]`` leaves
+    out the rules that read nothing else and cannot fire then. Those rules read the facts as one tuple, in the order
+    of ``slotted_keys`` (red flags first, then lists, then the rest, then the functions' answers), their predicates
+    built again on those places from each condition's tree (conditions.predicate_on_slots).
+
+    Rules are read as data: the conditions' predicates are closures built from their parsed trees; nothing here
+    writes or runs code."""
 
     __slots__ = ("rules", "keys", "read", "quiet_rules", "quiet_keys", "quiet_read", "no_events", "offered", "on_slots",
-                 "no_event_values")
-    on_slots: bool
-    no_event_values: tuple[Any, ...]
-    offered: tuple[tuple[str, str], ...]
+                 "no_event_values", "slotted_read", "flags", "lists", "by_shape")
     rules: tuple[_Entry, ...]
     keys: tuple[str, ...]
     read: Callable[[Profile], tuple]
@@ -180,6 +188,13 @@ class _Plan:
     quiet_keys: tuple[str, ...]
     quiet_read: Callable[[Profile], tuple]
     no_events: dict[str, Any]
+    offered: tuple[tuple[str, str], ...]
+    on_slots: bool
+    no_event_values: tuple[Any, ...]
+    slotted_read: Callable[[Profile], tuple]
+    flags: int
+    lists: int
+    by_shape: tuple[tuple[tuple[_Entry, ...], tuple[_Entry, ...]], tuple[tuple[_Entry, ...], tuple[_Entry, ...]]]
 
     def __init__(self, ruleset: RuleSet):
         fields = _field_keys()
@@ -189,47 +204,74 @@ class _Plan:
             static: _Static = (rule.id, rule.title, rule.action, rule.reason, rule.source, reference.citation, rule.when.text)
             entries.append((rule.when.predicate, static, _values_reader(rule.when.reads, ruleset.parameters), rule))
         self.rules = tuple(entries)
+        self.offered = tuple((r.id, r.description) for r in ruleset.restrictions.values())  # strings only: shared
         function_keys = {_function_key(name) for rule in ruleset.rules for name in rule.when.reads if "(" in name}
         self.no_events = {key: _FUNCTIONS_WITHOUT_EVENTS[key.partition(":")[0]] for key in sorted(function_keys)}
-        quiet: list[_Entry] = []
-        for entry in entries:
-            reads = entry[3].when.reads
-            if all("(" in name or name.startswith("params.") for name in reads):
-                try:  # it reads only functions (and parameters): the same answer for every profile without events
-                    holds = entry[0](self.no_events)
-                except KeyError:  # it reads something else after all: keep it
-                    holds = True
-                if not holds:
-                    continue
-            quiet.append(entry)
-        self.quiet_rules = tuple(quiet)
+        self.no_event_values = tuple(self.no_events.values())
+        self.quiet_rules = _can_fire(self.rules, self.no_events)
         self.keys, self.read = _reader(self.rules, fields)
         self.quiet_keys, self.quiet_read = _reader(self.quiet_rules, fields)
-        self.no_event_values = tuple(self.no_events.values())
         self.on_slots = False
-        try:  # the quiet rules' predicates and values over a tuple of the facts rather than a dict built for each
-            slots = {key: i for i, key in enumerate((*self.quiet_keys, *self.no_events))}
-            vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
-            condition_fields_ = condition_fields()
-            self.quiet_rules = tuple(
-                (predicate_on_slots(rule.when, slots, fields=condition_fields_, params=ruleset.parameters,
-                                    vocabularies=vocabularies),
-                 static, _values_reader(rule.when.reads, ruleset.parameters, slots), rule)
-                for _, static, _, rule in self.quiet_rules)
-            self.on_slots = True
-        except (ConditionError, KeyError):  # a condition built otherwise than the loader builds them: as a dict
-            pass
-        self.offered = tuple((r.id, r.description) for r in ruleset.restrictions.values())  # strings only: shared
+        try:
+            self._on_slots(ruleset)
+        except (ConditionError, KeyError):  # a condition built otherwise than the loader builds them: facts as a dict
+            self.on_slots = False
+
+    def _on_slots(self, ruleset: RuleSet) -> None:
+        catalog = condition_fields()
+        flag_keys = [k for k in self.quiet_keys if k.startswith("red_flags.") and catalog[k]["kind"] == "bool"]
+        list_keys = [k for k in self.quiet_keys if catalog[k]["kind"] == "list"]
+        keys = (*flag_keys, *list_keys, *(k for k in self.quiet_keys if k not in flag_keys and k not in list_keys))
+        self.slotted_read = _getter(keys)
+        self.flags, self.lists = len(flag_keys), len(list_keys)
+        slots = {key: i for i, key in enumerate((*keys, *self.no_events))}
+        vocabularies = {**ruleset.vocabulary, "restrictions": tuple(ruleset.restrictions)}
+        slotted = {id(entry): (predicate_on_slots(entry[3].when, slots, fields=catalog, params=ruleset.parameters,
+                                                  vocabularies=vocabularies),
+                               entry[1], _values_reader(entry[3].when.reads, ruleset.parameters, slots), entry[3])
+                   for entry in self.quiet_rules}
+
+        def shape(lists: bool, flags: bool) -> tuple[_Entry, ...]:
+            quiet = dict(self.no_events)
+            if not lists:
+                quiet.update((k, ()) for k in list_keys)
+            if not flags:
+                quiet.update((k, False) for k in flag_keys)
+            return tuple(slotted[id(entry)] for entry in _can_fire(self.quiet_rules, quiet))
+
+        self.by_shape = ((shape(False, False), shape(False, True)), (shape(True, False), shape(True, True)))
+        self.on_slots = True
+
+
+def _can_fire(entries: tuple[_Entry, ...], known: dict[str, Any]) -> tuple[_Entry, ...]:
+    """The rules that may hold when the facts in ``known`` have those values: a rule that reads only them (and
+    parameters) has one answer then, and is left out when it is no."""
+    out = []
+    for entry in entries:
+        reads = entry[3].when.reads
+        if all(name.startswith("params.") or (_function_key(name) if "(" in name else name) in known for name in reads):
+            try:
+                holds = entry[0](known)
+            except KeyError:  # it reads something else after all: keep it
+                holds = True
+            if not holds:
+                continue
+        out.append(entry)
+    return tuple(out)
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[Profile], tuple]:
+    """A function reading the profile fields ``keys`` (fact keys: ``pain.current``), as a tuple in that order."""
+    if len(keys) == 1:
+        get = operator.attrgetter(keys[0])
+        return lambda profile: (get(profile),)
+    return operator.attrgetter(*keys) if keys else (lambda profile: ())
 
 
 def _reader(entries: tuple[_Entry, ...], fields: frozenset[str]) -> tuple[tuple[str, ...], Callable[[Profile], tuple]]:
     """The profile fields the rules read (fact keys, in the rule set's order) and one function reading their values."""
     keys = tuple(dict.fromkeys(name for entry in entries for name in entry[3].when.reads if name in fields))
-    if len(keys) == 1:
-        key = keys[0]
-        get = operator.attrgetter(key)
-        return keys, lambda profile: (get(profile),)
-    return keys, operator.attrgetter(*keys) if keys else (lambda profile: ())
+    return keys, _getter(keys)
 
 
 @functools.cache

@@ -24,7 +24,9 @@ class Dated(Protocol):
 
 def week_date(start: dt.date | None, week: int) -> dt.date | None:
     """The first day of block week ``week`` (1-based); None without a start date."""
-    return None if start is None else start + dt.timedelta(days=7 * (week - 1))
+    if start is None or week == 1:
+        return start
+    return start + dt.timedelta(days=7 * (week - 1))
 
 
 def event_date(event: Dated, start: dt.date | None) -> dt.date | None:

@@ -293,7 +293,7 @@ class RuleSet:
 
     @functools.cached_property
     def memo(self) -> dict[Any, Any]:
-        """What screening.py, engine.py and profile_loader.py derive from this rule set (the conditions' predicates, the merged caps of
+        """What screening.py, engine.py and profile_loader.py derive from this rule set (screen's plan, the merged caps of
         each combination of rules and restrictions, cues), memoized with the rule set so that an entry never serves
         another one. Pure derivations only, and never an object a block holds (see Program.memo)."""
         return {}
