@@ -248,6 +248,38 @@ def test_a_failure_while_writing_leaves_the_previous_file_and_no_temporary_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.jsonl", "profiles.jsonl"]
 
 
+def test_a_worker_that_cannot_append_to_the_output_exits_5_and_leaves_the_previous_file(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """With --jobs 2 and -o FILE the workers append their chunks to the output themselves (batch._Writer)."""
+    import revhyper.batch.batch as batch
+
+    out = tmp_path / "blocks.jsonl"
+    out.write_text("yesterday's blocks\n")
+    written = []
+
+    def disk_full(fd, data):  # runs in the (forked) workers
+        if data.count(b"\n") != CHUNK_LINES:
+            raise OSError(28, "No space left on device")
+        written.append(os.write(fd, data))
+
+    monkeypatch.setattr(batch, "write_all", disk_full)
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(CHUNK_LINES * 4 + 10))  # the last chunk fails
+    assert cli.main(["batch", str(profiles), "-o", str(out), "--jobs", "2"]) == 5
+    err = capsys.readouterr().err
+    assert f"cannot write {out}: No space left on device; nothing was written" in err and "Traceback" not in err
+    assert out.read_text() == "yesterday's blocks\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.jsonl", "profiles.jsonl"]
+
+
+def test_with_jobs_2_the_workers_append_to_the_output_and_standard_output_gets_the_same_bytes(tmp_path, capfdbinary):
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(CHUNK_LINES * 5 + 3))
+    assert cli.main(["batch", str(profiles), "-o", str(tmp_path / "file.jsonl"), "--jobs", "2"]) == 0
+    capfdbinary.readouterr()
+    assert cli.main(["batch", str(profiles), "--jobs", "2"]) == 0  # standard output: through the working files
+    assert capfdbinary.readouterr().out == (tmp_path / "file.jsonl").read_bytes()
+    assert [r["line"] for r in records(tmp_path / "file.jsonl")] == list(range(1, CHUNK_LINES * 5 + 4))
+
+
 def test_ctrl_c_stops_the_workers_and_leaves_no_partial_file(tmp_path):
     profiles = write_lines(tmp_path / "profiles.jsonl", varied(200) * 150)  # 30,000 lines: a few seconds of work
     out = tmp_path / "blocks.jsonl"

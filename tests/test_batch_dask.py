@@ -272,14 +272,14 @@ def test_a_run_killed_outright_leaves_no_worker_and_its_rerun_finishes_the_job(t
 
     import psutil
 
-    profiles = write_lines(tmp_path / "profiles.jsonl", varied(1500))
+    profiles = write_lines(tmp_path / "profiles.jsonl", varied(1500) * 6)  # enough parts to kill it midway
     out = tmp_path / "out"
     command = [sys.executable, "-m", "revhyper", "batch", str(profiles), "-o", str(out), "--engine", "dask",
                "--jobs", "2", "--partition-size", "20KiB"]
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not (out / "_manifest.json").exists() and time.monotonic() < deadline:  # a part or more is done
-        time.sleep(0.2)
+        time.sleep(0.02)
     workers = psutil.Process(run.pid).children(recursive=True)
     assert workers
     run.send_signal(signal.SIGKILL)

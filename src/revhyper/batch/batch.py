@@ -11,10 +11,13 @@ referred to, some 6 kB for a 12-week block where the canonical form takes 20 kB)
 ``json.dumps(record, separators=(",", ":"), ensure_ascii=False)``, whichever encoder ran.
 
 The input is read in chunks of lines. With one job they are processed here; with more, a process pool
-whose workers are initialised once with the rule set works through them. Each worker leaves a chunk's
-output in a file of a temporary folder; the parent appends those files to the output in input order
-(the kernel copies them) and removes them. At most a few chunks are in flight at any time, so memory
-stays flat however long the input is.
+whose workers are initialised once with the rule set works through them. When the output is a file being
+made (``revhyper batch -o FILE``), each worker appends a chunk's output to it itself, in input order: a
+chunk waits for its turn (the first line of the chunk to be written next, in shared memory) in a thread of
+the worker while the worker goes on with its next chunk. Otherwise (standard output, the dask engine's
+parts) each worker leaves a chunk's output in a file of a temporary folder, which the parent appends to the
+output in input order (the kernel copies it) and removes. At most a few chunks are in flight at any time, so
+memory stays flat however long the input is.
 """
 
 from __future__ import annotations
@@ -200,7 +203,8 @@ def process_chunk(chunk: Chunk, ruleset: RuleSet, name: str, form: str = "compac
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, parent: int, form: str = "compact") -> None:
+def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, parent: int, form: str = "compact",
+                 direct: tuple[str, Any] | None = None) -> None:
     """Run once in each worker: tie its life to the parent's, then load the rule set (inherited when forked)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and a hang-up are the parent's to handle: it stops the pool
     if hasattr(signal, "SIGHUP"):
@@ -214,7 +218,8 @@ def _init_worker(rules_arg: str | None, sha256: str, name: str, spill: str, pare
         from ..cli import load_ruleset_arg
 
         ruleset = load_ruleset_arg(rules_arg)
-    _WORKER.update(ruleset=ruleset, rules_arg=rules_arg, sha256=sha256, name=name, spill=spill, form=form)
+    _WORKER.update(ruleset=ruleset, rules_arg=rules_arg, sha256=sha256, name=name, spill=spill, form=form,
+                   writer=None if direct is None else _Writer(*direct))
 
 
 _HELD = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
@@ -335,6 +340,10 @@ def _work(chunk: Chunk) -> Done:
         raise RuntimeError(f"the rule set changed while the batch ran (sha256 {ruleset.sha256[:12]}, "
                            f"expected {_WORKER['sha256'][:12]})")
     done = process_chunk(chunk, ruleset, _WORKER["name"], _WORKER["form"])
+    writer = _WORKER.get("writer")
+    if writer is not None:  # the output is a file: this worker appends the chunk itself, in its turn
+        writer.put(chunk.first, chunk.first + len(chunk.lines), done.output)
+        return attrs.evolve(done, output=b"")
     path = os.path.join(_WORKER["spill"], f"{chunk.first}.jsonl")
     try:
         with open(path, "wb") as out:
@@ -342,6 +351,74 @@ def _work(chunk: Chunk) -> Done:
     except OSError as exc:
         raise OutputError(f"cannot write the working file {path}: {exc.strerror or exc}; nothing was written") from None
     return attrs.evolve(done, output=b"", spill=path)
+
+
+class DirectWriteError(OSError):
+    """A worker could not append its chunk to the output file (the errno of its write)."""
+
+
+TURN_POLL_SECONDS = 0.002
+"""How often a chunk waiting for its turn to be written looks again (a chunk takes some 50 ms to make)."""
+
+
+class _Writer:
+    """A worker's appender: a thread that writes each chunk's output to the output file once every earlier chunk is
+    written, so the worker goes on with its next chunk meanwhile. ``turn`` is shared memory of two integers: the
+    first line of the chunk to be written next (only the chunk whose turn it is changes it, so no lock is held
+    that a killed worker could leave taken) and the errno of the first write that failed (0: none)."""
+
+    def __init__(self, path: str, turn: Any):
+        import queue
+        import threading
+
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self.turn = turn
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="revhyper-batch-writer", daemon=True).start()
+
+    def put(self, first: int, after: int, data: bytes) -> None:
+        self.queue.put((first, after, data))
+
+    def _run(self) -> None:
+        import time
+
+        turn = self.turn
+        while True:
+            first, after, data = self.queue.get()
+            while turn[0] != first and not turn[1]:  # an earlier chunk is not written yet
+                time.sleep(TURN_POLL_SECONDS)
+            if turn[1]:  # a write failed: the run is over, and its output discarded
+                continue
+            try:
+                write_all(self.fd, data)
+            except OSError as exc:
+                turn[1] = exc.errno or errno.EIO
+                continue
+            turn[0] = after
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte of ``data`` is written."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _wait_for_writes(turn: Any, end: int, workers: dict[int, Any]) -> None:
+    """Return once every chunk up to line ``end`` is in the output file; raise DirectWriteError if a write failed,
+    and WorkerLost if a worker ended before writing what it made."""
+    import time
+
+    while turn[0] != end:
+        if turn[1]:
+            raise DirectWriteError(turn[1], os.strerror(turn[1]))
+        if any(process.exitcode is not None for process in workers.values()):
+            if turn[0] == end:
+                break
+            raise _lost(list(workers.values()))
+        time.sleep(TURN_POLL_SECONDS)
+    if turn[1]:
+        raise DirectWriteError(turn[1], os.strerror(turn[1]))
 
 
 def available_cores() -> int:
@@ -357,7 +434,9 @@ JOBS_PER_CORE = 4
 
 
 class Sink(Protocol):
-    """Where process_stream writes: an :class:`Output`, or anything that writes and appends files like one."""
+    """Where process_stream writes: an :class:`Output`, or anything that writes and appends files like one. A sink
+    that also has ``direct_path()``, giving the path of the file it writes (with nothing left buffered) or None,
+    lets the workers append their chunks to that file themselves (:class:`AtomicOutput` does)."""
 
     def write(self, data: bytes) -> None: ...
 
@@ -411,25 +490,36 @@ def process_stream(
                           f"{exc.strerror or exc}; nothing was written") from None
 
     def finish(done: Done) -> None:
-        assert done.spill is not None, "a worker's chunk comes with its file"
-        output.append_file(done.spill)
-        os.unlink(done.spill)
+        if done.spill is not None:  # else its worker wrote it to the output itself
+            output.append_file(done.spill)
+            os.unlink(done.spill)
         on_done(done)
+
+    direct_path = getattr(output, "direct_path", lambda: None)()
+    direct = None
+    if direct_path is not None:  # the workers append to the output file themselves, in turn (see _Writer)
+        import multiprocessing
+
+        direct = (direct_path, multiprocessing.RawArray("q", [first.first, 0]))
 
     _WORKER.update(ruleset=ruleset, rules_arg=rules_arg)  # a forked worker inherits it as loaded
     pool = ProcessPoolExecutor(jobs, initializer=_init_worker,
-                               initargs=(rules_arg, ruleset.sha256, name, spill, os.getpid(), form))
+                               initargs=(rules_arg, ruleset.sha256, name, spill, os.getpid(), form, direct))
     workers: dict[int, Any] = {}  # every worker process started, kept to tell why the pool broke
     try:
         pending: deque = deque()
+        end = first.first
         for chunk in itertools.chain((first, second), chunks):
             with contextlib.nullcontext() if workers else _signals_held():  # the first submit forks the workers
                 pending.append(pool.submit(_work, chunk))
+            end = chunk.first + len(chunk.lines)
             workers.update(getattr(pool, "_processes", None) or {})
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                 finish(pending.popleft().result())
         while pending:
             finish(pending.popleft().result())
+        if direct is not None:
+            _wait_for_writes(direct[1], end, workers)
     except BaseException as exc:
         from concurrent.futures.process import BrokenProcessPool
 
@@ -507,6 +597,12 @@ class AtomicOutput(Output):
 
     def commit(self) -> None:
         self.atomic.commit()
+
+    def direct_path(self) -> str:
+        """The temporary file being written, for workers to append to (flushed first: the parent has written all
+        it holds)."""
+        self.file.flush()
+        return self.atomic.temp
 
     def discard(self) -> None:
         self.atomic.discard()

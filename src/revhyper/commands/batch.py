@@ -83,7 +83,9 @@ def run(args) -> int:
     import tempfile
 
     from ..io.atomic import remove_stale, resolve_target
-    from ..batch.batch import COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, Output, WorkerLost, available_cores, process_stream
+    from ..batch.batch import (
+        COUNTED, MAX_PROBLEMS_SHOWN, AtomicOutput, DirectWriteError, Output, WorkerLost, available_cores, process_stream,
+    )
     from ..cli import discard_stdout, load_ruleset_arg, raise_if_stopped, stop_on_signals
     from ..errors import InputError, OutputError, Problem
 
@@ -141,6 +143,8 @@ def run(args) -> int:
         sink.finish()
     except WorkerLost as exc:
         raise OutputError(f"{exc}{incomplete}") from None
+    except DirectWriteError as exc:  # a worker's append to the output file failed
+        raise failed(exc) from None
     finally:
         if atomic is not None:
             atomic.discard()  # no-op after a commit
@@ -186,6 +190,13 @@ class _Guarded:
             self.output.append_file(path)
         except BrokenPipeError:
             raise
+        except OSError as exc:
+            raise self.failed(exc) from exc
+
+    def direct_path(self) -> str | None:
+        """The output file the workers may append to themselves (batch.AtomicOutput), or None."""
+        try:
+            return self.output.direct_path() if hasattr(self.output, "direct_path") else None
         except OSError as exc:
             raise self.failed(exc) from exc
 
