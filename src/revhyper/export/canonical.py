@@ -209,7 +209,7 @@ _WEEK_DATES: dict[tuple[Any, tuple[int, ...]], tuple[str | None, ...]] = {}
 
 
 def week_dates(start: dt.date | None, days: tuple[int, ...]) -> tuple[str | None, ...]:
-    """The dates of a planned week's sessions as text (block.SessionPlan), kept: blocks written together (a batch,
+    """The dates of a planned week's sessions as text (block.WeekPlan), kept: blocks written together (a batch,
     a service) share their weeks, so each week's are formatted once."""
     key = (start, days)
     texts = _WEEK_DATES.get(key)
