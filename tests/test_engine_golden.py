@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 import revhyper
 from revhyper.errors import ProfileError
 
@@ -93,6 +95,32 @@ def test_a_block_changed_in_place_changes_no_later_block(default_rules):
         object.__setattr__(applied, "value", 150)
     object.__setattr__(block.screening.merged_caps, "max_rom_percent", 130)
     assert revhyper.block_to_json(revhyper.generate(profile, default_rules)) == before
+
+
+@pytest.mark.parametrize("name", ["post-microdiscectomy-graded.toml", "acute-irritable.toml",
+                                  "red-flag-cauda-equina.toml"])
+def test_a_block_changed_in_place_changes_neither_the_rule_set_nor_a_later_block(default_rules, name):
+    """A fired rule's caps and referral and the block's pain rule are the block's own copies, not the rule set's
+    objects: changed in place (which the exporters catch for that block), they change no rule and no later block
+    (in the service, the next request's)."""
+    profile = revhyper.parse_profile((EXAMPLES / "profiles" / name).read_text(), name=name, ruleset=default_rules)
+    before = revhyper.block_to_json(revhyper.generate(profile, default_rules))
+    block = revhyper.generate(profile, default_rules)
+    changed = 0
+    for fired in block.screening.fired:
+        if fired.caps is not None:
+            object.__setattr__(fired.caps, "max_sets", 9)
+            object.__setattr__(fired.caps, "bodyweight_only", False)
+            changed += 1
+        if fired.referral is not None:
+            object.__setattr__(fired.referral, "urgency", "routine")
+            changed += 1
+    if block.referral is not None:
+        object.__setattr__(block.referral, "message", "Carry on training.")
+    object.__setattr__(block.pain_rule, "during", "Any pain is fine.")
+    assert changed
+    assert revhyper.block_to_json(revhyper.generate(profile, default_rules)) == before
+    assert all(r.caps is None or r.caps.max_sets != 9 for r in default_rules.rules)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from .._version import __version__
 from .block import Block, Plan, RulesetStamp, Screening
 from .periodization import Step, number, week_plans
 from ..profile.profile import Profile
-from ..rules.ruleset import PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant, memoized
+from ..rules.ruleset import (
+    PROGRAM_ORDER, Caps, ExperienceLevel, Phase, Program, Rule, RuleSet, Variant, memoized, own_copy,
+)
 from .screening import facts_for, profile_facts, screen
 from .timeline import week_date
 
@@ -57,7 +59,7 @@ def generate(profile: Profile, ruleset: RuleSet | None = None, *, schedule: Sche
         disclaimer=ruleset.disclaimer,
         warnings=warnings,
         notes=ruleset.notes,
-        pain_rule=ruleset.pain_monitoring,
+        pain_rule=own_copy(ruleset.pain_monitoring),  # the block's own: see ruleset.own_copy
     )
     if screening.status == "refused":
         return Block(status="refused", screening=screening, plan=None, weeks=(), adjustments=(), **base)

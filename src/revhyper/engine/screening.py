@@ -15,7 +15,7 @@ from . import clearance
 from .block import AppliedCap, FiredRule, Screening
 from ..profile.profile import LIST_SECTIONS, SECTIONS, History, Profile, condition_fields
 from ..rules.conditions import ConditionError, predicate_on_slots
-from ..rules.ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, Rule, RuleSet, memoized
+from ..rules.ruleset import ACTIONS, CAP_SPECS, PROGRAM_ORDER, URGENCIES, Caps, Rule, RuleSet, memoized, own_copy
 from .timeline import weeks_since
 
 
@@ -119,8 +119,8 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
                 refuses = True
             caps = rule.caps
             if caps is not None:
-                asked.append((rule.id, caps))
-            fired.append(FiredRule(*static, values(facts), caps, rule.referral))
+                asked.append((rule.id, caps))  # the rule's own, read by the merge; the block holds copies
+            fired.append(FiredRule(*static, values(facts), own_copy(caps), own_copy(rule.referral)))
 
     clearances = profile.clearance
     restrictions = profile.restrictions if clearances else ()  # every clearance's restrictions apply, whether or not it counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -58,6 +59,29 @@ CAP_SPECS: dict[str, CapSpec] = {
                 meaning="use this programme (a goal's program) when it is more conservative than the client's goal"),
     )
 }
+
+
+def own_copy(value: Any) -> Any:
+    """A frozen attrs object of the rule set (a rule's Caps or Referral, the PainMonitoring) copied for a block to
+    hold, or None: a plugin that changes a block in place (``object.__setattr__``; the exporters catch it for that
+    block) must not change the rule set, and with it every later block of the process."""
+    if value is None:
+        return None
+    cls = type(value)
+    read = _FIELD_READERS.get(cls)
+    if read is None:
+        getter = operator.attrgetter(*[f.name for f in attrs.fields(cls)])
+        if len(attrs.fields(cls)) > 1:
+            read = getter  # gives the tuple of the fields' values
+        else:
+            def read(one: Any) -> tuple[Any, ...]:
+                return (getter(one),)
+        _FIELD_READERS[cls] = read
+    return cls(*read(value))
+
+
+_FIELD_READERS: dict[type, Callable[[Any], Any]] = {}
+"""Each class's fields, read in order by one call (the few classes own_copy is given)."""
 
 
 MEMO_LIMIT = 4096
