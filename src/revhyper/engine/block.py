@@ -119,6 +119,11 @@ class Exercise:
     target_rpe: float | None = None
     target_rir: float | None = None
 
+    def field_values(self) -> tuple[Any, ...]:
+        """Its fields' values in order: the form a WeekPlan holds it in (``Exercise(*values)`` is the way back)."""
+        return (self.variant, self.name, self.sets, self.reps, self.load_kg, self.load_percent, self.tempo,
+                self.rom_percent, self.rest_seconds, self.cues, self.reps_range, self.target_rpe, self.target_rir)
+
 
 @attrs.frozen
 class Session:

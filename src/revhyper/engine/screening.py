@@ -91,11 +91,7 @@ def screen(profile: Profile, ruleset: RuleSet, week: int = 1) -> Screening:
     history = profile.history
     if history.surgeries or history.injections:
         rules = plan.rules
-        timed = _TimeFacts(zip(plan.keys, plan.read(profile)) if plan.keys else ())
-        timed._history = history
-        timed._start = profile.training.start_date
-        timed._week = week
-        facts: Any = timed
+        facts: Any = facts_for(profile, week, dict(zip(plan.keys, plan.read(profile))))
     else:  # no surgery, no injection: the functions' answers are the same for every such profile and week
         if plan.on_slots:  # the rules read the facts by place: the fields read, then the functions' answers
             read = plan.slotted_read(profile)
@@ -397,7 +393,6 @@ def _read(name: str, facts: dict[str, Any], parameters) -> Any:
     if name.startswith("params."):
         return parameters[name[len("params."):]]
     if "(" in name:
-        function, _, rest = name.partition("(")
-        return facts[f"{function}:{rest.strip(')').strip(chr(34))}"]
+        return facts[_function_key(name)]
     value = facts.get(name)
     return tuple(sorted(value)) if isinstance(value, frozenset) else value

@@ -50,12 +50,13 @@ def _adaptation(a: AppliedAdaptation) -> dict[str, Any]:
         "action": a.action,
         "change": a.change,
         "from_week": a.from_week,
-        "rules": [_adaptation_rule(f) for f in a.rules],
+        "rules": [_rule_fired(f) for f in a.rules],
         "entries": [{"date": d.isoformat(), "where": where} for d, where in a.entries],
     }
 
 
-def _adaptation_rule(f: AdaptationFired) -> dict[str, Any]:
+def _rule_fired(f: FiredRule | AdaptationFired) -> dict[str, Any]:
+    """What a fired rule and a fired adaptation rule show alike; a fired rule adds its caps."""
     return {"id": f.id, "title": f.title, "action": f.action, "reason": f.reason,
             "source": {"key": f.source, "citation": f.citation}, "condition": f.condition,
             "values": {name: _value(value) for name, value in f.values}}
@@ -153,16 +154,9 @@ def _referral(referral: Referral | None) -> dict[str, Any] | None:
 
 
 def _fired(f: FiredRule) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "title": f.title,
-        "action": f.action,
-        "reason": f.reason,
-        "source": {"key": f.source, "citation": f.citation},
-        "condition": f.condition,
-        "values": {name: _value(value) for name, value in f.values},
-        "caps": caps_to_dict(f.caps) if f.caps else {},
-    }
+    out = _rule_fired(f)
+    out["caps"] = caps_to_dict(f.caps) if f.caps else {}
+    return out
 
 
 def _cap(cap: AppliedCap) -> dict[str, Any]:
@@ -251,9 +245,7 @@ def _exercise(e: Exercise, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
     key = id(e)
     out = cache.get(key)
     if out is None:  # sessions of a week share one exercise object
-        out = cache[key] = _exercise_dict((e.variant, e.name, e.sets, e.reps, e.load_kg, e.load_percent, e.tempo,
-                                           e.rom_percent, e.rest_seconds, e.cues, e.reps_range, e.target_rpe,
-                                           e.target_rir))
+        out = cache[key] = _exercise_dict(e.field_values())
     return out
 
 

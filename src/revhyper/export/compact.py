@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.block import BLOCK_FORMAT, Block, Exercise
+from ..engine.block import BLOCK_FORMAT, Block
 from .canonical import canonical_with_weeks, week_dates, week_dict
 
 COMPACT_FORMAT = "revhyper.block.compact/1"
@@ -91,7 +91,7 @@ def block_to_compact(block: Block) -> dict[str, Any]:
                                      "their place")
                 if session.exercises is not shown:
                     shown = session.exercises
-                    positions = [position(exercise_values(exercise)) for exercise in shown]
+                    positions = [position(exercise.field_values()) for exercise in shown]
                 date = session.date
                 sessions.append([None if date is None else dates.get(date) or _date(date), *positions])
             phase = phases.setdefault((week.phase, week.phase_name), len(phases))
@@ -121,12 +121,6 @@ def _date(date: Any) -> str:
         _DATES.clear()
     text = _DATES[date] = date.isoformat()
     return text
-
-
-def exercise_values(e: Exercise) -> tuple[Any, ...]:
-    """An exercise's field values, in order: block.WeekPlan's form of it."""
-    return (e.variant, e.name, e.sets, e.reps, e.load_kg, e.load_percent, e.tempo, e.rom_percent, e.rest_seconds,
-            e.cues, e.reps_range, e.target_rpe, e.target_rir)
 
 
 def _exercise_row(values: tuple[Any, ...], variants: dict[tuple[str, str], int], cues: dict[str, int],

@@ -142,8 +142,7 @@ def compile_condition(
     if compiler.problems:
         raise ConditionError(compiler.problems)
     if kind is not None and kind.constant:
-        value = bool(kind.value)
-        predicate = (lambda facts: True) if value else (lambda facts: False)
+        predicate = _always(bool(kind.value))
     return Condition(text=text, predicate=predicate, reads=tuple(dict.fromkeys(compiler.reads)), tree=body)
 
 
@@ -166,11 +165,15 @@ def predicate_on_slots(
     if compiler.problems or predicate is None or kind is None or kind.kind != "bool":
         raise ConditionError(compiler.problems or [ConditionProblem("the condition is not true or false")])
     if kind.constant:
-        value = bool(kind.value)
-        return (lambda facts: True) if value else (lambda facts: False)
+        return _always(bool(kind.value))
     if tuple(dict.fromkeys(compiler.reads)) != condition.reads:
         raise ConditionError([ConditionProblem("the condition reads other values than it did")])
     return predicate
+
+
+def _always(value: bool) -> Predicate:
+    """The predicate of a condition that holds always (or never), whatever the facts."""
+    return (lambda facts: True) if value else (lambda facts: False)
 
 
 COMMENT = ("a condition cannot hold a comment: everything after '#' would be ignored, so the rest of the condition "
